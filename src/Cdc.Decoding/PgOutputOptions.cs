@@ -1,0 +1,32 @@
+namespace Cdc.Decoding;
+
+/// <summary>How the pgoutput stream was requested, and the caps that protect the decoder from hostile input.</summary>
+public sealed record PgOutputOptions
+{
+    /// <summary>pgoutput <c>proto_version</c>: 1 (PG10+), 2 (PG14+, streaming), 3 (PG15+, two-phase), 4 (PG16+, parallel streaming).</summary>
+    public int ProtocolVersion { get; init; } = 1;
+
+    /// <summary>Values in binary send format (PostgreSQL 14+); columns of types without a send function still come as text.</summary>
+    public bool Binary { get; init; }
+
+    /// <summary>Logical decoding messages (<c>pg_logical_emit_message</c>) are sent (PostgreSQL 14+).</summary>
+    public bool Messages { get; init; }
+
+    /// <summary>In-progress transactions are streamed (protocol 2+).</summary>
+    public bool Streaming { get; init; }
+
+    /// <summary>Prepared transactions are decoded at PREPARE (protocol 3+, slot created with two_phase).</summary>
+    public bool TwoPhase { get; init; }
+
+    /// <summary>Largest single pgoutput message accepted (bytes).</summary>
+    public int MaxMessageBytes { get; init; } = 1 << 30;
+
+    /// <summary>Most columns accepted in a relation or tuple (PostgreSQL allows 1600).</summary>
+    public int MaxColumns { get; init; } = 1664;
+
+    /// <summary>A transaction buffered past this many bytes goes to a temporary file until its commit.</summary>
+    public long SpillThresholdBytes { get; init; } = 16L << 20;
+
+    /// <summary>Where spill files go (default: the system temp directory).</summary>
+    public string? SpillDirectory { get; init; }
+}
