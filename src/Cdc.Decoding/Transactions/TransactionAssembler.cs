@@ -27,6 +27,7 @@ public sealed class TransactionAssembler : IDisposable
     public TransactionAssembler(PgOutputOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         _options = options;
     }
 
@@ -221,7 +222,7 @@ public sealed class TransactionAssembler : IDisposable
     private CommittedTransaction? OnStandaloneMessage(ref PgReader reader, ReadOnlySequence<byte> message, Lsn lsn)
     {
         var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, new CopyBuffer());
-        var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory);
+        var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory, trackSubtransactions: false);
         buffer.Append(reader.MessageType, message.Slice(1), 0, lsn, 1);
 
         // The server sends no commit for it. Just past the record's start is its end: confirming that position
@@ -257,7 +258,7 @@ public sealed class TransactionAssembler : IDisposable
             throw reader.Error($"Stream Start continues transaction {start.Xid}, whose first segment never arrived");
         }
 
-        _streaming = new OpenTransaction(start.Xid, lsn, _options) { IsStreamed = true };
+        _streaming = new OpenTransaction(start.Xid, lsn, _options, streamed: true);
         _streams.Add(start.Xid, _streaming);
     }
 
