@@ -1,3 +1,5 @@
+using Cdc.Decoding.Protocol;
+
 namespace Cdc.Decoding;
 
 /// <summary>
@@ -9,10 +11,11 @@ public sealed class TupleData
 {
     private TupleValueKind[] _kinds = new TupleValueKind[16];
     private ReadOnlyMemory<byte>[] _values = new ReadOnlyMemory<byte>[16];
-    private byte[] _copyBuffer = [];
-    private int _copyUsed;
 
     public int ColumnCount { get; private set; }
+
+    /// <summary>Room for values that span buffer segments.</summary>
+    internal CopyBuffer Copies { get; } = new();
 
     public TupleValueKind GetKind(int index)
     {
@@ -69,28 +72,13 @@ public sealed class TupleData
         }
 
         ColumnCount = columnCount;
-        _copyUsed = 0;
+        Copies.Reset();
     }
 
     internal void Set(int index, TupleValueKind kind, ReadOnlyMemory<byte> value)
     {
         _kinds[index] = kind;
         _values[index] = value;
-    }
-
-    /// <summary>Room for a value that spans buffer segments and must be copied to be contiguous.</summary>
-    internal Memory<byte> RentCopy(int length)
-    {
-        if (_copyBuffer.Length - _copyUsed < length)
-        {
-            // Earlier values keep referencing the old array, which stays alive through them.
-            _copyBuffer = new byte[Math.Max(length, Math.Max(256, _copyBuffer.Length * 2))];
-            _copyUsed = 0;
-        }
-
-        var memory = _copyBuffer.AsMemory(_copyUsed, length);
-        _copyUsed += length;
-        return memory;
     }
 
     private void CheckIndex(int index)

@@ -1,0 +1,42 @@
+namespace Cdc.Decoding.Transactions;
+
+/// <summary>A transaction whose messages are arriving: B..C, b..P (then waiting for K or r), or a streamed S..E* until c / A.</summary>
+internal sealed class OpenTransaction : IDisposable
+{
+    public OpenTransaction(uint xid, Lsn firstLsn, PgOutputOptions options)
+    {
+        Xid = xid;
+        FirstLsn = firstLsn;
+        Buffer = new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory);
+    }
+
+    public uint Xid { get; }
+
+    /// <summary>Begin's final LSN, Begin Prepare's prepare LSN, or the first streamed message's LSN.</summary>
+    public Lsn FirstLsn { get; set; }
+
+    public string? Gid { get; set; }
+
+    public string? Origin { get; set; }
+
+    public bool IsStreamed { get; init; }
+
+    /// <summary>Begin Prepare (not Begin): ends with Prepare, not Commit.</summary>
+    public bool IsPrepare { get; init; }
+
+    public TransactionBuffer Buffer { get; }
+
+    public CommittedTransaction Complete(Lsn commitLsn, Lsn endLsn, long postgresTimestamp, IReadOnlyList<PgOutputRecord> prelude)
+        => new(Buffer, prelude)
+        {
+            Xid = Xid,
+            CommitLsn = commitLsn,
+            EndLsn = endLsn,
+            CommitTimeMicros = Protocol.PostgresTime.ToUnixMicros(postgresTimestamp),
+            Origin = Origin,
+            Gid = Gid,
+            IsStreamed = IsStreamed,
+        };
+
+    public void Dispose() => Buffer.Dispose();
+}

@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Cdc.Decoding.Transactions;
+
+/// <summary>
+/// The messages of one transaction in arrival order: in a pooled array until <see cref="PgOutputOptions.SpillThresholdBytes"/>,
+/// then in a temporary file (deleted on dispose). Each record: Int32 length, UInt32 xid, UInt64 LSN, bytes.
+/// Subtransactions aborted while streaming are dropped by remembering their xids and skipping them on read.
+/// </summary>
+internal sealed class TransactionBuffer : IDisposable
+{
+    private const int HeaderSize = 16;
+    private const int FileBufferSize = 1 << 16;
+
+    /// <summary>Past this the array would approach its size limit: spill whatever the threshold says.</summary>
+    private const long MaxMemoryBytes = 1L << 30;
+
+    private readonly long _spillThreshold;
+    private readonly string? _spillDirectory;
+    private byte[] _memory = [];
+    private int _memoryUsed;
+    private FileStream? _file;
+    private Dictionary<uint, XidTotals>? _byXid;
+    private HashSet<uint>? _abortedXids;
+    private int _largestRecord;
+    private bool _disposed;
+
+    public TransactionBuffer(long spillThreshold, string? spillDirectory)
+    {
+        _spillThreshold = spillThreshold;
+        _spillDirectory = spillDirectory;
+    }
+
+    /// <summary>Bytes of the kept messages (without record headers, without aborted subtransactions).</summary>
+    public long ByteSize { get; private set; }
+
+    public int MessageCount { get; private set; }
+
+    /// <summary>Row changes, truncated tables and logical messages among the kept messages.</summary>
+    public int ChangeCount { get; private set; }
+
+    public bool IsSpilled => _file is not null;
+
+    /// <summary>Where the spill file is, while there is one.</summary>
+    public string? SpillPath => _file?.Name;
+
+    /// <summary>Appends the type byte and <paramref name="body"/> (the fields after type and [xid]) as one record.</summary>
+    public void Append(byte type, ReadOnlySequence<byte> body, uint xid, Lsn lsn, int changes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var length = checked(1 + (int)body.Length);
+        _largestRecord = Math.Max(_largestRecord, length);
+        ByteSize += length;
+        MessageCount++;
+        ChangeCount += changes;
+        Track(xid, length, changes);
+
+        if (_file is null && (long)_memoryUsed + HeaderSize + length > Math.Min(_spillThreshold, MaxMemoryBytes))
+        {
+            Spill();
+        }
+
+        if (_file is null)
+        {
+            EnsureMemory(HeaderSize + length);
+            var target = _memory.AsSpan(_memoryUsed);
+            WriteHeader(target, length, xid, lsn);
+            target[HeaderSize] = type;
+            body.CopyTo(target[(HeaderSize + 1)..]);
+            _memoryUsed += HeaderSize + length;
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[HeaderSize + 1];
+        WriteHeader(header, length, xid, lsn);
+        header[HeaderSize] = type;
+        _file.Write(header);
+        foreach (var segment in body)
+        {
+            _file.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Drops what a subtransaction sent (Stream Abort with subxid != xid).</summary>
+    public void AbortSubtransaction(uint subXid)
+    {
+        if (_byXid is null || !_byXid.Remove(subXid, out var totals))
+        {
+            return;
+        }
+
+        (_abortedXids ??= []).Add(subXid);
+        ByteSize -= totals.Bytes;
+        MessageCount -= totals.Messages;
+        ChangeCount -= totals.Changes;
+    }
+
+    /// <summary>The kept records in order; each record's data is valid until the next one is read.</summary>
+    public IEnumerable<PgOutputRecord> Read()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _file is null ? ReadMemory() : ReadFile(_file);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_memory.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+            _memory = [];
+        }
+
+        if (_file is not null)
+        {
+            var path = _file.Name;
+            _file.Dispose();
+            _file = null;
+            TryDelete(path);
+        }
+    }
+
+    private IEnumerable<PgOutputRecord> ReadMemory()
+    {
+        var position = 0;
+        while (position < _memoryUsed)
+        {
+            var (length, xid, lsn) = ReadHeader(_memory.AsSpan(position));
+            var data = _memory.AsMemory(position + HeaderSize, length);
+            position += HeaderSize + length;
+            if (_abortedXids is null || !_abortedXids.Contains(xid))
+            {
+                yield return new PgOutputRecord(lsn, xid, data);
+            }
+        }
+    }
+
+    private IEnumerable<PgOutputRecord> ReadFile(FileStream file)
+    {
+        file.Flush();
+        file.Position = 0;
+        var header = new byte[HeaderSize];
+        var buffer = new byte[Math.Max(_largestRecord, 1)];
+        while (file.Position < file.Length)
+        {
+            file.ReadExactly(header);
+            var (length, xid, lsn) = ReadHeader(header);
+            if (length > buffer.Length)
+            {
+                throw new InvalidDataException($"Spill file {file.Name} is corrupt: record of {length} bytes, largest written {buffer.Length}.");
+            }
+
+            file.ReadExactly(buffer, 0, length);
+            if (_abortedXids is null || !_abortedXids.Contains(xid))
+            {
+                yield return new PgOutputRecord(lsn, xid, buffer.AsMemory(0, length));
+            }
+        }
+    }
+
+    private void Track(uint xid, int length, int changes)
+    {
+        _byXid ??= [];
+        ref var totals = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byXid, xid, out _);
+        totals.Bytes += length;
+        totals.Messages++;
+        totals.Changes += changes;
+    }
+
+    private void EnsureMemory(int needed)
+    {
+        if (_memory.Length - _memoryUsed >= needed)
+        {
+            return;
+        }
+
+        var size = Math.Max(_memoryUsed + needed, Math.Max(4096, _memory.Length * 2));
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        _memory.AsSpan(0, _memoryUsed).CopyTo(larger);
+        if (_memory.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+        }
+
+        _memory = larger;
+    }
+
+    private void Spill()
+    {
+        var directory = _spillDirectory ?? Path.GetTempPath();
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"cdc-spill-{Guid.NewGuid():N}.bin");
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileBufferSize, FileOptions.DeleteOnClose);
+        _file.Write(_memory, 0, _memoryUsed);
+        if (_memory.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+        }
+
+        _memory = [];
+        _memoryUsed = 0;
+    }
+
+    private static void WriteHeader(Span<byte> target, int length, uint xid, Lsn lsn)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(target, length);
+        BinaryPrimitives.WriteUInt32LittleEndian(target[4..], xid);
+        BinaryPrimitives.WriteUInt64LittleEndian(target[8..], lsn.Value);
+    }
+
+    private static (int Length, uint Xid, Lsn Lsn) ReadHeader(ReadOnlySpan<byte> source)
+        => (BinaryPrimitives.ReadInt32LittleEndian(source), BinaryPrimitives.ReadUInt32LittleEndian(source[4..]),
+            new Lsn(BinaryPrimitives.ReadUInt64LittleEndian(source[8..])));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private struct XidTotals
+    {
+        public long Bytes;
+        public int Messages;
+        public int Changes;
+    }
+}
