@@ -96,6 +96,9 @@ public sealed class ValueConverter
     /// <summary>How values of a type are converted (domains resolved to their base type).</summary>
     public PgValueKind KindOf(uint typeOid) => Shape(typeOid).Kind;
 
+    /// <summary>The element type of an array, the subtype of a range or multirange; 0 for other types.</summary>
+    public uint RelatedTypeOf(uint typeOid) => Shape(typeOid).RelatedOid;
+
     internal TypeShape Shape(uint typeOid)
     {
         if (_shapes.TryGetValue(typeOid, out var shape))
