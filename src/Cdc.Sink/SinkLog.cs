@@ -50,4 +50,7 @@ internal static partial class SinkLog
 
     [LoggerMessage(3203, LogLevel.Warning, "Transient publish failure ({Reason}); retrying")]
     public static partial void TransientFailure(ILogger logger, string reason);
+
+    [LoggerMessage(3204, LogLevel.Error, "The ack handler threw for message {MessageId}")]
+    public static partial void AckHandlerFailed(ILogger logger, string messageId, Exception error);
 }

@@ -24,14 +24,25 @@ public sealed partial class NatsConnection
     /// Publishes messages in order with one lock and one flush. Sizes are checked against max_payload
     /// before anything is written (<see cref="MessageTooLargeException"/>).
     /// </summary>
-    public async ValueTask PublishManyAsync(ReadOnlyMemory<NatsPublishItem> items, CancellationToken cancellationToken = default)
+    public ValueTask PublishManyAsync(ReadOnlyMemory<NatsPublishItem> items, CancellationToken cancellationToken = default) =>
+        PublishManyAsync(items, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PublishManyAsync(ReadOnlyMemory{NatsPublishItem}, CancellationToken)"/>, but only on the session
+    /// <paramref name="requiredSessionId"/>: when the connection has been lost or replaced since, throws
+    /// <see cref="NatsConnectionException"/> instead of publishing on the new connection (a writer that must
+    /// republish earlier messages first keeps its order this way).
+    /// </summary>
+    public async ValueTask PublishManyAsync(ReadOnlyMemory<NatsPublishItem> items, long? requiredSessionId, CancellationToken cancellationToken = default)
     {
         foreach (var item in items.Span)
         {
             ProtocolWriter.ValidateSubject(item.Subject);
         }
 
-        var session = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+        var session = requiredSessionId is { } required
+            ? await AcquireWriterOnAsync(required, cancellationToken).ConfigureAwait(false)
+            : await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var max = session.Info.MaxPayload;
@@ -198,6 +209,19 @@ public sealed partial class NatsConnection
         {
             _writeLock.Release();
         }
+    }
+
+    private async ValueTask<NatsSession> AcquireWriterOnAsync(long sessionId, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var session = _session;
+        if (session is { IsOpen: true } && SessionId == sessionId && _state == NatsConnectionState.Connected)
+        {
+            return session;
+        }
+
+        _writeLock.Release();
+        throw new NatsConnectionException("the connection was lost or replaced since the previous publish");
     }
 
     /// <summary>Waits for a live session and takes the write lock (the caller releases it).</summary>

@@ -27,6 +27,7 @@ public sealed partial class NatsConnection : IAsyncDisposable
     private NatsSession? _session;
     private NatsConnectionState _state;
     private long _nextSid = 1;
+    private long _sessionId;
     private int _serverCursor;
     private Task? _supervisor;
 
@@ -67,6 +68,9 @@ public sealed partial class NatsConnection : IAsyncDisposable
     }
 
     internal ReplyMux Mux => _mux;
+
+    /// <summary>Incremented on every (re)connect: a writer can tell that its earlier publishes may be lost.</summary>
+    public long SessionId => Volatile.Read(ref _sessionId);
 
     internal NatsOptions Options => _options;
 
@@ -295,6 +299,7 @@ public sealed partial class NatsConnection : IAsyncDisposable
     private void Activate(NatsSession session)
     {
         _session = session;
+        Interlocked.Increment(ref _sessionId);
         AddDiscovered(session.Info);
         lock (_stateLock)
         {
