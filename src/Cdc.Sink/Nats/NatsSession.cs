@@ -147,7 +147,7 @@ internal sealed class NatsSession : IAsyncDisposable
                 var read = await _stream.ReadAsync(memory, _cts.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    Fail(new NatsConnectionException($"{Server} closed the connection"));
+                    // End of stream: the reader parses what is left (often the -ERR that explains the close) and ends the session.
                     return;
                 }
 
