@@ -1,0 +1,45 @@
+using Cdc.Sink.Nats;
+
+namespace Cdc.Sink;
+
+/// <summary>How <see cref="StreamingBatchWriter"/> batches (section <c>BatchWriter</c>). Immutable; <see cref="Validate"/> names the bad key.</summary>
+public sealed record BatchWriterOptions
+{
+    /// <summary>A batch ends after this many messages.</summary>
+    public int MaxRows { get; init; } = 1000;
+
+    /// <summary>A batch ends when its payloads reach this many bytes.</summary>
+    public long MaxBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>A batch ends this long after its first message even when it is not full.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Messages published but not yet acknowledged; at the bound, <see cref="IMessageSink.WriteAsync"/> waits.</summary>
+    public int MaxPendingAcks { get; init; } = 8192;
+
+    /// <summary>Messages queued between <see cref="IMessageSink.WriteAsync"/> and the batching loop.</summary>
+    public int QueueCapacity { get; init; } = 4096;
+
+    /// <summary>A message without PubAck for this long is republished (with the same message id).</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a 503 (no stream for the subject, e.g. during a leader change) is retried before it fails the message.</summary>
+    public TimeSpan NoStreamRetryTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    public OversizePolicy OversizePolicy { get; init; } = OversizePolicy.Fail;
+
+    public void Validate()
+    {
+        NatsOptions.Range("BatchWriter:MaxRows", MaxRows, 1, 1_000_000);
+        NatsOptions.Range("BatchWriter:MaxBytes", MaxBytes, 1024, 1L << 32);
+        NatsOptions.Range("BatchWriter:Timeout", Timeout, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        NatsOptions.Range("BatchWriter:MaxPendingAcks", MaxPendingAcks, 1, 1_000_000);
+        NatsOptions.Range("BatchWriter:QueueCapacity", QueueCapacity, 1, 1_000_000);
+        NatsOptions.Range("BatchWriter:AckTimeout", AckTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        NatsOptions.Range("BatchWriter:NoStreamRetryTime", NoStreamRetryTime, TimeSpan.Zero, TimeSpan.FromHours(1));
+        if (!Enum.IsDefined(OversizePolicy))
+        {
+            throw new SinkConfigurationException("BatchWriter:OversizePolicy", $"'{OversizePolicy}' is not Fail or PublishReference");
+        }
+    }
+}

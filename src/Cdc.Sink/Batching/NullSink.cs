@@ -1,0 +1,28 @@
+namespace Cdc.Sink;
+
+/// <summary>Acknowledges every message at once with increasing sequences (benchmarks of the stages before the sink).</summary>
+public sealed class NullSink : IMessageSink
+{
+    private readonly IAckHandler _ackHandler;
+    private ulong _sequence;
+
+    public NullSink(IAckHandler ackHandler)
+    {
+        _ackHandler = ackHandler;
+    }
+
+    /// <summary>Messages acknowledged so far.</summary>
+    public ulong Count => Interlocked.Read(ref _sequence);
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public ValueTask WriteAsync(OutboundMessage message, CancellationToken cancellationToken = default)
+    {
+        _ackHandler.OnAcked(message, Interlocked.Increment(ref _sequence));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,603 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Cdc.Sink.JetStream;
+using Cdc.Sink.Nats;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cdc.Sink;
+
+/// <summary>
+/// Publishes <see cref="OutboundMessage"/>s to JetStream in blocks (the CloudQuery streaming batch writer idea).
+/// <list type="bullet">
+/// <item>Messages are processed in blocks of one <see cref="MessageKind"/>; a batch ends on
+/// <see cref="BatchWriterOptions.MaxRows"/>, <see cref="BatchWriterOptions.MaxBytes"/>,
+/// <see cref="BatchWriterOptions.Timeout"/>, <see cref="FlushAsync"/> or a message of another kind. Before a
+/// block of another kind starts, every message of the previous block is acknowledged (a schema change is
+/// stored before the rows that use it).</item>
+/// <item>All messages go out on one connection in the order written, so each table's messages are stored
+/// in order. Publishes are pipelined: up to <see cref="BatchWriterOptions.MaxPendingAcks"/> wait for their
+/// PubAck; at the bound <see cref="WriteAsync"/> waits.</item>
+/// <item>Each message is reported exactly once: <see cref="IAckHandler.OnAcked"/> with the stream sequence
+/// (a duplicate counts as stored), or <see cref="IAckHandler.OnFailed"/> for a permanent error only.
+/// Transient failures (disconnect, missing PubAck, stream leader change) are retried inside: every
+/// unacknowledged message is republished in its original order with the same <c>Nats-Msg-Id</c>, so
+/// JetStream drops what it already stored.</item>
+/// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>.</item>
+/// </list>
+/// </summary>
+public sealed class StreamingBatchWriter : IMessageSink
+{
+    private readonly NatsConnection _connection;
+    private readonly bool _ownsConnection;
+    private readonly JetStreamContext _jetStream;
+    private readonly JetStreamStreamOptions _streamOptions;
+    private readonly BatchWriterOptions _options;
+    private readonly IAckHandler _ackHandler;
+    private readonly ILogger _logger;
+    private readonly Channel<WorkItem> _queue;
+    private readonly InflightWindow _window;
+    private readonly SemaphoreSlim _publishLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<OutboundMessage> _batch = [];
+    private readonly NatsPublishItem[] _items;
+    private readonly List<PendingMessage> _itemOwners = [];
+    private Task? _loop;
+    private Task? _monitor;
+    private MessageKind? _lastKind;
+    private long _epoch = -1;
+    private int _resendRequested;
+    private int _resendDelay;
+    private string _resendReason = string.Empty;
+    private int _recovering;
+    private long _firstNoStream;
+    private bool _disposed;
+
+    /// <summary>
+    /// Creates a writer with its own connection (connected and the stream ensured by <see cref="StartAsync"/>,
+    /// closed by <see cref="DisposeAsync"/>).
+    /// </summary>
+    /// <param name="nats">Servers, auth and TLS.</param>
+    /// <param name="stream">The destination stream; created, updated or validated by <see cref="StartAsync"/>.</param>
+    /// <param name="options">Batching, backpressure, retry and oversize policy.</param>
+    /// <param name="ackHandler">Gets every message's outcome exactly once, from the sink's threads.</param>
+    /// <param name="loggerFactory">Optional logging.</param>
+    public StreamingBatchWriter(NatsOptions nats, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
+        : this(new NatsConnection(nats, loggerFactory?.CreateLogger<NatsConnection>()), true, stream, options, ackHandler, loggerFactory)
+    {
+    }
+
+    /// <summary>
+    /// Creates a writer over a shared connection (connected by <see cref="StartAsync"/> if it is not yet;
+    /// not disposed by the writer). The writer should be the only publisher on it to keep order guarantees simple.
+    /// </summary>
+    public StreamingBatchWriter(NatsConnection connection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
+        : this(connection, false, stream, options, ackHandler, loggerFactory)
+    {
+    }
+
+    private StreamingBatchWriter(NatsConnection connection, bool ownsConnection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ackHandler);
+        stream.Validate();
+        options.Validate();
+        _connection = connection;
+        _ownsConnection = ownsConnection;
+        _streamOptions = stream;
+        _options = options;
+        _ackHandler = ackHandler;
+        _logger = loggerFactory?.CreateLogger<StreamingBatchWriter>() ?? (ILogger)NullLogger.Instance;
+        _jetStream = new JetStreamContext(connection, loggerFactory?.CreateLogger<JetStreamContext>());
+        _window = new InflightWindow(options.MaxPendingAcks);
+        _items = new NatsPublishItem[Math.Max(options.MaxRows, 1024)];
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The JetStream context of the writer's connection (stream info, consumers).</summary>
+    public JetStreamContext JetStream => _jetStream;
+
+    public NatsConnection Connection => _connection;
+
+    /// <summary>Messages published and waiting for their PubAck.</summary>
+    public int PendingAcks => _window.Count;
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+
+        if (_connection.State is NatsConnectionState.Disconnected)
+        {
+            await _connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _jetStream.EnsureStreamAsync(_streamOptions, cancellationToken).ConfigureAwait(false);
+        _epoch = _connection.SessionId;
+        _connection.StateChanged += OnStateChanged;
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _monitor = Task.Run(MonitorAsync, CancellationToken.None);
+    }
+
+    public ValueTask WriteAsync(OutboundMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        EnsureRunning();
+        var item = new WorkItem(message, null);
+        return _queue.Writer.TryWrite(item) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(item, cancellationToken);
+    }
+
+    /// <summary>Ends the open batch now; completes when everything written before has been published (not acknowledged).</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureRunning();
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new WorkItem(null, flushed), cancellationToken).ConfigureAwait(false);
+        await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Flushes and waits until every message written so far has been reported.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _window.WaitEmptyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once: messages not yet acknowledged are not reported (the producer replays them).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _connection.StateChanged -= OnStateChanged;
+        foreach (var task in new[] { _loop, _monitor })
+        {
+            if (task is not null)
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal void OnReply(PendingMessage pending, ProtocolParser frame)
+    {
+        if (ReplyStatus.Of(frame) == 503)
+        {
+            OnNoStream(pending);
+            return;
+        }
+
+        var ack = PubAck.Parse(frame.Payload);
+        if (ack.Error is { } error)
+        {
+            if (error.Code == 503)
+            {
+                RequestResend($"JetStream unavailable: {error.Description}", delay: true);
+                return;
+            }
+
+            Fail(pending, new JetStreamException(error.Code, error.ErrCode, error.Description, pending.Message.Subject));
+            return;
+        }
+
+        Interlocked.Exchange(ref _firstNoStream, 0);
+        if (pending.TryFinish())
+        {
+            _window.Remove(pending);
+            try
+            {
+                _ackHandler.OnAcked(pending.Message, ack.Sequence);
+            }
+            catch (Exception e)
+            {
+                SinkLog.AckHandlerFailed(_logger, pending.Message.MessageId, e);
+            }
+        }
+    }
+
+    /// <summary>Marks every unacknowledged message for republishing (in order, by whoever publishes next).</summary>
+    internal void RequestResend(string reason, bool delay)
+    {
+        _resendReason = reason;
+        if (delay)
+        {
+            Volatile.Write(ref _resendDelay, 1);
+        }
+
+        Volatile.Write(ref _resendRequested, 1);
+        TriggerRecovery();
+    }
+
+    private void OnNoStream(PendingMessage pending)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstNoStream, now, 0);
+        if (first != 0 && Stopwatch.GetElapsedTime(first, now) > _options.NoStreamRetryTime)
+        {
+            Fail(pending, new JetStreamNoStreamException(pending.Message.Subject));
+            return;
+        }
+
+        RequestResend($"no stream answered for '{pending.Message.Subject}' (503)", delay: true);
+    }
+
+    private void Fail(PendingMessage pending, Exception error)
+    {
+        if (!pending.TryFinish())
+        {
+            return;
+        }
+
+        _window.Remove(pending);
+        SinkLog.PublishFailed(_logger, pending.Message.MessageId, pending.Message.Subject, error.Message);
+        ReportFailed(pending.Message, error);
+    }
+
+    private void ReportFailed(OutboundMessage message, Exception error)
+    {
+        try
+        {
+            _ackHandler.OnFailed(message, error);
+        }
+        catch (Exception e)
+        {
+            SinkLog.AckHandlerFailed(_logger, message.MessageId, e);
+        }
+    }
+
+    private void EnsureRunning()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loop is null)
+        {
+            throw new InvalidOperationException("call StartAsync first");
+        }
+
+        if (_loop.IsCompleted)
+        {
+            throw new SinkException("the batch writer stopped", _loop.Exception?.InnerException);
+        }
+    }
+
+    private void OnStateChanged(object? sender, NatsConnectionStateChangedEventArgs e)
+    {
+        if (e.Current == NatsConnectionState.Connected)
+        {
+            TriggerRecovery();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var cancellationToken = _stop.Token;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!reader.TryRead(out var first))
+            {
+                continue;
+            }
+
+            if (first.Flushed is { } done)
+            {
+                done.TrySetResult();
+                continue;
+            }
+
+            var kind = first.Message!.Kind;
+            _batch.Add(first.Message);
+            long bytes = first.Message.Payload.Length;
+            TaskCompletionSource? flushed = null;
+            var deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
+            while (_batch.Count < _options.MaxRows && bytes < _options.MaxBytes)
+            {
+                if (reader.TryPeek(out var next))
+                {
+                    if (next.Flushed is not null)
+                    {
+                        reader.TryRead(out _);
+                        flushed = next.Flushed;
+                        break;
+                    }
+
+                    if (next.Message!.Kind != kind)
+                    {
+                        break;
+                    }
+
+                    reader.TryRead(out _);
+                    _batch.Add(next.Message);
+                    bytes += next.Message.Payload.Length;
+                    continue;
+                }
+
+                var remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0 || !await WaitForMoreAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+
+            await PublishBatchAsync(kind, cancellationToken).ConfigureAwait(false);
+            flushed?.TrySetResult();
+        }
+    }
+
+    private static async ValueTask<bool> WaitForMoreAsync(ChannelReader<WorkItem> reader, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task PublishBatchAsync(MessageKind kind, CancellationToken cancellationToken)
+    {
+        if (_lastKind is { } last && last != kind)
+        {
+            // A block of another kind starts only when the previous block is stored.
+            await _window.WaitEmptyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _lastKind = kind;
+        var count = 0;
+        await _publishLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var locked = true;
+        try
+        {
+            await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var message in _batch)
+            {
+                if (!_window.TryAcquire())
+                {
+                    // Window full: send what we have, and let acks (or a recovery) happen while waiting.
+                    await SendAsync(count, cancellationToken).ConfigureAwait(false);
+                    count = 0;
+                    _publishLock.Release();
+                    locked = false;
+                    await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+                    await _publishLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    locked = true;
+                    await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var pending = Prepare(message);
+                if (pending is null)
+                {
+                    continue;
+                }
+
+                _window.Add(pending);
+                Register(pending);
+                _items[count] = pending.Item with { ReplyToken = pending.Token };
+                count++;
+                if (count == _items.Length)
+                {
+                    await SendAsync(count, cancellationToken).ConfigureAwait(false);
+                    count = 0;
+                }
+            }
+
+            await SendAsync(count, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (locked)
+            {
+                _publishLock.Release();
+            }
+
+            _batch.Clear();
+        }
+    }
+
+    /// <summary>Builds the wire form; applies the oversize policy. Null when the message was failed (slot given back).</summary>
+    private PendingMessage? Prepare(OutboundMessage message)
+    {
+        var item = new NatsPublishItem(message.Subject, message.Payload, message.MessageId, message.Headers, _connection.Mux.Prefix);
+        var max = _connection.MaxPayload;
+        var size = item.Size;
+        if (size > max)
+        {
+            SinkLog.MessageTooLarge(_logger, message.MessageId, message.Subject, size, max, _options.OversizePolicy.ToString());
+            if (_options.OversizePolicy == OversizePolicy.PublishReference)
+            {
+                var headers = new List<KeyValuePair<string, string>>(message.Headers ?? [])
+                {
+                    new("Cdc-Payload-Omitted", "max_payload"),
+                    new("Cdc-Payload-Size", message.Payload.Length.ToString(CultureInfo.InvariantCulture)),
+                    new("Cdc-Max-Payload", max.ToString(CultureInfo.InvariantCulture)),
+                };
+                item = item with { Payload = ReadOnlyMemory<byte>.Empty, Headers = headers };
+            }
+
+            if (_options.OversizePolicy == OversizePolicy.Fail || item.Size > max)
+            {
+                _window.ReleaseSlot();
+                ReportFailed(message, new MessageTooLargeException(message.Subject, size, max));
+                return null;
+            }
+        }
+
+        return new PendingMessage(this, message, item);
+    }
+
+    private void Register(PendingMessage pending)
+    {
+        if (pending.Token >= 0)
+        {
+            _connection.Mux.Remove(pending.Token);
+        }
+
+        pending.Token = _connection.Mux.Register(pending);
+        pending.PublishedAt = Stopwatch.GetTimestamp();
+    }
+
+    private async ValueTask SendAsync(int count, CancellationToken cancellationToken)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _connection.PublishManyAsync(_items.AsMemory(0, count), _epoch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsConnectionException or MessageTooLargeException)
+        {
+            // The messages are in the window: the next recovery republishes them in order.
+            RequestResend(e.Message, delay: false);
+        }
+        finally
+        {
+            Array.Clear(_items, 0, count);
+        }
+    }
+
+    /// <summary>Republishes every unacknowledged message, in order, on the current connection. Holds the publish lock.</summary>
+    private async Task RecoverIfNeededAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _resendRequested) == 1 || _connection.SessionId != _epoch || _connection.State != NatsConnectionState.Connected)
+        {
+            Volatile.Write(ref _resendRequested, 0);
+            await _connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _resendDelay, 0) == 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+            }
+
+            var epoch = _connection.SessionId;
+            var pending = _window.Snapshot();
+            if (pending.Length > 0)
+            {
+                SinkLog.Republishing(_logger, pending.Length, _resendReason);
+            }
+
+            try
+            {
+                var max = _connection.MaxPayload;
+                var count = 0;
+                foreach (var message in pending)
+                {
+                    if (message.Item.Size > max)
+                    {
+                        Fail(message, new MessageTooLargeException(message.Message.Subject, message.Item.Size, max));
+                        continue;
+                    }
+
+                    Register(message);
+                    _items[count++] = message.Item with { ReplyToken = message.Token };
+                    if (count == _items.Length)
+                    {
+                        await _connection.PublishManyAsync(_items.AsMemory(0, count), epoch, cancellationToken).ConfigureAwait(false);
+                        Array.Clear(_items, 0, count);
+                        count = 0;
+                    }
+                }
+
+                if (count > 0)
+                {
+                    await _connection.PublishManyAsync(_items.AsMemory(0, count), epoch, cancellationToken).ConfigureAwait(false);
+                    Array.Clear(_items, 0, count);
+                }
+
+                _epoch = epoch;
+            }
+            catch (NatsConnectionException e)
+            {
+                SinkLog.TransientFailure(_logger, e.Message);
+                Volatile.Write(ref _resendRequested, 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void TriggerRecovery()
+    {
+        if (_loop is null || _stop.IsCancellationRequested || Interlocked.CompareExchange(ref _recovering, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _publishLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await RecoverIfNeededAsync(_stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _publishLock.Release();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (NatsConnectionException e)
+            {
+                // Closed for good: nothing can be republished; pending messages stay unreported.
+                SinkLog.TransientFailure(_logger, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _recovering, 0);
+            }
+        });
+    }
+
+    /// <summary>Republishes when PubAcks stop coming (a lost ack on a live connection), and catches missed wake-ups.</summary>
+    private async Task MonitorAsync()
+    {
+        var period = TimeSpan.FromTicks(Math.Min(_options.AckTimeout.Ticks / 4, TimeSpan.TicksPerSecond));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        {
+            if (_window.OldestPublishedAt() is { } oldest && Stopwatch.GetElapsedTime(oldest) > _options.AckTimeout)
+            {
+                RequestResend($"no PubAck within {_options.AckTimeout}", delay: false);
+            }
+            else if (Volatile.Read(ref _resendRequested) == 1 || _connection.SessionId != _epoch)
+            {
+                TriggerRecovery();
+            }
+        }
+    }
+
+    private readonly record struct WorkItem(OutboundMessage? Message, TaskCompletionSource? Flushed);
+}

@@ -1,0 +1,228 @@
+using System.Text;
+using Cdc.Sink.JetStream;
+using Cdc.Sink.Nats;
+using Cdc.Sink.Tests.Support;
+using Cdc.Testing;
+
+namespace Cdc.Sink.Tests.Batching;
+
+public sealed class StreamingBatchWriterTests
+{
+    private static readonly JetStreamStreamOptions Stream = new() { Name = "CDC", Subjects = ["cdc.>"] };
+
+    [Fact]
+    public async Task Every_message_is_acked_once_and_stored_in_order_per_table()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { MaxRows = 100, MaxPendingAcks = 256 }, acks);
+        await writer.StartAsync();
+
+        for (var i = 0; i < 3000; i++)
+        {
+            await writer.WriteAsync(Messages.Row(i % 2 == 0 ? "orders" : "items", i));
+        }
+
+        await writer.DrainAsync();
+        var stored = await ReadAllAsync(writer.JetStream, "CDC", 3000);
+
+        Assert.Equal(3000, acks.Acked.Count);
+        Assert.Empty(acks.Failed);
+        Assert.Equal(0, acks.DoubleReports);
+        Assert.Equal(Enumerable.Range(1, 3000).Select(i => (ulong)i), acks.Acked.Select(a => a.Sequence).Order());
+        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"orders:{i * 2}"), stored.Where(m => m.Subject.EndsWith(".orders", StringComparison.Ordinal)).Select(Text));
+        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"items:{(i * 2) + 1}"), stored.Where(m => m.Subject.EndsWith(".items", StringComparison.Ordinal)).Select(Text));
+        Assert.Equal("orders", stored[0].Headers?["Cdc-Table"]);
+    }
+
+    [Fact]
+    public async Task A_schema_message_is_acked_before_the_following_rows_are_published()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var order = new List<string>();
+        var acks = new CallbackAckHandler(m => { lock (order) { order.Add(m.MessageId); } });
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { MaxRows = 10 }, acks);
+        await writer.StartAsync();
+
+        await writer.WriteAsync(Messages.Row("t", 0));
+        await writer.WriteAsync(Messages.Row("t", 1, kind: MessageKind.MigrateTable));
+        for (var i = 2; i < 50; i++)
+        {
+            await writer.WriteAsync(Messages.Row("t", i));
+        }
+
+        await writer.WriteAsync(Messages.Row("t", 50, kind: MessageKind.DeleteStale));
+        await writer.DrainAsync();
+        var stored = await ReadAllAsync(writer.JetStream, "CDC", 51);
+
+        // Blocks are barriers: acks arrive in block order, and the stream holds the write order.
+        Assert.Equal(Enumerable.Range(0, 51).Select(i => $"slot:t:{i:D8}"), order);
+        Assert.Equal("cdc.db.public.t._schema", stored[1].Subject);
+        Assert.Equal(Enumerable.Range(0, 51).Select(i => $"t:{i}"), stored.Select(Text));
+    }
+
+    [Fact]
+    public async Task A_replayed_message_id_is_acked_but_not_stored_twice()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions(), acks);
+        await writer.StartAsync();
+
+        for (var i = 0; i < 10; i++)
+        {
+            await writer.WriteAsync(Messages.Row("t", i));
+        }
+
+        await writer.DrainAsync();
+        var replay = new RecordingAckHandler();
+        await using var second = new StreamingBatchWriter(writer.Connection, Stream, new BatchWriterOptions(), replay);
+        await second.StartAsync();
+        for (var i = 5; i < 15; i++)
+        {
+            await second.WriteAsync(Messages.Row("t", i));
+        }
+
+        await second.DrainAsync();
+        var info = await writer.JetStream.GetStreamAsync("CDC");
+
+        Assert.Equal(10, replay.Acked.Count);
+        Assert.Equal(15UL, info!.State!.Messages);
+        Assert.Equal(acks.Acked.Where(a => (int)a.Message.State! >= 5).Select(a => a.Sequence).Order(), replay.Acked.Where(a => (int)a.Message.State! < 10).Select(a => a.Sequence).Order());
+    }
+
+    [Fact]
+    public async Task A_message_over_max_payload_fails_with_a_clear_error_under_the_fail_policy()
+    {
+        await using var server = await NatsServer.StartAsync("max_payload: 2048");
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { OversizePolicy = OversizePolicy.Fail }, acks);
+        await writer.StartAsync();
+
+        await writer.WriteAsync(Messages.Row("t", 0));
+        await writer.WriteAsync(Messages.Row("t", 1, payloadBytes: 5000));
+        await writer.WriteAsync(Messages.Row("t", 2));
+        await writer.DrainAsync();
+
+        var failure = Assert.Single(acks.Failed);
+        var error = Assert.IsType<MessageTooLargeException>(failure.Error);
+        Assert.Equal(1, failure.Message.State);
+        Assert.Equal(2048, error.MaxPayload);
+        Assert.Contains("max_payload", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, acks.Acked.Count);
+    }
+
+    [Fact]
+    public async Task A_message_over_max_payload_is_published_as_a_reference_under_the_reference_policy()
+    {
+        await using var server = await NatsServer.StartAsync("max_payload: 2048");
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { OversizePolicy = OversizePolicy.PublishReference }, acks);
+        await writer.StartAsync();
+
+        await writer.WriteAsync(Messages.Row("t", 0, payloadBytes: 5000));
+        await writer.DrainAsync();
+        var stored = Assert.Single(await ReadAllAsync(writer.JetStream, "CDC", 1));
+
+        Assert.Single(acks.Acked);
+        Assert.Empty(acks.Failed);
+        Assert.True(stored.Data.IsEmpty);
+        Assert.Equal("max_payload", stored.Headers?["Cdc-Payload-Omitted"]);
+        Assert.Equal("5000", stored.Headers?["Cdc-Payload-Size"]);
+        Assert.Equal("2048", stored.Headers?["Cdc-Max-Payload"]);
+        Assert.Equal("slot:t:00000000", stored.Headers?["Nats-Msg-Id"]);
+        Assert.Equal("t", stored.Headers?["Cdc-Table"]);
+    }
+
+    [Fact]
+    public async Task A_server_restart_mid_stream_loses_nothing_and_stores_nothing_twice()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        var nats = new NatsOptions { Urls = [server.Url], ReconnectWaitMin = TimeSpan.FromMilliseconds(50), ReconnectWaitMax = TimeSpan.FromMilliseconds(500) };
+        await using var writer = new StreamingBatchWriter(nats, Stream, new BatchWriterOptions { MaxRows = 50, MaxPendingAcks = 500 }, acks);
+        await writer.StartAsync();
+        var reconnects = 0;
+        writer.Connection.StateChanged += (_, e) => { if (e.Current == NatsConnectionState.Reconnecting) { Interlocked.Increment(ref reconnects); } };
+        const int total = 20_000;
+
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < total; i++)
+            {
+                await writer.WriteAsync(Messages.Row("t", i, payloadBytes: 100));
+            }
+        });
+        while (acks.Reported < 2000)
+        {
+            await Task.Delay(5);
+        }
+
+        await server.RestartAsync();
+        var reportedAtRestart = acks.Reported;
+        await producer;
+        await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var info = await writer.JetStream.GetStreamAsync("CDC");
+        var stored = await ReadAllAsync(writer.JetStream, "CDC", total);
+
+        Assert.True(reconnects >= 1, "the connection never dropped");
+        Assert.True(reportedAtRestart < total, "the restart came after the last ack");
+        Assert.Equal(total, acks.Acked.Count);
+        Assert.Equal(0, acks.DoubleReports);
+        Assert.Empty(acks.Failed);
+        Assert.Equal((ulong)total, info!.State!.Messages);
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"slot:t:{i:D8}"), stored.Select(m => m.Headers?["Nats-Msg-Id"]));
+    }
+
+    [Fact]
+    public void Options_validation_names_the_key_and_the_range()
+    {
+        var error = Assert.Throws<SinkConfigurationException>(() => new BatchWriterOptions { MaxRows = 0 }.Validate());
+        Assert.Equal("BatchWriter:MaxRows", error.Key);
+        Assert.Contains("1..1000000", error.Message, StringComparison.Ordinal);
+
+        var stream = Assert.Throws<SinkConfigurationException>(() => new JetStreamStreamOptions { Replicas = 7 }.Validate());
+        Assert.Equal("JetStream:Replicas", stream.Key);
+    }
+
+    [Fact]
+    public async Task NullSink_acks_every_message_at_once()
+    {
+        var acks = new RecordingAckHandler();
+        await using var sink = new NullSink(acks);
+        await sink.StartAsync();
+        await sink.WriteAsync(Messages.Row("t", 1));
+        await sink.WriteAsync(Messages.Row("t", 2));
+
+        Assert.Equal([1UL, 2UL], acks.Acked.Select(a => a.Sequence));
+    }
+
+    [Theory]
+    [InlineData("orders", "orders")]
+    [InlineData("my.table", "my_table")]
+    [InlineData("a b*c>", "a_b_c_")]
+    [InlineData("", "_")]
+    [InlineData("tä", "t_")]
+    public void SubjectTokens_sanitize_replaces_what_a_token_may_not_hold(string name, string expected) =>
+        Assert.Equal(expected, SubjectTokens.Sanitize(name));
+
+    internal static string Text(NatsMsg message) => Encoding.UTF8.GetString(message.Data.Span);
+
+    internal static async Task<List<NatsMsg>> ReadAllAsync(JetStreamContext js, string stream, int expected)
+    {
+        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig { AckPolicy = "none", InactiveThreshold = 60_000_000_000 });
+        var result = new List<NatsMsg>();
+        while (result.Count < expected)
+        {
+            var batch = await js.FetchAsync(stream, consumer.Name!, Math.Min(1000, expected - result.Count), TimeSpan.FromSeconds(2));
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            result.AddRange(batch.Select(m => m.Message));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+
+namespace Cdc.Sink.Tests.Support;
+
+/// <summary>Records every outcome; fails a test when a message is reported twice.</summary>
+internal sealed class RecordingAckHandler : IAckHandler
+{
+    private readonly ConcurrentDictionary<string, int> _reports = new();
+    private readonly ConcurrentQueue<(OutboundMessage Message, ulong Sequence)> _acked = new();
+    private readonly ConcurrentQueue<(OutboundMessage Message, Exception Error)> _failed = new();
+
+    public IReadOnlyCollection<(OutboundMessage Message, ulong Sequence)> Acked => _acked;
+
+    public IReadOnlyCollection<(OutboundMessage Message, Exception Error)> Failed => _failed;
+
+    public int Reported => _acked.Count + _failed.Count;
+
+    public int DoubleReports { get; private set; }
+
+    public void OnAcked(OutboundMessage message, ulong streamSequence)
+    {
+        Count(message);
+        _acked.Enqueue((message, streamSequence));
+    }
+
+    public void OnFailed(OutboundMessage message, Exception error)
+    {
+        Count(message);
+        _failed.Enqueue((message, error));
+    }
+
+    public async Task WaitForAsync(int reports, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Reported < reports)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Reported} of {reports} messages reported after {timeout}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private void Count(OutboundMessage message)
+    {
+        if (_reports.AddOrUpdate(message.MessageId, 1, (_, n) => n + 1) > 1)
+        {
+            DoubleReports++;
+        }
+    }
+}
