@@ -49,9 +49,25 @@ public sealed class ChangeDecoder
     /// <summary>Decodes <paramref name="transaction"/>, calling <paramref name="handler"/> for each change and relation.</summary>
     public void Decode(CommittedTransaction transaction, IChangeHandler handler)
     {
+        foreach (var _ in DecodeStepwise(transaction, handler))
+        {
+        }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="transaction"/> one message per step, calling <paramref name="handler"/> as
+    /// <see cref="Decode"/> does. The caller may await between steps (push what the handler built under a
+    /// memory budget), so a transaction of millions of rows is never held decoded at once.
+    /// </summary>
+    public IEnumerable<int> DecodeStepwise(CommittedTransaction transaction, IChangeHandler handler)
+    {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(handler);
+        return Steps(transaction, handler);
+    }
 
+    private IEnumerable<int> Steps(CommittedTransaction transaction, IChangeHandler handler)
+    {
         foreach (var record in transaction.Prelude)
         {
             DecodeRecord(transaction, record, handler, schemaOnly: true);
@@ -61,6 +77,7 @@ public sealed class ChangeDecoder
         foreach (var record in transaction.ReadMessages())
         {
             DecodeRecord(transaction, record, handler, schemaOnly: false);
+            yield return _item.Index;
         }
 
         if (_item.Index != transaction.ChangeCount)

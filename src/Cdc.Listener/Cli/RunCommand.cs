@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Cdc.Listener.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cdc.Listener.Cli;
+
+/// <summary><c>cdc run</c>: the sidecar. Command-line options override appsettings.json and CDC__* variables.</summary>
+internal static class RunCommand
+{
+    /// <summary>Each option and the configuration key it sets.</summary>
+    private static readonly (Option<string?> Option, string Key)[] Mapped =
+    [
+        (new("--connection") { Description = "Npgsql connection string of the source database (role with REPLICATION). Key Cdc:Connection.", HelpName = "string" }, "Cdc:Connection"),
+        (new("--nats") { Description = "NATS server URLs, comma separated. Key Cdc:Nats:Url. Default nats://127.0.0.1:4222.", HelpName = "url" }, "Cdc:Nats:Url"),
+        (new("--slot") { Description = "Replication slot, created when missing. Key Cdc:Slot. Default cdc.", HelpName = "name" }, "Cdc:Slot"),
+        (new("--publication") { Description = "Publication, created FOR ALL TABLES (or --tables) when missing. Key Cdc:Publication. Default cdc.", HelpName = "name" }, "Cdc:Publication"),
+        (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. Default CDC.", HelpName = "name" }, "Cdc:Nats:Stream"),
+        (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. Default cdc.", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
+        (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. Default nats.", HelpName = "kind" }, "Cdc:Sink"),
+        (new("--max-in-flight-bytes") { Description = "Bytes delivered to the sink but not yet acknowledged before reading pauses. Key Cdc:Pusher:MaxInFlightBytes. Default 67108864 (64 MiB).", HelpName = "bytes" }, "Cdc:Pusher:MaxInFlightBytes"),
+        (new("--protocol-version") { Description = "pgoutput protocol 1-4, 0 = newest the server supports. Key Cdc:ProtocolVersion. Default 0.", HelpName = "n" }, "Cdc:ProtocolVersion"),
+        (new("--binary") { Description = "Values in binary send format (PostgreSQL 14+): true or false. Key Cdc:Binary. Default false.", HelpName = "bool" }, "Cdc:Binary"),
+        (new("--streaming") { Description = "Stream in-progress transactions (PostgreSQL 14+): true or false. Key Cdc:Streaming. Default true.", HelpName = "bool" }, "Cdc:Streaming"),
+        (new("--nats-user") { Description = "NATS user (with --nats-password). Key Cdc:Nats:User.", HelpName = "user" }, "Cdc:Nats:User"),
+        (new("--nats-password") { Description = "NATS password; prefer CDC__NATS__PASSWORD. Key Cdc:Nats:Password.", HelpName = "password" }, "Cdc:Nats:Password"),
+        (new("--nats-token") { Description = "NATS token; prefer CDC__NATS__TOKEN. Key Cdc:Nats:Token.", HelpName = "token" }, "Cdc:Nats:Token"),
+        (new("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. Key Cdc:Nats:TlsCaFile.", HelpName = "file" }, "Cdc:Nats:TlsCaFile"),
+        (new("--replicas") { Description = "JetStream stream replicas (1-5). Key Cdc:Nats:Replicas. Default 1.", HelpName = "n" }, "Cdc:Nats:Replicas"),
+        (new("--shutdown-timeout") { Description = "How long a stop waits for in-flight acks (hh:mm:ss). Key Cdc:ShutdownTimeout. Default 00:00:15.", HelpName = "time" }, "Cdc:ShutdownTimeout"),
+        (new("--http") { Description = "Status endpoint address (host:port), or off. Key Cdc:Http:Listen. Default 127.0.0.1:8089.", HelpName = "address" }, "Cdc:Http:Listen"),
+    ];
+
+    public static Command Create()
+    {
+        var tables = new Option<string[]>("--tables")
+        {
+            Description = "Tables for a publication Cdc creates (schema.table), comma separated or repeated. Default: all tables.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Any setting as Key=Value, e.g. --set Cdc:Nats:BatchMaxRows=500 (repeatable).",
+        };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "Log format: console (for people) or json (for machines).",
+            DefaultValueFactory = _ => "console",
+        };
+        logFormat.AcceptOnlyFromAmong("console", "json");
+        var config = new Option<string?>("--config") { Description = "Extra JSON settings file (in addition to appsettings.json).", HelpName = "file" };
+
+        var command = new Command("run", "Run the sidecar: stream committed changes from PostgreSQL to NATS JetStream.");
+        foreach (var (option, _) in Mapped)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(tables);
+        command.Options.Add(set);
+        command.Options.Add(logFormat);
+        command.Options.Add(config);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (option, key) in Mapped)
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    overrides[key] = value;
+                }
+            }
+
+            var tableList = (parse.GetValue(tables) ?? [])
+                .SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .ToList();
+            for (var i = 0; i < tableList.Count; i++)
+            {
+                overrides[$"Cdc:Tables:{i}"] = tableList[i];
+            }
+
+            foreach (var pair in parse.GetValue(set) ?? [])
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    await Console.Error.WriteLineAsync($"cdc: --set '{pair}' is not Key=Value").ConfigureAwait(false);
+                    return ExitCodes.BadConfiguration;
+                }
+
+                overrides[pair[..eq]] = pair[(eq + 1)..];
+            }
+
+            return await RunHostAsync(parse.GetValue(config), overrides, parse.GetValue(logFormat) == "json").ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunHostAsync(string? configFile, Dictionary<string, string?> overrides, bool jsonLogs)
+    {
+        try
+        {
+            using var host = CdcHost.Build(configFile, overrides, jsonLogs);
+            await host.RunAsync().ConfigureAwait(false);
+            return Environment.ExitCode;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync("cdc: " + e.Failures.First()).ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+        catch (CdcConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+        catch (InvalidOperationException e) when (e.InnerException is FormatException or InvalidCastException or OverflowException)
+        {
+            // Binding a value of the wrong type (e.g. --max-in-flight-bytes abc) names the key.
+            await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+    }
+}

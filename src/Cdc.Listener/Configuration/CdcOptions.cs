@@ -1,0 +1,106 @@
+namespace Cdc.Listener.Configuration;
+
+/// <summary>Settings of <c>cdc run</c>: section <c>Cdc</c> of appsettings.json, <c>CDC__*</c> variables, command line.</summary>
+public sealed class CdcOptions
+{
+    public const string SectionName = "Cdc";
+
+    /// <summary>Npgsql connection string of the source database (the role needs REPLICATION).</summary>
+    public string Connection { get; set; } = string.Empty;
+
+    /// <summary>Replication slot name.</summary>
+    public string Slot { get; set; } = "cdc";
+
+    /// <summary>Publication name.</summary>
+    public string Publication { get; set; } = "cdc";
+
+    /// <summary>Tables the publication is created for (schema.table); empty means FOR ALL TABLES.</summary>
+    public List<string> Tables { get; set; } = [];
+
+    /// <summary>Create the slot when it does not exist.</summary>
+    public bool CreateSlot { get; set; } = true;
+
+    /// <summary>Create the publication when it does not exist.</summary>
+    public bool CreatePublication { get; set; } = true;
+
+    /// <summary>pgoutput protocol version; 0 picks the newest the server supports (PG14: 2, PG15: 3, PG16+: 4).</summary>
+    public int ProtocolVersion { get; set; }
+
+    /// <summary>Ask for values in binary send format (PostgreSQL 14+).</summary>
+    public bool Binary { get; set; }
+
+    /// <summary>Stream in-progress transactions (PostgreSQL 14+), so huge transactions do not wait in the server.</summary>
+    public bool Streaming { get; set; } = true;
+
+    /// <summary>Deliver logical decoding messages (pg_logical_emit_message, PostgreSQL 14+): the outbox path.</summary>
+    public bool Messages { get; set; } = true;
+
+    /// <summary>Where the change events go: <c>nats</c> or <c>null</c> (acknowledge at once; for benchmarks).</summary>
+    public string Sink { get; set; } = "nats";
+
+    public NatsSection Nats { get; set; } = new();
+
+    public PusherSection Pusher { get; set; } = new();
+
+    /// <summary>How long a graceful stop waits for in-flight acks.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Directory for transactions spilled to disk (default: system temp).</summary>
+    public string? SpillDirectory { get; set; }
+}
+
+public sealed class NatsSection
+{
+    /// <summary>Server URLs, comma separated (nats:// or tls://).</summary>
+    public string Url { get; set; } = "nats://127.0.0.1:4222";
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? Token { get; set; }
+
+    /// <summary>CA file to verify the server's TLS certificate.</summary>
+    public string? TlsCaFile { get; set; }
+
+    public string? TlsCertFile { get; set; }
+
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>JetStream stream name.</summary>
+    public string Stream { get; set; } = "CDC";
+
+    /// <summary>First subject token: subjects are <c>&lt;prefix&gt;.&lt;database&gt;.&lt;schema&gt;.&lt;table&gt;</c>.</summary>
+    public string SubjectPrefix { get; set; } = "cdc";
+
+    /// <summary>Append the operation (insert, update, delete, truncate) as a last subject token.</summary>
+    public bool SubjectIncludesOperation { get; set; }
+
+    /// <summary>JetStream storage: file or memory.</summary>
+    public string Storage { get; set; } = "file";
+
+    public int Replicas { get; set; } = 1;
+
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>What to do with a change larger than the server's max_payload: fail or reference.</summary>
+    public string OversizePolicy { get; set; } = "fail";
+
+    /// <summary>Most PubAcks awaited at once.</summary>
+    public int MaxPendingAcks { get; set; } = 4096;
+
+    public int BatchMaxRows { get; set; } = 1000;
+
+    public int BatchMaxBytes { get; set; } = 1 << 20;
+
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMilliseconds(5);
+}
+
+public sealed class PusherSection
+{
+    /// <summary>Bytes pushed to the sink and not yet acknowledged before reading from Postgres pauses.</summary>
+    public long MaxInFlightBytes { get; set; } = 64L << 20;
+
+    /// <summary>Largest chunk of one transaction's changes handed to the sink at once.</summary>
+    public int ChunkMaxBytes { get; set; } = 1 << 20;
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Cdc.Listener.Configuration;
+
+/// <summary>
+/// Checks every setting at start; each failure names the configuration key (as in appsettings.json,
+/// <c>CDC__*</c> or the command line) and what is accepted.
+/// </summary>
+public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
+{
+    private static readonly string[] Sinks = ["nats", "null"];
+    private static readonly string[] Storages = ["file", "memory"];
+    private static readonly string[] OversizePolicies = ["fail", "reference"];
+
+    public ValidateOptionsResult Validate(string? name, CdcOptions options)
+    {
+        var errors = new List<string>();
+        Check(errors, options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Throws <see cref="CdcConfigurationException"/> with the first problem.</summary>
+    public static void ThrowIfInvalid(CdcOptions options)
+    {
+        var errors = new List<string>();
+        Check(errors, options);
+        if (errors.Count > 0)
+        {
+            throw new CdcConfigurationException(errors[0]);
+        }
+    }
+
+    private static void Check(List<string> errors, CdcOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.Connection))
+        {
+            errors.Add("Cdc:Connection is missing: give the source database's Npgsql connection string (--connection or CDC__CONNECTION)");
+        }
+        else
+        {
+            try
+            {
+                var builder = new NpgsqlConnectionStringBuilder(o.Connection);
+                if (string.IsNullOrEmpty(builder.Database))
+                {
+                    errors.Add("Cdc:Connection has no Database=...: logical replication works on one database");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                // The message of Npgsql names the bad keyword; never echo the string (it may hold a password).
+                errors.Add($"Cdc:Connection is not a valid Npgsql connection string: {e.Message}");
+            }
+        }
+
+        Identifier(errors, "Cdc:Slot", o.Slot, slot: true);
+        Identifier(errors, "Cdc:Publication", o.Publication, slot: false);
+        foreach (var table in o.Tables)
+        {
+            if (string.IsNullOrWhiteSpace(table) || table.Split('.').Length > 2)
+            {
+                errors.Add($"Cdc:Tables has '{table}': expected table or schema.table");
+            }
+        }
+
+        if (o.ProtocolVersion is < 0 or > 4)
+        {
+            errors.Add($"Cdc:ProtocolVersion = {o.ProtocolVersion} is out of range: accepted 0 (auto), 1, 2, 3 or 4");
+        }
+
+        OneOf(errors, "Cdc:Sink", o.Sink, Sinks);
+        Range(errors, "Cdc:Pusher:MaxInFlightBytes", o.Pusher.MaxInFlightBytes, 1L << 20, 64L << 30, "1 MiB to 64 GiB");
+        Range(errors, "Cdc:Pusher:ChunkMaxBytes", o.Pusher.ChunkMaxBytes, 4 << 10, 64 << 20, "4 KiB to 64 MiB");
+        if (o.Pusher.ChunkMaxBytes > o.Pusher.MaxInFlightBytes)
+        {
+            errors.Add($"Cdc:Pusher:ChunkMaxBytes ({o.Pusher.ChunkMaxBytes}) must not exceed Cdc:Pusher:MaxInFlightBytes ({o.Pusher.MaxInFlightBytes})");
+        }
+
+        if (o.ShutdownTimeout < TimeSpan.Zero || o.ShutdownTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Cdc:ShutdownTimeout = {o.ShutdownTimeout} is out of range: accepted 00:00:00 to 01:00:00");
+        }
+
+        var n = o.Nats;
+        if (string.Equals(o.Sink, "nats", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var url in n.Url.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).DefaultIfEmpty(string.Empty))
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || string.IsNullOrEmpty(uri.Host))
+                {
+                    errors.Add($"Cdc:Nats:Url has '{Redact(url)}': expected nats://host:port or tls://host:port, comma separated");
+                }
+            }
+        }
+
+        if (string.IsNullOrEmpty(n.Stream) || n.Stream.AsSpan().IndexOfAny(" .*>\t") >= 0)
+        {
+            errors.Add($"Cdc:Nats:Stream = '{n.Stream}' is not a valid stream name: letters, digits, - and _ only");
+        }
+
+        if (string.IsNullOrEmpty(n.SubjectPrefix) || n.SubjectPrefix.AsSpan().IndexOfAny(" *>\t") >= 0 || n.SubjectPrefix.StartsWith('.') || n.SubjectPrefix.EndsWith('.'))
+        {
+            errors.Add($"Cdc:Nats:SubjectPrefix = '{n.SubjectPrefix}' is not a valid subject prefix: tokens separated by '.', no spaces, '*' or '>'");
+        }
+
+        OneOf(errors, "Cdc:Nats:Storage", n.Storage, Storages);
+        OneOf(errors, "Cdc:Nats:OversizePolicy", n.OversizePolicy, OversizePolicies);
+        Range(errors, "Cdc:Nats:Replicas", n.Replicas, 1, 5, "1 to 5");
+        Range(errors, "Cdc:Nats:MaxPendingAcks", n.MaxPendingAcks, 1, 1_000_000, "1 to 1000000");
+        Range(errors, "Cdc:Nats:BatchMaxRows", n.BatchMaxRows, 1, 1_000_000, "1 to 1000000");
+        Range(errors, "Cdc:Nats:BatchMaxBytes", n.BatchMaxBytes, 1024, 256 << 20, "1 KiB to 256 MiB");
+        if (n.DuplicateWindow < TimeSpan.FromSeconds(1) || n.DuplicateWindow > TimeSpan.FromDays(7))
+        {
+            errors.Add($"Cdc:Nats:DuplicateWindow = {n.DuplicateWindow} is out of range: accepted 00:00:01 to 7.00:00:00");
+        }
+
+        if (n.BatchTimeout < TimeSpan.Zero || n.BatchTimeout > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"Cdc:Nats:BatchTimeout = {n.BatchTimeout} is out of range: accepted 00:00:00 to 00:00:10");
+        }
+
+        if (n.TlsCaFile is { Length: > 0 } ca && !File.Exists(ca))
+        {
+            errors.Add($"Cdc:Nats:TlsCaFile = '{ca}' does not exist");
+        }
+
+        if ((n.TlsCertFile is null) != (n.TlsKeyFile is null))
+        {
+            errors.Add("Cdc:Nats:TlsCertFile and Cdc:Nats:TlsKeyFile go together: give both or neither");
+        }
+    }
+
+    private static void Identifier(List<string> errors, string key, string value, bool slot)
+    {
+        // Slot names: lower-case letters, digits and underscore, at most 63 (PostgreSQL's rule).
+        var ok = !string.IsNullOrEmpty(value) && value.Length <= 63
+            && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' || (!slot && c is >= 'A' and <= 'Z'));
+        if (!ok)
+        {
+            errors.Add($"{key} = '{value}' is not valid: 1 to 63 characters, {(slot ? "lower-case " : string.Empty)}letters, digits and _");
+        }
+    }
+
+    private static void OneOf(List<string> errors, string key, string value, string[] accepted)
+    {
+        if (!accepted.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{key} = '{value}' is not accepted: one of {string.Join(", ", accepted)}");
+        }
+    }
+
+    private static void Range(List<string> errors, string key, long value, long min, long max, string accepted)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} = {value} is out of range: accepted {accepted}");
+        }
+    }
+
+    private static string Redact(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
+            ? url.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal)
+            : url;
+}

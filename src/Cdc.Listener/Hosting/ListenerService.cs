@@ -1,0 +1,305 @@
+using System.IO.Pipelines;
+using Cdc.Decoding;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Pipeline;
+using Cdc.Listener.Pushing;
+using Cdc.Listener.Replication;
+using Cdc.Sink;
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener.Hosting;
+
+/// <summary>
+/// The listener: startup checks, the sink, then replication sessions with reconnects until stopped.
+/// The pusher (and so the flush LSN) outlives sessions: a new session starts where every change is
+/// acknowledged, and the server's replays at or below that point are skipped.
+/// </summary>
+internal sealed class ListenerService(CdcOptions options, ListenerStatus status, ILoggerFactory loggerFactory)
+{
+    private static readonly PipeOptions FramePipeOptions = new(
+        pauseWriterThreshold: 8 * 1024 * 1024,
+        resumeWriterThreshold: 4 * 1024 * 1024,
+        minimumSegmentSize: 64 * 1024,
+        useSynchronizationContext: false);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        CdcOptionsValidator.ThrowIfInvalid(options);
+        status.Slot = options.Slot;
+        status.Publication = options.Publication;
+        status.Sink = options.Sink;
+        status.MaxInFlightBytes = options.Pusher.MaxInFlightBytes;
+        status.State = "connecting";
+
+        var backoff = new ReconnectBackoff();
+        var source = await RetryTransientAsync(ct => new SourceSetup(options, _logger).PrepareAsync(ct), backoff, stoppingToken).ConfigureAwait(false);
+        var protocol = SessionContext.Negotiate(options, source);
+        var context = new SessionContext(options, source, protocol);
+        status.Database = source.Database;
+        status.ProtocolVersion = protocol.ProtocolVersion;
+        status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
+
+        var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, source.ConfirmedFlushLsn.Value);
+        status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
+        var acks = new AckRouter(pusher, status, _logger);
+        var sink = SinkFactory.Create(options, acks, status, loggerFactory);
+        await using (sink.ConfigureAwait(false))
+        {
+            await RetryTransientAsync(async ct => { await sink.StartAsync(ct).ConfigureAwait(false); return true; }, backoff, stoppingToken).ConfigureAwait(false);
+            await using var types = new CatalogTypeResolver(options.Connection);
+            var sequence = new TransactionSequence();
+            backoff.Reset();
+            while (true)
+            {
+                try
+                {
+                    await RunSessionAsync(context, pusher, sink, acks, sequence, types, backoff, stoppingToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Another instance holds the slot: stand by and take over when it goes away.
+                    status.State = "standby";
+                    var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
+                    ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay);
+                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                }
+                catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
+                {
+                    status.State = "reconnecting";
+                    status.CountReconnect();
+                    status.CountError(e.Message);
+                    var delay = backoff.Next();
+                    ListenerLog.Reconnecting(_logger, e.Message, delay);
+                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        status.State = "stopped";
+        ListenerLog.Stopped(_logger, new Lsn(pusher.Tracker.FlushLsn).ToString());
+    }
+
+    private async Task RunSessionAsync(
+        SessionContext context,
+        ChunkPusher pusher,
+        IMessageSink sink,
+        AckRouter acks,
+        TransactionSequence sequence,
+        ITypeResolver types,
+        ReconnectBackoff backoff,
+        CancellationToken stoppingToken)
+    {
+        var session = new ReplicationSession(options, context.Protocol, _logger);
+        await using (session.ConfigureAwait(false))
+        {
+            try
+            {
+                await session.OpenAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw ReplicationErrors.Classify(e, options.Slot, options.Publication);
+            }
+
+            var pipe = new Pipe(FramePipeOptions);
+            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, _logger);
+
+            // The stream is stopped by us, after the final confirmation, never directly by the host.
+            using var streamCts = new CancellationTokenSource();
+            using var pipelineCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Exception? readFailure = null;
+            var reading = Task.Run(async () =>
+            {
+                try
+                {
+                    await session.StreamAsync(pipe.Writer, new Lsn(pusher.Tracker.FlushLsn), streamCts.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!streamCts.IsCancellationRequested)
+                {
+                    readFailure = e;
+                }
+                finally
+                {
+                    // Completed without the error so the pipeline first delivers every whole
+                    // transaction already received; the error is raised after that.
+                    await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                }
+            }, CancellationToken.None);
+            var decoding = Task.Run(() => pipeline.RunAsync(pipe.Reader, pipelineCts.Token), CancellationToken.None);
+            var confirming = ConfirmLoopAsync(session, pusher, sequence, streamCts.Token);
+            var watching = IdleLoopAsync(session, pipeline, pusher, acks, streamCts.Token);
+            status.State = "streaming";
+
+            Exception? failure = null;
+            try
+            {
+                var first = await Task.WhenAny(decoding, watching).ConfigureAwait(false);
+                await first.ConfigureAwait(false);
+                backoff.Reset();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Graceful stop: decoding stopped; let in-flight acks finish, confirm, then end the stream.
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+
+            if (failure is null && !stoppingToken.IsCancellationRequested)
+            {
+                // The pipeline delivered everything received: the stream ended (reading failed or the server closed it).
+                failure = readFailure ?? new ReplicationInterruptedException("the replication stream ended");
+            }
+
+            pipelineCts.Cancel();
+            await IgnoreCancellation(decoding).ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+
+            if (failure is null || ReplicationErrors.Classify(failure, options.Slot, options.Publication).IsTransient)
+            {
+                status.State = "draining";
+                await DrainAsync(pusher, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
+                await TryConfirmAsync(session, pusher).ConfigureAwait(false);
+            }
+
+            streamCts.Cancel();
+            await IgnoreCancellation(reading).ConfigureAwait(false);
+            await IgnoreCancellation(confirming).ConfigureAwait(false);
+            await IgnoreCancellation(watching).ConfigureAwait(false);
+            status.SetConfirmedFlush(pusher.Tracker.FlushLsn);
+
+            if (failure is not null)
+            {
+                throw ReplicationErrors.Classify(failure, options.Slot, options.Publication);
+            }
+        }
+    }
+
+    /// <summary>Sends a standby status update as soon as the flush LSN moves.</summary>
+    private async Task ConfirmLoopAsync(ReplicationSession session, ChunkPusher pusher, TransactionSequence sequence, CancellationToken cancellationToken)
+    {
+        var last = pusher.Tracker.FlushLsn;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var next = await pusher.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+            await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
+            status.SetConfirmedFlush(next);
+            if (sequence.TakeCommitTimeThrough(next) is { } commitTime)
+            {
+                status.CountAckedTransaction(commitTime);
+            }
+
+            ListenerLog.FlushConfirmed(_logger, new Lsn(next).ToString());
+            last = next;
+        }
+    }
+
+    /// <summary>
+    /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
+    /// also ends the session when the sink failed permanently.
+    /// </summary>
+    private static async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, ChunkPusher pusher, AckRouter acks, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (acks.Failure is { } failure)
+            {
+                throw failure;
+            }
+
+            if (!IsUpstreamIdle(session, pipeline))
+            {
+                continue;
+            }
+
+            var candidate = session.LastReceivedLsn;
+
+            // Npgsql raises LastReceivedLsn just before handing a message to the read loop: look again
+            // a moment later so a message in that window is seen as not idle.
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
+            {
+                pusher.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
+            }
+        }
+    }
+
+    private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
+        => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
+
+    private async Task DrainAsync(ChunkPusher pusher, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
+    {
+        // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
+        // transactions, because the new session resumes after the last one acknowledged.
+        using var cts = graceful ? new CancellationTokenSource(timeout) : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        try
+        {
+            while (graceful ? pusher.Tracker.PendingChunks > 0 : pusher.Tracker.PendingTransactions > 0)
+            {
+                try
+                {
+                    await pusher.Tracker.WaitForAdvanceAsync(pusher.Tracker.FlushLsn, cts.Token)
+                        .AsTask().WaitAsync(TimeSpan.FromMilliseconds(100), cts.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Acks of a partial transaction do not move the flush LSN: look at the counts again.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            ListenerLog.ShutdownAcksTimedOut(_logger, pusher.Tracker.PendingChunks, timeout);
+        }
+    }
+
+    private async Task TryConfirmAsync(ReplicationSession session, ChunkPusher pusher)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await session.ConfirmAsync(new Lsn(pusher.Tracker.FlushLsn), cts.Token).ConfigureAwait(false);
+            status.SetConfirmedFlush(pusher.Tracker.FlushLsn);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The connection is gone; the next session starts from the same acknowledged position.
+            status.CountError("final confirmation failed: " + e.Message);
+        }
+    }
+
+    private static async Task<T> RetryTransientAsync<T>(Func<CancellationToken, Task<T>> action, ReconnectBackoff backoff, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await action(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CdcException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(backoff.Next(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task IgnoreCancellation(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        catch (Exception)
+        {
+            // Already classified by the caller.
+        }
+    }
+}

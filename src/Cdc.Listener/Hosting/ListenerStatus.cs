@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+
+namespace Cdc.Listener.Hosting;
+
+/// <summary>
+/// Live numbers of the running listener, shared by the pipeline (writer) and the status endpoint,
+/// metrics and logs (readers). Counters are updated with Interlocked; nothing here blocks the hot path.
+/// </summary>
+public sealed class ListenerStatus
+{
+    private long _changes;
+    private long _bytes;
+    private long _transactions;
+    private long _reconnects;
+    private long _errors;
+    private long _skippedTransactions;
+    private long _lastCommitTimeMicros;
+    private long _lastAckedCommitTimeMicros;
+    private long _confirmedFlushLsn;
+    private long _lastReceivedLsn;
+    private long _duplicateAcks;
+    private long _lastStreamSequence;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>starting, connecting, streaming, standby (slot held by another instance), reconnecting, draining, stopped, failed.</summary>
+    public string State { get; set; } = "starting";
+
+    public string? LastError { get; set; }
+
+    public string Slot { get; set; } = string.Empty;
+
+    public string Publication { get; set; } = string.Empty;
+
+    public string Database { get; set; } = string.Empty;
+
+    public string Sink { get; set; } = string.Empty;
+
+    public string? SinkServer { get; set; }
+
+    public string? Stream { get; set; }
+
+    public int ProtocolVersion { get; set; }
+
+    public long MaxInFlightBytes { get; set; }
+
+    /// <summary>Supplies live in-flight numbers from the pusher (bytes, chunks, pending transactions).</summary>
+    public Func<(long Bytes, int Chunks, int Transactions)>? InFlight { get; set; }
+
+    public long Changes => Interlocked.Read(ref _changes);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public long SkippedTransactions => Interlocked.Read(ref _skippedTransactions);
+
+    public long DuplicateAcks => Interlocked.Read(ref _duplicateAcks);
+
+    public ulong ConfirmedFlushLsn => (ulong)Interlocked.Read(ref _confirmedFlushLsn);
+
+    public ulong LastReceivedLsn => (ulong)Interlocked.Read(ref _lastReceivedLsn);
+
+    public long LastCommitTimeMicros => Interlocked.Read(ref _lastCommitTimeMicros);
+
+    /// <summary>Commit time of the newest transaction whose changes are all acknowledged.</summary>
+    public long LastAckedCommitTimeMicros => Interlocked.Read(ref _lastAckedCommitTimeMicros);
+
+    public ulong LastStreamSequence => (ulong)Interlocked.Read(ref _lastStreamSequence);
+
+    /// <summary>Per table and operation: changes and payload bytes delivered to the sink.</summary>
+    public ConcurrentDictionary<(string Table, string Operation), TableCounter> Tables { get; } = new();
+
+    public void CountChange(string table, string operation, int bytes)
+    {
+        Interlocked.Increment(ref _changes);
+        Interlocked.Add(ref _bytes, bytes);
+        var counter = Tables.GetOrAdd((table, operation), static _ => new TableCounter());
+        counter.Add(bytes);
+    }
+
+    public void CountTransaction(long commitTimeMicros)
+    {
+        Interlocked.Increment(ref _transactions);
+        Interlocked.Exchange(ref _lastCommitTimeMicros, commitTimeMicros);
+    }
+
+    public void CountAckedTransaction(long commitTimeMicros) => Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
+
+    public void CountReconnect() => Interlocked.Increment(ref _reconnects);
+
+    public void CountError(string message)
+    {
+        Interlocked.Increment(ref _errors);
+        LastError = message;
+    }
+
+    public void CountSkipped() => Interlocked.Increment(ref _skippedTransactions);
+
+    public void CountDuplicateAck() => Interlocked.Increment(ref _duplicateAcks);
+
+    public void SetConfirmedFlush(ulong lsn) => Interlocked.Exchange(ref _confirmedFlushLsn, (long)lsn);
+
+    public void SetLastReceived(ulong lsn) => Interlocked.Exchange(ref _lastReceivedLsn, (long)lsn);
+
+    public void SetStreamSequence(ulong sequence)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _lastStreamSequence);
+            if ((long)sequence <= current)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _lastStreamSequence, (long)sequence, current) != current);
+    }
+}
+
+/// <summary>Changes and bytes of one table and operation.</summary>
+public sealed class TableCounter
+{
+    private long _changes;
+    private long _bytes;
+
+    public long Changes => Interlocked.Read(ref _changes);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public void Add(int bytes)
+    {
+        Interlocked.Increment(ref _changes);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+}

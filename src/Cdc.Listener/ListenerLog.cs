@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener;
+
+/// <summary>Source-generated log messages of the listener (event ids 1000-1999).</summary>
+internal static partial class ListenerLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Created publication {Publication} {Target}")]
+    public static partial void PublicationCreated(ILogger logger, string publication, string target);
+
+    [LoggerMessage(1001, LogLevel.Information, "Created replication slot {Slot} at {Lsn}")]
+    public static partial void SlotCreated(ILogger logger, string slot, string lsn);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Table {Table} has no primary key or replica identity: its updates and deletes cannot be keyed (ALTER TABLE ... REPLICA IDENTITY FULL or add a primary key)")]
+    public static partial void UnkeyedTable(ILogger logger, string table);
+
+    [LoggerMessage(1003, LogLevel.Information, "Replicating slot {Slot} from {Lsn} (PostgreSQL {Version}, pgoutput v{Protocol}, streaming {Streaming}, binary {Binary})")]
+    public static partial void ReplicationStarted(ILogger logger, string slot, string lsn, string version, int protocol, bool streaming, bool binary);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Replication interrupted: {Reason}; reconnecting in {Delay}")]
+    public static partial void Reconnecting(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(1005, LogLevel.Information, "Slot {Slot} is in use by another process (pid {Pid}): standing by, retrying in {Delay}")]
+    public static partial void SlotBusy(ILogger logger, string slot, int? pid, TimeSpan delay);
+
+    [LoggerMessage(1006, LogLevel.Debug, "Confirmed flush LSN {Lsn}")]
+    public static partial void FlushConfirmed(ILogger logger, string lsn);
+
+    [LoggerMessage(1007, LogLevel.Information, "Stopped; final confirmed flush LSN {Lsn}")]
+    public static partial void Stopped(ILogger logger, string lsn);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Shutdown: {Pending} chunks still unacknowledged after {Timeout}; they will be replayed on the next start")]
+    public static partial void ShutdownAcksTimedOut(ILogger logger, int pending, TimeSpan timeout);
+
+    [LoggerMessage(1009, LogLevel.Critical, "{Reason}")]
+    public static partial void Fatal(ILogger logger, string reason);
+
+    [LoggerMessage(1010, LogLevel.Information, "Skipping transaction {EndLsn}: already delivered (at or below {Confirmed})")]
+    public static partial void SkippedReplayed(ILogger logger, string endLsn, string confirmed);
+
+    [LoggerMessage(1011, LogLevel.Error, "Duplicate acknowledgement of a chunk of transaction {EndLsn}")]
+    public static partial void DuplicateAck(ILogger logger, string endLsn);
+}

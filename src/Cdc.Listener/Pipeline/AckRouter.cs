@@ -1,0 +1,48 @@
+using Cdc.Decoding;
+using Cdc.Listener.Hosting;
+using Cdc.Listener.Pushing;
+using Cdc.Sink;
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>
+/// Turns the sink's per-message outcomes into pusher state: an ack settles the message in its chunk;
+/// a permanent failure stops the pipeline (nothing past the failed change is ever confirmed).
+/// </summary>
+internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogger logger) : IAckHandler
+{
+    private Exception? _failure;
+
+    /// <summary>The first permanent sink failure, if any.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    public void OnAcked(OutboundMessage message, ulong streamSequence)
+    {
+        status.SetStreamSequence(streamSequence);
+        try
+        {
+            pusher.AckMessage(message);
+        }
+        catch (DuplicateAckException e)
+        {
+            // Surfaced, never ignored: it means the sink reported one message twice.
+            status.CountDuplicateAck();
+            status.CountError(e.Message);
+            ListenerLog.DuplicateAck(logger, message.State is Chunk c ? new Lsn(c.EndLsn).ToString() : "?");
+        }
+    }
+
+    public void OnFailed(OutboundMessage message, Exception error)
+    {
+        var failure = new SinkDeliveryException(
+            $"the sink refused change {message.MessageId} on {message.Subject}: {error.Message}", error);
+        Interlocked.CompareExchange(ref _failure, failure, null);
+        status.CountError(failure.Message);
+        pusher.Fail(failure);
+    }
+}
+
+/// <summary>The sink refused a change permanently (too big, stream rejected it): fatal.</summary>
+public sealed class SinkDeliveryException(string message, Exception innerException)
+    : CdcException(message, isTransient: false, innerException);

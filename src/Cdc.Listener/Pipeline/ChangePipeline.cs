@@ -1,0 +1,285 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Cdc.Decoding;
+using Cdc.Listener.Hosting;
+using Cdc.Listener.Pushing;
+using Cdc.Listener.Replication;
+using Cdc.Sink;
+using Cdc.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>
+/// One replication session's decoding path: frames from the pipe, assembled into committed
+/// transactions, decoded into change items, encoded as protobuf events into chunks, pushed under the
+/// in-flight budget, and written to the sink in commit order.
+/// </summary>
+internal sealed class ChangePipeline : IChangeHandler, IDisposable
+{
+    private const int MaxMessagesPerChunk = 4096;
+
+    private readonly string _slot;
+    private readonly string _database;
+    private readonly int _chunkMaxBytes;
+    private readonly ChunkPusher _pusher;
+    private readonly IMessageSink _sink;
+    private readonly ListenerStatus _status;
+    private readonly TransactionSequence _sequence;
+    private readonly ILogger _logger;
+    private readonly TransactionAssembler _assembler;
+    private readonly ChangeDecoder _decoder;
+    private readonly SubjectMapper _subjects;
+    private readonly ChangeEventEncoder _encoder;
+    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+    private readonly ChunkBuffer _buffer = new();
+    private readonly List<PendingMessage> _pending = new(64);
+    private readonly Queue<Chunk> _ready = new();
+
+    // The transaction being decoded.
+    private CommittedTransaction? _transaction;
+    private long _transactionSequence;
+    private int _nextMessageIndex;
+    private int _chunkFirstIndex;
+    private long _framesProcessed;
+    private volatile bool _delivering;
+
+    public ChangePipeline(
+        SessionContext context,
+        ChunkPusher pusher,
+        IMessageSink sink,
+        ListenerStatus status,
+        TransactionSequence sequence,
+        ITypeResolver? types,
+        ILogger logger)
+    {
+        _slot = context.Options.Slot;
+        _database = context.Source.Database;
+        _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
+        _pusher = pusher;
+        _sink = sink;
+        _status = status;
+        _sequence = sequence;
+        _logger = logger;
+        _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(pusher.Tracker.FlushLsn) };
+        _decoder = new ChangeDecoder(context.Protocol, types);
+        _encoder = new ChangeEventEncoder(types);
+        _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, context.Options.Nats.SubjectIncludesOperation);
+    }
+
+    public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
+
+    /// <summary>
+    /// True when nothing received is still on its way to the pusher: no open (or streamed,
+    /// undecided) transaction and no transaction being delivered.
+    /// </summary>
+    public bool IsIdle => !_delivering && _assembler.OpenTransactionCount == 0;
+
+    public async Task RunAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (XLogFrame.TryRead(ref buffer, out var frame))
+                {
+                    _status.SetLastReceived(frame.WalEnd);
+                    CommittedTransaction? transaction;
+                    _delivering = true;
+                    try
+                    {
+                        transaction = _assembler.Append(frame.Data, frame.WalStart, frame.WalEnd);
+                        if (transaction is not null)
+                        {
+                            using (transaction)
+                            {
+                                await DeliverAsync(transaction, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        _delivering = false;
+                    }
+
+                    Interlocked.Increment(ref _framesProcessed);
+                }
+            }
+            finally
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task DeliverAsync(CommittedTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_pusher.ShouldSkip(transaction.EndLsn.Value))
+        {
+            _status.CountSkipped();
+            ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_pusher.Tracker.FlushLsn).ToString());
+            return;
+        }
+
+        _transaction = transaction;
+        _transactionSequence = _sequence.Next();
+        _nextMessageIndex = 0;
+        _chunkFirstIndex = 0;
+        _status.CountTransaction(transaction.CommitTimeMicros);
+        _sequence.RecordCommit(transaction.EndLsn.Value, transaction.CommitTimeMicros);
+
+        // Decoded one message at a time so that chunks are pushed (and the budget is honoured)
+        // while a huge transaction is still being decoded.
+        foreach (var _ in _decoder.DecodeStepwise(transaction, this))
+        {
+            while (_ready.TryDequeue(out var chunk))
+            {
+                await PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Seal(isLast: true);
+        while (_ready.TryDequeue(out var chunk))
+        {
+            await PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+
+        _transaction = null;
+    }
+
+    private async ValueTask PushAsync(Chunk chunk, CancellationToken cancellationToken)
+    {
+        await _pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        var messages = chunk.Messages;
+        for (var i = 0; i < messages.Length; i++)
+        {
+            await _sink.WriteAsync(messages.Span[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (chunk.IsLastOfTransaction)
+        {
+            // A transaction's end is a natural batch boundary for latency: don't wait for the timer.
+            await _sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void OnRelation(RelationInfo relation)
+    {
+        var transaction = _transaction!;
+        var subjects = _subjects.For(relation);
+        var evt = new RelationEvent
+        {
+            Database = _database,
+            Schema = relation.Namespace,
+            Table = relation.Name,
+            RelationId = relation.Id,
+            ReplicaIdentity = relation.ReplicaIdentity.ToString().ToLowerInvariant(),
+            EndLsn = transaction.EndLsn.Value,
+        };
+        foreach (var column in relation.Columns)
+        {
+            evt.Columns.Add(new ColumnDefinition
+            {
+                Name = column.Name,
+                TypeOid = column.TypeOid,
+                TypeName = column.TypeName ?? string.Empty,
+                TypeModifier = column.TypeModifier,
+                IsKey = column.IsKey,
+            });
+        }
+
+        _scratch.ResetWrittenCount();
+        evt.WriteTo(_scratch);
+        Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema,
+            MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id), "schema");
+    }
+
+    public void OnChange(ChangeItem change)
+    {
+        _scratch.ResetWrittenCount();
+        _encoder.Encode(change, _database, _scratch);
+        var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
+        switch (change.Kind)
+        {
+            case ChangeKind.Message:
+                var prefix = change.Message!.Prefix;
+                Add(MessageKind.WriteTable, "_message." + prefix, _subjects.ForMessage(prefix), id, "message");
+                break;
+            case ChangeKind.Truncate:
+                var truncated = _subjects.For(change.Relation!);
+                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, "truncate");
+                break;
+            default:
+                var subjects = _subjects.For(change.Relation!);
+                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, OperationName(change.Kind));
+                break;
+        }
+    }
+
+    private void Add(MessageKind kind, string table, string subject, string id, string operation)
+    {
+        var payload = _scratch.WrittenSpan;
+        if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
+        {
+            Seal(isLast: false);
+        }
+
+        if (_buffer.Remaining < payload.Length)
+        {
+            _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
+        }
+
+        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload)));
+        _nextMessageIndex++;
+        _status.CountChange(table, operation, payload.Length);
+    }
+
+    /// <summary>Turns the pending messages into a chunk (an empty last chunk still marks the transaction's end).</summary>
+    private void Seal(bool isLast)
+    {
+        var transaction = _transaction!;
+        var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
+        foreach (var p in _pending)
+        {
+            chunk.Add(new OutboundMessage
+            {
+                Kind = p.Kind,
+                Table = p.Table,
+                Subject = p.Subject,
+                MessageId = p.Id,
+                Payload = p.Payload,
+                State = chunk,
+            });
+        }
+
+        if (_buffer.Detach() is { } array)
+        {
+            chunk.AddRentedBuffer(array);
+        }
+
+        _chunkFirstIndex += _pending.Count;
+        _pending.Clear();
+        _ready.Enqueue(chunk);
+    }
+
+    private static string OperationName(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Insert => "insert",
+        ChangeKind.Update => "update",
+        ChangeKind.Delete => "delete",
+        ChangeKind.Truncate => "truncate",
+        _ => "message",
+    };
+
+    public void Dispose() => _assembler.Dispose();
+
+    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload);
+}

@@ -1,0 +1,36 @@
+using Cdc.Decoding;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Replication;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>What a replication session runs with: the settings, the source as checked, the negotiated protocol.</summary>
+internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgOutputOptions Protocol)
+{
+    /// <summary>Chooses the pgoutput protocol and options the server supports.</summary>
+    public static PgOutputOptions Negotiate(CdcOptions options, SourceInfo source)
+    {
+        var version = options.ProtocolVersion == 0 ? source.MaxProtocolVersion : options.ProtocolVersion;
+        if (version > source.MaxProtocolVersion)
+        {
+            throw new CdcConfigurationException(
+                $"Cdc:ProtocolVersion = {version} is not supported by PostgreSQL {source.ServerVersionNum}: at most {source.MaxProtocolVersion}");
+        }
+
+        var pg14 = source.ServerVersionNum >= 140000;
+        if (options.Binary && !pg14)
+        {
+            throw new CdcConfigurationException($"Cdc:Binary = true needs PostgreSQL 14 or newer (server is {source.ServerVersionNum})");
+        }
+
+        return new PgOutputOptions
+        {
+            ProtocolVersion = version,
+            Binary = options.Binary,
+            Messages = options.Messages && pg14,
+            Streaming = options.Streaming && version >= 2,
+            SpillDirectory = options.SpillDirectory,
+            SpillThresholdBytes = Math.Max(1 << 20, options.Pusher.MaxInFlightBytes / 4),
+        };
+    }
+}

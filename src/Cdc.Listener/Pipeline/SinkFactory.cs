@@ -1,0 +1,96 @@
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Hosting;
+using Cdc.Sink;
+using Cdc.Sink.JetStream;
+using Cdc.Sink.Nats;
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>Builds the configured sink; wraps sink errors into the listener's transient/fatal split.</summary>
+internal static class SinkFactory
+{
+    public static IMessageSink Create(CdcOptions options, IAckHandler acks, ListenerStatus status, ILoggerFactory loggerFactory)
+    {
+        if (string.Equals(options.Sink, "null", StringComparison.OrdinalIgnoreCase))
+        {
+            status.SinkServer = "(null sink)";
+            return new NullSink(acks);
+        }
+
+        var n = options.Nats;
+        var nats = new NatsOptions
+        {
+            Urls = n.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Name = "cdc:" + options.Slot,
+            User = n.User,
+            Password = n.Password,
+            Token = n.Token,
+            TlsCaFile = n.TlsCaFile,
+            TlsCertFile = n.TlsCertFile,
+            TlsKeyFile = n.TlsKeyFile,
+        };
+        var stream = new JetStreamStreamOptions
+        {
+            Name = n.Stream,
+            Subjects = [n.SubjectPrefix + ".>"],
+            Storage = string.Equals(n.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? StreamStorage.Memory : StreamStorage.File,
+            Replicas = n.Replicas,
+            DuplicateWindow = n.DuplicateWindow,
+        };
+        var batch = new BatchWriterOptions
+        {
+            MaxRows = n.BatchMaxRows,
+            MaxBytes = n.BatchMaxBytes,
+            Timeout = n.BatchTimeout,
+            MaxPendingAcks = n.MaxPendingAcks,
+            OversizePolicy = string.Equals(n.OversizePolicy, "reference", StringComparison.OrdinalIgnoreCase) ? OversizePolicy.PublishReference : OversizePolicy.Fail,
+        };
+        try
+        {
+            nats.Validate();
+            stream.Validate();
+            batch.Validate();
+        }
+        catch (SinkConfigurationException e)
+        {
+            throw new CdcConfigurationException(e.Message);
+        }
+
+        status.SinkServer = string.Join(",", nats.Urls);
+        status.Stream = n.Stream;
+        return new SinkStartGuard(new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory));
+    }
+
+    /// <summary>Maps the sink's start errors (server down, stream refused) to transient or fatal listener errors.</summary>
+    private sealed class SinkStartGuard(IMessageSink inner) : IMessageSink
+    {
+        public async Task StartAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await inner.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SinkException e)
+            {
+                throw e.IsTransient
+                    ? new SinkUnavailableException($"NATS: {e.Message}", e)
+                    : new SinkDeliveryException($"NATS refused the setup: {e.Message}", e);
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                throw new SinkUnavailableException($"NATS: {e.Message}", e);
+            }
+        }
+
+        public ValueTask WriteAsync(OutboundMessage message, CancellationToken cancellationToken = default) => inner.WriteAsync(message, cancellationToken);
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
+/// <summary>The broker cannot be reached right now: retried with backoff.</summary>
+public sealed class SinkUnavailableException(string message, Exception innerException)
+    : CdcException(message, isTransient: true, innerException);

@@ -1,0 +1,89 @@
+using System.Text;
+using Cdc.Decoding;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>
+/// Subjects of change events: <c>&lt;prefix&gt;.&lt;database&gt;.&lt;schema&gt;.&lt;table&gt;[.&lt;op&gt;]</c>, with each
+/// name made a valid NATS token ('.', '*', '>' and whitespace become '_'). Cached per relation.
+/// </summary>
+public sealed class SubjectMapper
+{
+    private readonly string _prefix;
+    private readonly bool _includeOperation;
+    private readonly Dictionary<(uint Id, string Schema, string Table), RelationSubjects> _cache = [];
+
+    public SubjectMapper(string prefix, string database, bool includeOperation)
+    {
+        _prefix = prefix + "." + Token(database);
+        _includeOperation = includeOperation;
+    }
+
+    public RelationSubjects For(RelationInfo relation)
+    {
+        var key = (relation.Id, relation.Namespace, relation.Name);
+        if (!_cache.TryGetValue(key, out var subjects))
+        {
+            var baseSubject = _prefix + "." + Token(relation.Namespace) + "." + Token(relation.Name);
+            subjects = new RelationSubjects(
+                relation.Namespace + "." + relation.Name,
+                baseSubject,
+                _includeOperation);
+            _cache[key] = subjects;
+        }
+
+        return subjects;
+    }
+
+    /// <summary>Subject of logical decoding messages (the outbox): <c>&lt;prefix&gt;.&lt;database&gt;._message.&lt;prefix of the message&gt;</c>.</summary>
+    public string ForMessage(string messagePrefix) => _prefix + "._message." + Token(messagePrefix);
+
+    /// <summary>Makes a name usable as one subject token.</summary>
+    public static string Token(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "_";
+        }
+
+        if (name.AsSpan().IndexOfAny(" \t\r\n.*>") < 0)
+        {
+            return name;
+        }
+
+        var builder = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            builder.Append(c is ' ' or '\t' or '\r' or '\n' or '.' or '*' or '>' ? '_' : c);
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>The subjects of one table.</summary>
+public sealed class RelationSubjects(string table, string baseSubject, bool includeOperation)
+{
+    /// <summary>schema.table, the ordering key of the batch writer.</summary>
+    public string Table { get; } = table;
+
+    public string Insert { get; } = includeOperation ? baseSubject + ".insert" : baseSubject;
+
+    public string Update { get; } = includeOperation ? baseSubject + ".update" : baseSubject;
+
+    public string Delete { get; } = includeOperation ? baseSubject + ".delete" : baseSubject;
+
+    public string Truncate { get; } = includeOperation ? baseSubject + ".truncate" : baseSubject;
+
+    /// <summary>Relation (schema) events, published before the rows that use the new shape.</summary>
+    public string Schema { get; } = baseSubject + "._schema";
+
+    public string For(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Insert => Insert,
+        ChangeKind.Update => Update,
+        ChangeKind.Delete => Delete,
+        ChangeKind.Truncate => Truncate,
+        _ => Insert,
+    };
+}

@@ -1,0 +1,43 @@
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>
+/// Numbers delivered transactions across reconnects (the pusher requires +1 per transaction) and
+/// remembers recent commit times by end LSN, so the confirm loop can tell the end-to-end lag.
+/// </summary>
+internal sealed class TransactionSequence
+{
+    private const int MaxRemembered = 65536;
+    private readonly Queue<(ulong EndLsn, long CommitTimeMicros)> _commits = new();
+    private long _next;
+
+    public long Next() => _next++;
+
+    public void RecordCommit(ulong endLsn, long commitTimeMicros)
+    {
+        lock (_commits)
+        {
+            if (_commits.Count == MaxRemembered)
+            {
+                _commits.Dequeue();
+            }
+
+            _commits.Enqueue((endLsn, commitTimeMicros));
+        }
+    }
+
+    /// <summary>Commit time of the newest remembered transaction ending at or below <paramref name="flushLsn"/>.</summary>
+    public long? TakeCommitTimeThrough(ulong flushLsn)
+    {
+        long? result = null;
+        lock (_commits)
+        {
+            while (_commits.TryPeek(out var head) && head.EndLsn <= flushLsn)
+            {
+                result = head.CommitTimeMicros;
+                _commits.Dequeue();
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,220 @@
+using Cdc.Decoding;
+using Cdc.Listener.Configuration;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Cdc.Listener.Replication;
+
+/// <summary>
+/// Startup checks and idempotent setup of the publication and the slot, on a regular connection.
+/// Every refusal becomes a one-line <see cref="ReplicationSetupException"/> that says what to change.
+/// </summary>
+public sealed class SourceSetup(CdcOptions options, ILogger logger)
+{
+    public async Task<SourceInfo> PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        await using var conn = await OpenAsync(options.Connection, cancellationToken).ConfigureAwait(false);
+        var version = conn.PostgreSqlVersion;
+        var versionNum = (version.Major * 10000) + (version.Major >= 10 ? version.Minor : version.Minor * 100);
+        if (version.Major < 10)
+        {
+            throw new ReplicationSetupException($"PostgreSQL {version} has no logical replication with pgoutput: version 10 or newer is needed");
+        }
+
+        var walLevel = await ScalarAsync<string>(conn, "SHOW wal_level", cancellationToken).ConfigureAwait(false);
+        if (walLevel != "logical")
+        {
+            throw new ReplicationSetupException(
+                $"wal_level is '{walLevel}', logical replication needs 'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
+        }
+
+        var canReplicate = await ScalarAsync<bool>(conn,
+            "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user", cancellationToken).ConfigureAwait(false);
+        if (!canReplicate)
+        {
+            var role = await ScalarAsync<string>(conn, "SELECT current_user", cancellationToken).ConfigureAwait(false);
+            throw new ReplicationSetupException($"role '{role}' may not replicate: ALTER ROLE \"{role}\" WITH REPLICATION;");
+        }
+
+        var database = conn.Database;
+        var publicationCreated = await EnsurePublicationAsync(conn, cancellationToken).ConfigureAwait(false);
+        var (confirmed, slotCreated) = await EnsureSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        var unkeyed = await FindUnkeyedTablesAsync(conn, cancellationToken).ConfigureAwait(false);
+        foreach (var table in unkeyed)
+        {
+            ListenerLog.UnkeyedTable(logger, table);
+        }
+
+        return new SourceInfo(versionNum, database, confirmed, slotCreated, publicationCreated, unkeyed);
+    }
+
+    internal static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var conn = new NpgsqlConnection(connectionString);
+        try
+        {
+            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return conn;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw Classify(e, new NpgsqlConnectionStringBuilder(connectionString));
+        }
+    }
+
+    /// <summary>Authentication and missing databases are fatal; network trouble is transient.</summary>
+    internal static CdcException Classify(Exception e, NpgsqlConnectionStringBuilder target)
+    {
+        var where = $"{target.Host}:{target.Port}/{target.Database}";
+        return e switch
+        {
+            PostgresException { SqlState: "28P01" or "28000" } pe => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
+            PostgresException { SqlState: "3D000" } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
+            PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
+            _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
+        };
+    }
+
+    private async Task<bool> EnsurePublicationAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        await using (var cmd = new NpgsqlCommand("SELECT 1 FROM pg_publication WHERE pubname = $1", conn))
+        {
+            cmd.Parameters.AddWithValue(options.Publication);
+            if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return false;
+            }
+        }
+
+        if (!options.CreatePublication)
+        {
+            throw new ReplicationSetupException(
+                $"publication '{options.Publication}' does not exist and Cdc:CreatePublication is false: CREATE PUBLICATION \"{options.Publication}\" FOR ALL TABLES;");
+        }
+
+        var target = options.Tables.Count == 0
+            ? "FOR ALL TABLES"
+            : "FOR TABLE " + string.Join(", ", options.Tables.Select(QuoteQualified));
+        try
+        {
+            await using var create = new NpgsqlCommand($"CREATE PUBLICATION {Quote(options.Publication)} {target}", conn);
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == "42710")
+        {
+            return false; // created concurrently by another instance
+        }
+        catch (PostgresException e)
+        {
+            throw new ReplicationSetupException($"cannot create publication '{options.Publication}': {e.MessageText}", e);
+        }
+
+        ListenerLog.PublicationCreated(logger, options.Publication, target);
+        return true;
+    }
+
+    private async Task<(Lsn Confirmed, bool Created)> EnsureSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
+    {
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT plugin, database, wal_status, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", conn))
+        {
+            cmd.Parameters.AddWithValue(options.Slot);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var plugin = reader.IsDBNull(0) ? "(physical)" : reader.GetString(0);
+                var slotDatabase = reader.IsDBNull(1) ? null : reader.GetString(1);
+                var walStatus = reader.IsDBNull(2) ? null : reader.GetString(2);
+                var confirmed = reader.IsDBNull(3) ? Lsn.Invalid : Lsn.Parse(reader.GetString(3));
+                if (plugin != "pgoutput")
+                {
+                    throw new ReplicationSetupException($"slot '{options.Slot}' uses plugin '{plugin}', Cdc needs pgoutput: choose another Cdc:Slot or drop it");
+                }
+
+                if (slotDatabase != database)
+                {
+                    throw new ReplicationSetupException($"slot '{options.Slot}' belongs to database '{slotDatabase}', not '{database}'");
+                }
+
+                if (walStatus == "lost")
+                {
+                    throw new ReplicationSetupException(
+                        $"slot '{options.Slot}' was invalidated (wal_status = lost: WAL it needed is gone, max_slot_wal_keep_size?): changes were lost; drop and recreate the slot and resnapshot");
+                }
+
+                return (confirmed, false);
+            }
+        }
+
+        if (!options.CreateSlot)
+        {
+            throw new ReplicationSetupException($"slot '{options.Slot}' does not exist and Cdc:CreateSlot is false");
+        }
+
+        try
+        {
+            await using var create = new NpgsqlCommand(
+                "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", conn);
+            create.Parameters.AddWithValue(options.Slot);
+            var lsn = Lsn.Parse((string)(await create.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+            ListenerLog.SlotCreated(logger, options.Slot, lsn.ToString());
+            return (lsn, true);
+        }
+        catch (PostgresException e) when (e.SqlState == "42710")
+        {
+            // Another instance created it between our look and our create: use it.
+            return await EnsureSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == "53400")
+        {
+            throw new ReplicationSetupException(
+                $"cannot create slot '{options.Slot}': all replication slots are in use (max_replication_slots): {e.MessageText}", e);
+        }
+        catch (PostgresException e)
+        {
+            throw new ReplicationSetupException($"cannot create slot '{options.Slot}': {e.MessageText}", e);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> FindUnkeyedTablesAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        // Tables whose updates and deletes cannot be keyed: no primary key under REPLICA IDENTITY
+        // DEFAULT, or REPLICA IDENTITY NOTHING.
+        const string sql = """
+            SELECT pt.schemaname || '.' || pt.tablename
+            FROM pg_publication_tables pt
+            JOIN pg_class c ON c.relname = pt.tablename
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = pt.schemaname
+            WHERE pt.pubname = $1
+              AND (c.relreplident = 'n'
+                   OR (c.relreplident = 'd' AND NOT EXISTS (
+                        SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))
+            ORDER BY 1
+            """;
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue(options.Publication);
+        var result = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (T)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string QuoteQualified(string table)
+    {
+        var dot = table.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? Quote(table) : Quote(table[..dot]) + "." + Quote(table[(dot + 1)..]);
+    }
+}

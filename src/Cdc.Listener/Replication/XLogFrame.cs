@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Cdc.Listener.Replication;
+
+/// <summary>
+/// How one XLogData message travels through the listener's pipe: a 20-byte header
+/// (Int64 walStart, Int64 walEnd, Int32 length, big-endian) followed by the pgoutput message bytes.
+/// </summary>
+public readonly struct XLogFrame
+{
+    public const int HeaderSize = 20;
+
+    public XLogFrame(ulong walStart, ulong walEnd, ReadOnlySequence<byte> data)
+    {
+        WalStart = walStart;
+        WalEnd = walEnd;
+        Data = data;
+    }
+
+    public ulong WalStart { get; }
+
+    public ulong WalEnd { get; }
+
+    /// <summary>The pgoutput message; valid until the pipe reader is advanced.</summary>
+    public ReadOnlySequence<byte> Data { get; }
+
+    public static void WriteHeader(Span<byte> destination, ulong walStart, ulong walEnd, int length)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, walStart);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], walEnd);
+        BinaryPrimitives.WriteInt32BigEndian(destination[16..], length);
+    }
+
+    /// <summary>Reads one whole frame from the front of <paramref name="buffer"/>; false when it is incomplete.</summary>
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, out XLogFrame frame)
+    {
+        frame = default;
+        if (buffer.Length < HeaderSize)
+        {
+            return false;
+        }
+
+        Span<byte> header = stackalloc byte[HeaderSize];
+        buffer.Slice(0, HeaderSize).CopyTo(header);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
+        if (length < 0)
+        {
+            throw new InvalidDataException($"corrupt frame in the listener's pipe (length {length})");
+        }
+
+        if (buffer.Length < HeaderSize + (long)length)
+        {
+            return false;
+        }
+
+        frame = new XLogFrame(
+            BinaryPrimitives.ReadUInt64BigEndian(header),
+            BinaryPrimitives.ReadUInt64BigEndian(header[8..]),
+            buffer.Slice(HeaderSize, length));
+        buffer = buffer.Slice(HeaderSize + (long)length);
+        return true;
+    }
+}

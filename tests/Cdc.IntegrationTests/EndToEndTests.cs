@@ -1,0 +1,239 @@
+using Cdc.IntegrationTests.Support;
+using Cdc.Testing;
+using Cdc.V1;
+using Npgsql;
+
+namespace Cdc.IntegrationTests;
+
+/// <summary>
+/// The spine: committed rows in PostgreSQL reach JetStream through the real cdc binary, once each, in
+/// commit order per table, and the slot only advances past what JetStream acknowledged.
+/// </summary>
+public sealed class EndToEndTests : IAsyncLifetime
+{
+    private const string Schema = """
+        CREATE TABLE customers (
+            id int PRIMARY KEY, name text NOT NULL, balance numeric(14,4), active boolean,
+            created timestamptz, meta jsonb, avatar bytea, uid uuid);
+        CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, total numeric, note text);
+        """;
+
+    // Each column rendered the way ValueText renders the decoded value.
+    private static readonly Dictionary<string, string> Projections = new()
+    {
+        ["customers"] = "id::text, name, balance::text, active::text, (extract(epoch from created) * 1000000)::bigint::text, meta::text, encode(avatar, 'hex'), uid::text",
+        ["orders"] = "id::text, customer_id::text, total::text, note",
+    };
+
+    private PostgresServer _pg = null!;
+    private NatsServer _nats = null!;
+    private string _connection = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pg = await PostgresServer.StartAsync();
+        _nats = await NatsServer.StartAsync();
+        await _pg.CreateDatabaseAsync("shop");
+        _connection = _pg.ConnectionString("shop");
+        await _pg.ExecuteAsync(Schema, "shop");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _nats.DisposeAsync();
+        await _pg.DisposeAsync();
+    }
+
+    private CdcProcess StartCdc(string slot = "e2e") => CdcProcess.Start(
+    [
+        "run", "--connection", _connection, "--nats", _nats.Url, "--slot", slot, "--publication", "e2e_pub",
+        "--stream", "SHOP", "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05",
+    ]);
+
+    [Fact]
+    public async Task Changes_in_several_tables_arrive_once_in_commit_order_and_replay_to_each_table()
+    {
+        await using var cdc = StartCdc();
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+
+        var expected = await WriteWorkloadAsync(seed: 1);
+
+        var changes = await StreamContents.WaitForAsync(_nats.Url, "SHOP", expected, TimeSpan.FromSeconds(60));
+        Assert.Equal(expected, changes.Count);
+        Assert.Equal(changes.Count, changes.Select(c => c.MessageId).Distinct().Count());
+
+        // Commit order per table: the stream order equals (end_lsn, index) order.
+        foreach (var table in changes.GroupBy(c => c.Event.Table))
+        {
+            var inStream = table.OrderBy(c => c.Sequence).Select(c => (c.Event.EndLsn, c.Event.Index)).ToList();
+            var inCommitOrder = inStream.OrderBy(p => p.EndLsn).ThenBy(p => p.Index).ToList();
+            Assert.Equal(inCommitOrder, inStream);
+            Assert.All(table, c => Assert.Equal($"cdc.shop.public.{table.Key}", c.Subject));
+        }
+
+        // Message ids are deterministic: slot, end LSN, index.
+        Assert.All(changes, c => Assert.Equal($"e2e:{c.Event.EndLsn:X16}:{c.Event.Index}", c.MessageId));
+
+        await AssertReplayReproducesTablesAsync(changes);
+
+        cdc.Terminate();
+        Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(30)), cdc.Output);
+        Assert.Equal(0, cdc.ExitCode);
+        Assert.Contains("final confirmed flush LSN", cdc.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Slot_never_passes_a_change_NATS_has_not_acknowledged_and_a_restart_delivers_each_change_once()
+    {
+        var cdc = StartCdc();
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        var firstBatch = await WriteWorkloadAsync(seed: 2);
+        await StreamContents.WaitForAsync(_nats.Url, "SHOP", firstBatch, TimeSpan.FromSeconds(60));
+        await WaitForSlotAsync(await CurrentWalLsnAsync(), TimeSpan.FromSeconds(30));
+
+        // NATS goes away: changes committed now must not be confirmed to PostgreSQL.
+        await _nats.KillAsync();
+        var beforeSecondBatch = await ConfirmedFlushLsnAsync();
+        var secondBatch = await WriteWorkloadAsync(seed: 3);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(beforeSecondBatch, await ConfirmedFlushLsnAsync());
+
+        // The sidecar crashes while changes are unacknowledged; NATS comes back; a new sidecar
+        // replays from the slot and JetStream drops what it already has.
+        await cdc.KillAsync();
+        await cdc.DisposeAsync();
+        await _nats.StartExistingAsync();
+        await using var restarted = StartCdc();
+        var all = await StreamContents.WaitForAsync(_nats.Url, "SHOP", firstBatch + secondBatch, TimeSpan.FromSeconds(90));
+        await WaitForSlotAsync(await CurrentWalLsnAsync(), TimeSpan.FromSeconds(30));
+        all = await StreamContents.ReadAllAsync(_nats.Url, "SHOP");
+
+        Assert.Equal(firstBatch + secondBatch, all.Count);
+        Assert.Equal(all.Count, all.Select(c => c.MessageId).Distinct().Count());
+        await AssertReplayReproducesTablesAsync(all);
+    }
+
+    /// <summary>Random inserts, updates and deletes over both tables in several transactions; returns the change count.</summary>
+    private async Task<int> WriteWorkloadAsync(int seed)
+    {
+        var random = new Random(seed);
+        var changes = 0;
+        await using var conn = new NpgsqlConnection(_connection);
+        await conn.OpenAsync();
+        for (var t = 0; t < 20; t++)
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            var statements = random.Next(1, 8);
+            for (var s = 0; s < statements; s++)
+            {
+                var id = (seed * 1000) + random.Next(0, 40);
+                string sql = random.Next(4) switch
+                {
+                    0 or 1 => $$"""
+                        INSERT INTO customers VALUES ({{id}}, 'name {{id}} ''q''', {{random.Next(-100000, 100000)}}.{{random.Next(0, 9999):D4}},
+                          {{(random.Next(2) == 0 ? "true" : "NULL")}}, now() - interval '{{random.Next(1000)}} minutes',
+                          '{"k": {{random.Next(100)}}, "s": "x\"y"}', '\x{{random.Next():x8}}', gen_random_uuid())
+                        ON CONFLICT (id) DO NOTHING
+                        """,
+                    2 => $"UPDATE customers SET balance = balance + 1.5, name = name || '!' WHERE id = {id}",
+                    _ => $"DELETE FROM customers WHERE id = {id}",
+                };
+                await using (var cmd = new NpgsqlCommand(sql, conn, tx))
+                {
+                    changes += await cmd.ExecuteNonQueryAsync();
+                }
+
+                await using (var cmd = new NpgsqlCommand(
+                    $"INSERT INTO orders (customer_id, total, note) VALUES ({id}, {random.Next(1, 1000)}.99, {(random.Next(3) == 0 ? "NULL" : "'note'")})", conn, tx))
+                {
+                    changes += await cmd.ExecuteNonQueryAsync();
+                }
+            }
+
+            if (random.Next(5) == 0)
+            {
+                await using var cmd = new NpgsqlCommand("UPDATE orders SET note = 'bulk' WHERE id % 7 = 0", conn, tx);
+                changes += await cmd.ExecuteNonQueryAsync();
+            }
+
+            await tx.CommitAsync();
+        }
+
+        return changes;
+    }
+
+    /// <summary>Applying the events to empty maps by primary key gives exactly each table's rows.</summary>
+    private async Task AssertReplayReproducesTablesAsync(IReadOnlyList<StoredChange> changes)
+    {
+        foreach (var (table, projection) in Projections)
+        {
+            var replayed = new Dictionary<string, string?[]>();
+            foreach (var change in changes.Where(c => c.Event.Table == table).OrderBy(c => c.Sequence))
+            {
+                var e = change.Event;
+                switch (e.Operation)
+                {
+                    case Operation.Insert:
+                    case Operation.Update:
+                        if (e.Operation == Operation.Update && e.OldRow.Count > 0)
+                        {
+                            replayed.Remove(ValueText.Render(e.OldRow[0].Value)!);
+                        }
+
+                        replayed[ValueText.Render(e.NewRow[0].Value)!] = e.NewRow.Select(c => ValueText.Render(c.Value)).ToArray();
+                        break;
+                    case Operation.Delete:
+                        Assert.True(replayed.Remove(ValueText.Render(e.OldRow[0].Value)!), $"delete of a row never inserted: {e}");
+                        break;
+                    default:
+                        Assert.Fail($"unexpected operation {e.Operation}");
+                        break;
+                }
+            }
+
+            var actual = new Dictionary<string, string?[]>();
+            await using var conn = new NpgsqlConnection(_connection);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"SELECT {projection} FROM {table}", conn);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var row = new string?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetString(i);
+                }
+
+                actual[row[0]!] = row;
+            }
+
+            Assert.Equal(actual.Keys.Order(), replayed.Keys.Order());
+            foreach (var (key, row) in actual)
+            {
+                Assert.Equal(row, replayed[key]);
+            }
+        }
+    }
+
+    private async Task<string> CurrentWalLsnAsync() => (await _pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", "shop"))!;
+
+    private async Task<string?> ConfirmedFlushLsnAsync()
+        => await _pg.ScalarAsync<string>("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'e2e'", "shop");
+
+    private async Task WaitForSlotAsync(string lsn, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await _pg.ScalarAsync<bool>(
+                    $"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'e2e'", "shop"))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"slot did not reach {lsn}: at {await ConfirmedFlushLsnAsync()}");
+    }
+}
