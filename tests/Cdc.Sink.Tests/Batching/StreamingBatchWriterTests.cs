@@ -210,7 +210,21 @@ public sealed class StreamingBatchWriterTests
 
     internal static async Task<List<NatsMsg>> ReadAllAsync(JetStreamContext js, string stream, int expected)
     {
-        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig { AckPolicy = "none", InactiveThreshold = 60_000_000_000 });
+        // After a node loss the stream may still be electing a leader: creating the consumer is retried for a while.
+        ConsumerInfo consumer;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig { AckPolicy = "none", InactiveThreshold = 60_000_000_000 });
+                break;
+            }
+            catch (Exception e) when (e is NatsTimeoutException or JetStreamException { IsTransient: true } && attempt < 10)
+            {
+                await Task.Delay(500);
+            }
+        }
+
         var result = new List<NatsMsg>();
         while (result.Count < expected)
         {
