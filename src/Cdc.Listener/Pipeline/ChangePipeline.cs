@@ -44,6 +44,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private int _chunkFirstIndex;
     private long _framesProcessed;
     private volatile bool _delivering;
+    private bool _unflushed;
 
     public ChangePipeline(
         SessionContext context,
@@ -107,6 +108,14 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
                     Interlocked.Increment(ref _framesProcessed);
                 }
+
+                if (_unflushed)
+                {
+                    // Caught up with what was received: end the sink's batch now rather than on its
+                    // timer, for latency; while a backlog drains, batches fill up instead.
+                    _unflushed = false;
+                    await _sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -164,11 +173,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             await _sink.WriteAsync(messages.Span[i], cancellationToken).ConfigureAwait(false);
         }
 
-        if (chunk.IsLastOfTransaction)
-        {
-            // A transaction's end is a natural batch boundary for latency: don't wait for the timer.
-            await _sink.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+        _unflushed = true;
     }
 
     public void OnRelation(RelationInfo relation)
