@@ -244,6 +244,30 @@ public sealed class TransactionAssemblerTests
     }
 
     [Fact]
+    public void Spill_files_of_aborted_and_still_open_transactions_are_deleted()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdc-spill-test-" + Guid.NewGuid().ToString("N"));
+        var assembler = new TransactionAssembler(V3Streaming with { SpillThresholdBytes = 512, SpillDirectory = directory });
+        foreach (var xid in new uint[] { 10, 20 })
+        {
+            Append(assembler, StreamStart(xid, first: true));
+            for (var i = 0; i < 50; i++)
+            {
+                Append(assembler, Insert(xid, Rel, "1", new string('a', 40)));
+            }
+
+            Append(assembler, StreamStop());
+        }
+
+        Assert.Equal(2, Directory.GetFiles(directory).Length);
+        Append(assembler, StreamAbort(10, 10));
+        Assert.Single(Directory.GetFiles(directory));
+        assembler.Dispose();
+        Assert.Empty(Directory.GetFiles(directory));
+        Directory.Delete(directory);
+    }
+
+    [Fact]
     public void Spilled_stream_with_an_aborted_subtransaction_still_drops_it()
     {
         var options = V3Streaming with { SpillThresholdBytes = 1024 };
