@@ -153,6 +153,37 @@ public sealed class TransactionAssemblerTests
     }
 
     [Fact]
+    public void Relations_sent_with_a_rolled_back_prepared_transaction_still_describe_later_changes()
+    {
+        using var pipeline = new Pipeline(V3Streaming);
+        pipeline.Feed(BeginPrepare(0x100, 0x140, 0, 7, "g2"));
+        pipeline.Feed(Items);
+        pipeline.Feed(Insert(null, Rel, "1", "never"));
+        pipeline.Feed(Prepare(0x100, 0x140, 0, 7, "g2"));
+        pipeline.Feed(RollbackPrepared(0x140, 0x180, 0, 0, 7, "g2"));
+
+        // The server marked the relation as sent and does not repeat it.
+        pipeline.Feed(Begin(0x200, 0, 8));
+        pipeline.Feed(Insert(null, Rel, "2", "later"));
+        pipeline.Feed(Commit(0x200, 0x228, 0));
+
+        Assert.Equal(["t:later"], pipeline.Handler.Changes.Select(c => c.NewRow![1]));
+    }
+
+    [Fact]
+    public void Origin_sent_after_a_first_stream_start_names_the_streamed_transaction()
+    {
+        using var pipeline = new Pipeline(V3Streaming);
+        pipeline.Feed(StreamStart(10, first: true));
+        pipeline.Feed(Origin(0x10, "node_b"));
+        pipeline.Feed(RelationStreamed(10, Rel, "public", "items", 'd', ("id", 23, -1, true), ("name", 25, -1, false)));
+        pipeline.Feed(Insert(10, Rel, "1", "x"));
+        pipeline.Feed(StreamStop());
+        pipeline.Feed(StreamCommit(10, 0x300, 0x328, 0));
+        Assert.Equal("node_b", Assert.Single(pipeline.Handler.Changes).Origin);
+    }
+
+    [Fact]
     public void Stream_prepare_holds_a_streamed_transaction_until_commit_prepared()
     {
         using var pipeline = new Pipeline(V3Streaming);
@@ -208,6 +239,30 @@ public sealed class TransactionAssemblerTests
         Assert.True(handler.Changes[^1].IsLast);
 
         tx.Dispose();
+        Assert.Empty(Directory.GetFiles(directory));
+        Directory.Delete(directory);
+    }
+
+    [Fact]
+    public void Spill_files_of_aborted_and_still_open_transactions_are_deleted()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdc-spill-test-" + Guid.NewGuid().ToString("N"));
+        var assembler = new TransactionAssembler(V3Streaming with { SpillThresholdBytes = 512, SpillDirectory = directory });
+        foreach (var xid in new uint[] { 10, 20 })
+        {
+            Append(assembler, StreamStart(xid, first: true));
+            for (var i = 0; i < 50; i++)
+            {
+                Append(assembler, Insert(xid, Rel, "1", new string('a', 40)));
+            }
+
+            Append(assembler, StreamStop());
+        }
+
+        Assert.Equal(2, Directory.GetFiles(directory).Length);
+        Append(assembler, StreamAbort(10, 10));
+        Assert.Single(Directory.GetFiles(directory));
+        assembler.Dispose();
         Assert.Empty(Directory.GetFiles(directory));
         Directory.Delete(directory);
     }

@@ -82,6 +82,9 @@ public sealed class TransactionAssembler : IDisposable
     /// Takes one pgoutput message (one XLogData payload) and returns the transaction it completes, if any. The
     /// caller owns the returned transaction (dispose it after decoding). <paramref name="message"/> is copied as needed.
     /// </summary>
+    /// <param name="message">The pgoutput message.</param>
+    /// <param name="walStart">The XLogData's WAL start: the LSN named in errors and kept per change (0 for messages the server does not position).</param>
+    /// <param name="walEnd">The XLogData's WAL end; positions come from Commit messages, so it is informational.</param>
     public CommittedTransaction? Append(ReadOnlySequence<byte> message, ulong walStart, ulong walEnd)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -264,6 +267,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnStreamStop(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         StreamStopMessage.Read(ref reader);
         if (_streaming is null)
         {
@@ -275,6 +279,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private CommittedTransaction? OnStreamCommit(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         RequireOutsideTransaction(ref reader);
         var commit = StreamCommitMessage.Read(ref reader);
         if (!_streams.Remove(commit.Xid, out var tx))
@@ -287,6 +292,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnStreamAbort(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         RequireOutsideTransaction(ref reader);
         var abort = StreamAbortMessage.Read(ref reader);
         if (!_streams.TryGetValue(abort.Xid, out var tx))
@@ -316,6 +322,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnPrepare(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         var prepare = PrepareMessage.Read(ref reader);
         if (_current is not { IsPrepare: true } tx || _streaming is not null)
         {
@@ -361,6 +368,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private CommittedTransaction? OnCommitPrepared(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         RequireOutsideTransaction(ref reader);
         var commit = CommitPreparedMessage.Read(ref reader);
         if (!_prepared.Remove(commit.Gid, out var tx))
@@ -373,6 +381,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnRollbackPrepared(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         RequireOutsideTransaction(ref reader);
         var rollback = RollbackPreparedMessage.Read(ref reader);
         if (_prepared.Remove(rollback.Gid, out var tx))

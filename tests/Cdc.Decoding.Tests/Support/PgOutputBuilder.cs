@@ -191,6 +191,14 @@ public static class Sequences
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
+    /// <summary>The data after an empty first segment, as a pipe may produce.</summary>
+    public static ReadOnlySequence<byte> AfterEmptySegment(byte[] data)
+    {
+        var first = new Segment(ReadOnlyMemory<byte>.Empty, 0);
+        var last = first.Append(data);
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
