@@ -12,11 +12,5 @@ public sealed record SourceInfo(
     IReadOnlyList<string> UnkeyedTables)
 {
     /// <summary>The newest pgoutput protocol this server speaks: PG14 2, PG15 3, PG16+ 4, else 1.</summary>
-    public int MaxProtocolVersion => ServerVersionNum switch
-    {
-        >= 160000 => 4,
-        >= 150000 => 3,
-        >= 140000 => 2,
-        _ => 1,
-    };
+    public int MaxProtocolVersion => PgOutputOptions.ProtocolVersionForServer(ServerVersionNum);
 }
