@@ -265,9 +265,11 @@ public sealed class ChangeEventEncoder
         if (item.Relation is { } relation)
         {
             size += ProtoWire.StringSize(3, relation.Namespace) + ProtoWire.StringSize(4, relation.Name);
-            foreach (var key in relation.KeyColumnNames)
+            // Indexed loops: foreach over IReadOnlyList boxes an enumerator.
+            var keys = relation.KeyColumnNames;
+            for (var i = 0; i < keys.Count; i++)
             {
-                size += ProtoWire.LengthDelimitedSize(KeyColumnsField, System.Text.Encoding.UTF8.GetByteCount(key));
+                size += ProtoWire.LengthDelimitedSize(KeyColumnsField, System.Text.Encoding.UTF8.GetByteCount(keys[i]));
             }
 
             size += relation.Id != 0 ? 1 + ProtoWire.VarintSize(relation.Id) : 0;
@@ -348,8 +350,10 @@ public sealed class ChangeEventEncoder
 
         if (item.Relation is { } keyed)
         {
-            foreach (var key in keyed.KeyColumnNames)
+            var keys = keyed.KeyColumnNames;
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys[i];
                 writer.Tag(KeyColumnsField, ProtoWire.LengthDelimited);
                 writer.Varint((uint)System.Text.Encoding.UTF8.GetByteCount(key));
                 WriteUtf8(ref writer, key);
