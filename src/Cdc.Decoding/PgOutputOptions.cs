@@ -29,4 +29,35 @@ public sealed record PgOutputOptions
 
     /// <summary>Where spill files go (default: the system temp directory).</summary>
     public string? SpillDirectory { get; init; }
+
+    /// <summary>
+    /// The newest pgoutput protocol a server speaks, from its <c>server_version_num</c>: 1 (PostgreSQL 10+),
+    /// 2 (14+), 3 (15+), 4 (16+).
+    /// </summary>
+    public static int ProtocolVersionForServer(int serverVersionNum) => serverVersionNum switch
+    {
+        >= 160000 => 4,
+        >= 150000 => 3,
+        >= 140000 => 2,
+        _ => 1,
+    };
+
+    /// <summary>Fails fast with the name of the option and the accepted range.</summary>
+    public void Validate()
+    {
+        Check(ProtocolVersion is >= 1 and <= 4, nameof(ProtocolVersion), $"{ProtocolVersion}: accepted 1 to 4");
+        Check(!Streaming || ProtocolVersion >= 2, nameof(Streaming), "needs ProtocolVersion 2 or more (PostgreSQL 14+)");
+        Check(!TwoPhase || ProtocolVersion >= 3, nameof(TwoPhase), "needs ProtocolVersion 3 or more (PostgreSQL 15+)");
+        Check(MaxMessageBytes > 0, nameof(MaxMessageBytes), $"{MaxMessageBytes}: must be positive");
+        Check(MaxColumns is >= 1 and <= short.MaxValue, nameof(MaxColumns), $"{MaxColumns}: accepted 1 to {short.MaxValue}");
+        Check(SpillThresholdBytes >= 0, nameof(SpillThresholdBytes), $"{SpillThresholdBytes}: must not be negative");
+    }
+
+    private static void Check(bool valid, string name, string problem)
+    {
+        if (!valid)
+        {
+            throw new ArgumentException($"PgOutput:{name} {problem}", name);
+        }
+    }
 }

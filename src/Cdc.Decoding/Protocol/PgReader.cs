@@ -25,7 +25,9 @@ internal ref struct PgReader
         _reader = new SequenceReader<byte>(message);
         Lsn = lsn;
         Options = options;
-        MessageType = message.IsEmpty ? (byte)0 : message.FirstSpan[0];
+
+        // Not FirstSpan[0]: a sequence may start with an empty segment.
+        MessageType = _reader.TryPeek(out var type) ? type : (byte)0;
     }
 
     public Lsn Lsn { get; }

@@ -3,11 +3,12 @@ namespace Cdc.Decoding.Transactions;
 /// <summary>A transaction whose messages are arriving: B..C, b..P (then waiting for K or r), or a streamed S..E* until c / A.</summary>
 internal sealed class OpenTransaction : IDisposable
 {
-    public OpenTransaction(uint xid, Lsn firstLsn, PgOutputOptions options)
+    public OpenTransaction(uint xid, Lsn firstLsn, PgOutputOptions options, bool streamed = false)
     {
         Xid = xid;
         FirstLsn = firstLsn;
-        Buffer = new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory);
+        IsStreamed = streamed;
+        Buffer = new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory, trackSubtransactions: streamed);
     }
 
     public uint Xid { get; }
@@ -19,7 +20,7 @@ internal sealed class OpenTransaction : IDisposable
 
     public string? Origin { get; set; }
 
-    public bool IsStreamed { get; init; }
+    public bool IsStreamed { get; }
 
     /// <summary>Begin Prepare (not Begin): ends with Prepare, not Commit.</summary>
     public bool IsPrepare { get; init; }

@@ -27,6 +27,7 @@ public sealed class TransactionAssembler : IDisposable
     public TransactionAssembler(PgOutputOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         _options = options;
     }
 
@@ -81,6 +82,9 @@ public sealed class TransactionAssembler : IDisposable
     /// Takes one pgoutput message (one XLogData payload) and returns the transaction it completes, if any. The
     /// caller owns the returned transaction (dispose it after decoding). <paramref name="message"/> is copied as needed.
     /// </summary>
+    /// <param name="message">The pgoutput message.</param>
+    /// <param name="walStart">The XLogData's WAL start: the LSN named in errors and kept per change (0 for messages the server does not position).</param>
+    /// <param name="walEnd">The XLogData's WAL end; positions come from Commit messages, so it is informational.</param>
     public CommittedTransaction? Append(ReadOnlySequence<byte> message, ulong walStart, ulong walEnd)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -221,7 +225,7 @@ public sealed class TransactionAssembler : IDisposable
     private CommittedTransaction? OnStandaloneMessage(ref PgReader reader, ReadOnlySequence<byte> message, Lsn lsn)
     {
         var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, new CopyBuffer());
-        var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory);
+        var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory, trackSubtransactions: false);
         buffer.Append(reader.MessageType, message.Slice(1), 0, lsn, 1);
 
         // The server sends no commit for it. Just past the record's start is its end: confirming that position
@@ -257,12 +261,13 @@ public sealed class TransactionAssembler : IDisposable
             throw reader.Error($"Stream Start continues transaction {start.Xid}, whose first segment never arrived");
         }
 
-        _streaming = new OpenTransaction(start.Xid, lsn, _options) { IsStreamed = true };
+        _streaming = new OpenTransaction(start.Xid, lsn, _options, streamed: true);
         _streams.Add(start.Xid, _streaming);
     }
 
     private void OnStreamStop(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         StreamStopMessage.Read(ref reader);
         if (_streaming is null)
         {
@@ -274,6 +279,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private CommittedTransaction? OnStreamCommit(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         RequireOutsideTransaction(ref reader);
         var commit = StreamCommitMessage.Read(ref reader);
         if (!_streams.Remove(commit.Xid, out var tx))
@@ -286,6 +292,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnStreamAbort(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 2);
         RequireOutsideTransaction(ref reader);
         var abort = StreamAbortMessage.Read(ref reader);
         if (!_streams.TryGetValue(abort.Xid, out var tx))
@@ -315,6 +322,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnPrepare(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         var prepare = PrepareMessage.Read(ref reader);
         if (_current is not { IsPrepare: true } tx || _streaming is not null)
         {
@@ -360,6 +368,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private CommittedTransaction? OnCommitPrepared(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         RequireOutsideTransaction(ref reader);
         var commit = CommitPreparedMessage.Read(ref reader);
         if (!_prepared.Remove(commit.Gid, out var tx))
@@ -372,6 +381,7 @@ public sealed class TransactionAssembler : IDisposable
 
     private void OnRollbackPrepared(ref PgReader reader)
     {
+        RequireProtocol(ref reader, 3);
         RequireOutsideTransaction(ref reader);
         var rollback = RollbackPreparedMessage.Read(ref reader);
         if (_prepared.Remove(rollback.Gid, out var tx))

@@ -26,10 +26,12 @@ internal sealed class TransactionBuffer : IDisposable
     private int _largestRecord;
     private bool _disposed;
 
-    public TransactionBuffer(long spillThreshold, string? spillDirectory)
+    /// <param name="trackSubtransactions">Streamed transactions only: count per xid so a subtransaction abort can drop its part.</param>
+    public TransactionBuffer(long spillThreshold, string? spillDirectory, bool trackSubtransactions)
     {
         _spillThreshold = spillThreshold;
         _spillDirectory = spillDirectory;
+        _byXid = trackSubtransactions ? [] : null;
     }
 
     /// <summary>Bytes of the kept messages (without record headers, without aborted subtransactions).</summary>
@@ -166,7 +168,11 @@ internal sealed class TransactionBuffer : IDisposable
 
     private void Track(uint xid, int length, int changes)
     {
-        _byXid ??= [];
+        if (_byXid is null)
+        {
+            return;
+        }
+
         ref var totals = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byXid, xid, out _);
         totals.Bytes += length;
         totals.Messages++;
