@@ -103,6 +103,9 @@ public sealed class ChangeEventEncoder
         return size;
     }
 
+    /// <summary>Forgets cached custom type shapes (see <see cref="ValueConverter.ClearTypeCache"/>).</summary>
+    public void ClearTypeCache() => _converter.ClearTypeCache();
+
     /// <summary>Builds the event as an object (tests, tools).</summary>
     public ChangeEvent ToEvent(ChangeItem item, string database)
     {

@@ -8,7 +8,7 @@ public sealed class ChangeEventEncoderTests
 {
     private const uint Relid = 16400;
 
-    private static readonly (string, uint, bool)[] s_columns = [("id", 23, true), ("body", 25, false), ("note", 25, false)];
+    private static readonly (string, uint, bool)[] _columns = [("id", 23, true), ("body", 25, false), ("note", 25, false)];
 
     [Fact]
     public void Unchanged_toast_is_marked_unchanged_and_null_is_null()
@@ -80,7 +80,7 @@ public sealed class ChangeEventEncoderTests
         using var assembler = new TransactionAssembler(options);
         var decoder = new ChangeDecoder(options);
         var handler = new Handler();
-        var messages = new List<byte[]> { PgOutputBuilder.Begin(0x100, 77), PgOutputBuilder.Relation(Relid, "items", identity, s_columns) };
+        var messages = new List<byte[]> { PgOutputBuilder.Begin(0x100, 77), PgOutputBuilder.Relation(Relid, "items", identity, _columns) };
         messages.AddRange(changes);
         messages.Add(PgOutputBuilder.Commit(0x100, 0x200));
         foreach (var message in messages)

@@ -7,7 +7,7 @@ namespace Cdc.Decoding.ValueTests;
 /// <summary>The hot path: encoding a row of common scalar types allocates nothing per column.</summary>
 public sealed class EncodeAllocationTests(ITestOutputHelper output)
 {
-    private static readonly (string, uint, bool)[] s_columns =
+    private static readonly (string, uint, bool)[] _columns =
     [
         ("id", 20, true), ("name", 25, false), ("flag", 16, false), ("amount", 1700, false), ("ratio", 701, false),
         ("at", 1184, false), ("day", 1082, false), ("uid", 2950, false), ("doc", 3802, false), ("small", 21, false),
@@ -55,7 +55,7 @@ public sealed class EncodeAllocationTests(ITestOutputHelper output)
         using var assembler = new TransactionAssembler(options);
         var decoder = new ChangeDecoder(options);
         var handler = new Handler();
-        foreach (var message in new[] { PgOutputBuilder.Begin(0x100, 7), PgOutputBuilder.Relation(16400, "rows", 'd', s_columns), insert, PgOutputBuilder.Commit(0x100, 0x200) })
+        foreach (var message in new[] { PgOutputBuilder.Begin(0x100, 7), PgOutputBuilder.Relation(16400, "rows", 'd', _columns), insert, PgOutputBuilder.Commit(0x100, 0x200) })
         {
             using var transaction = assembler.Append(new ReadOnlySequence<byte>(message), 0x100, 0x100);
             if (transaction is not null)
@@ -64,7 +64,7 @@ public sealed class EncodeAllocationTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{mode}: {handler.Bytes} bytes per event, {handler.PerSecond:N0} events/s ({handler.PerSecond * s_columns.Length:N0} columns/s), {handler.Allocated} bytes allocated in {Handler.Rounds} encodes");
+        output.WriteLine($"{mode}: {handler.Bytes} bytes per event, {handler.PerSecond:N0} events/s ({handler.PerSecond * _columns.Length:N0} columns/s), {handler.Allocated} bytes allocated in {Handler.Rounds} encodes");
         Assert.Equal(0, handler.Allocated);
     }
 

@@ -6,7 +6,7 @@ namespace Cdc.Decoding.ValueTests;
 /// <summary>Bad bytes of any type fail with <see cref="PgOutputException"/>, never with an IndexOutOfRange or a hang.</summary>
 public sealed class MalformedValueTests
 {
-    private static readonly byte[][] s_binarySamples =
+    private static readonly byte[][] _binarySamples =
     [
         Convert.FromHexString("00000002000000010000001700000002000000000000000100000005000000040000000700000004"),
         Convert.FromHexString("0002000000000002000c0d80"),
@@ -25,7 +25,7 @@ public sealed class MalformedValueTests
         var attempts = 0;
         foreach (var type in BuiltinTypes.All)
         {
-            foreach (var sample in s_binarySamples)
+            foreach (var sample in _binarySamples)
             {
                 for (var length = 0; length <= sample.Length; length++)
                 {
