@@ -66,6 +66,18 @@ public sealed class ChangeEventEncoderTests
     }
 
     [Fact]
+    public void Invalid_utf8_text_is_encoded_the_same_by_both_paths_and_stays_parseable()
+    {
+        var builder = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Int16(3);
+        builder.Byte('t').Int32(1).Byte('1');
+        builder.Byte('t').Int32(3).Byte(0x61).Byte(0xFF).Byte(0x62);
+        builder.Byte('n');
+        var events = Decode('d', builder.Bytes());
+        // The handler checks that Encode's bytes equal ToEvent's and parse back.
+        Assert.Equal("a\uFFFDb", events[0].NewRow[1].Value.Text);
+    }
+
+    [Fact]
     public void Truncate_reports_its_options()
     {
         var events = Decode('d', new PgOutputBuilder().Byte('T').Int32(1).Byte(3).Int32((int)Relid).Bytes());

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text.Unicode;
 
 namespace Cdc.Decoding.Values;
 
@@ -264,6 +265,13 @@ internal static class ValuePlanner
 
     private static bool Raw(ref ValuePlan plan, int field, ReadOnlyMemory<byte> raw)
     {
+        // Protobuf strings must be UTF-8. A SQL_ASCII database can send anything: such a value takes the
+        // converter's path, which replaces invalid sequences, so both paths agree.
+        if (field is not (BytesField or UuidField) && !Utf8.IsValid(raw.Span))
+        {
+            return false;
+        }
+
         plan.Field = field;
         plan.Form = ValuePlanForm.Raw;
         plan.Raw = raw;
