@@ -221,8 +221,22 @@ public sealed class TextValueTests
         Assert.Equal("mood", composite.Fields[2].TypeName);
     }
 
+    [Fact]
+    public void Altered_composite_is_seen_after_clearing_the_type_cache()
+    {
+        var resolver = new FakeResolver(new PgTypeInfo(50002, "public", "pair", PgTypeKind.Composite) { Fields = [new PgCompositeField("a", 23, -1)] });
+        var converter = new ValueConverter(resolver);
+        Assert.Single(converter.ConvertText(50002, "(1)"u8).Composite.Fields);
+
+        resolver.Types[0] = resolver.Types[0] with { Fields = [new PgCompositeField("a", 23, -1), new PgCompositeField("b", 25, -1)] };
+        converter.ClearTypeCache();
+        Assert.Equal("x", converter.ConvertText(50002, "(1,x)"u8).Composite.Fields[1].Value.Text);
+    }
+
     internal sealed class FakeResolver(params PgTypeInfo[] types) : ITypeResolver
     {
-        public PgTypeInfo? Resolve(uint typeOid) => types.FirstOrDefault(t => t.Oid == typeOid);
+        public PgTypeInfo[] Types { get; } = types;
+
+        public PgTypeInfo? Resolve(uint typeOid) => Types.FirstOrDefault(t => t.Oid == typeOid);
     }
 }

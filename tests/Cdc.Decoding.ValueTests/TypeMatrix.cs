@@ -85,6 +85,8 @@ internal static class TypeMatrix
         new("c_pg_lsn", "pg_lsn", "'16/B374D848'", "'0/0'"),
         new("c_snapshot", "pg_snapshot", "'10:20:10,14,15'", "'1:1:'"),
         new("c_tsvector", "tsvector", "$$'a':1A,2 'b''c':3 'fat' 'back\\\\slash' 'caf\u00e9':9D$$", "''"),
+        new("c_tsquery", "tsquery", "$$'a':*AB & !('b' | 'c''d') <-> 'e' <2> ('f' <-> 'g') | !!'h\\i'$$", "''"),
+        new("c_tsquery_b", "tsquery", "$$('a' | 'b') & 'c':D$$", "$$!( 'a' <-> 'b' )$$"),
         new("c_jsonpath", "jsonpath", "'$.a[*] ? (@ > 1)'", "'$'"),
         new("c_aclitem", "aclitem", "'postgres=r/postgres'", "'=arw/postgres'"),
         new("c_refcursor", "refcursor", "'cur'", "''"),

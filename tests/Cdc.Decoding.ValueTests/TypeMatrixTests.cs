@@ -11,7 +11,8 @@ namespace Cdc.Decoding.ValueTests;
 /// enum, composites, ranges and multiranges) filled with edge values, captured from a real pgoutput slot in text
 /// and in binary mode, converted, rendered back to text and compared with <c>SELECT col::text</c>.
 /// </summary>
-public sealed class TypeMatrixTests : IAsyncLifetime
+[Collection(PostgresCollection.Name)]
+public sealed class TypeMatrixTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private const string Database = "matrix";
     private PostgresServer? _server;
@@ -19,7 +20,7 @@ public sealed class TypeMatrixTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await PostgresServer.StartAsync();
+        _server = postgres.Server;
         await _server.CreateDatabaseAsync(Database);
         await _server.ExecuteAsync(TypeMatrix.Setup, Database);
         var columns = new StringBuilder("id int4 PRIMARY KEY");
@@ -29,6 +30,7 @@ public sealed class TypeMatrixTests : IAsyncLifetime
         }
 
         await _server.ExecuteAsync($"CREATE TABLE matrix ({columns}); CREATE PUBLICATION matrix_pub FOR TABLE matrix;", Database);
+        await _server.ExecuteAsync("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'matrix_slot'", Database);
         await _server.ExecuteAsync("SELECT pg_create_logical_replication_slot('matrix_slot', 'pgoutput')", Database);
         var names = string.Join(", ", TypeMatrix.Columns.Select(c => c.Name));
         var first = string.Join(", ", TypeMatrix.Columns.Select(c => c.First));
@@ -42,7 +44,7 @@ public sealed class TypeMatrixTests : IAsyncLifetime
     {
         if (_server is not null)
         {
-            await _server.DisposeAsync();
+            await _server.ExecuteAsync("SELECT pg_drop_replication_slot('matrix_slot')", Database);
         }
     }
 

@@ -8,16 +8,16 @@ namespace Cdc.Decoding.Values;
 /// </summary>
 public static class BuiltinTypes
 {
-    private static readonly FrozenDictionary<uint, BuiltinType> s_types = Build();
+    private static readonly FrozenDictionary<uint, BuiltinType> _types = Build();
 
     /// <summary>Looks up a built-in type by OID.</summary>
-    public static bool TryGet(uint oid, out BuiltinType type) => s_types.TryGetValue(oid, out type);
+    public static bool TryGet(uint oid, out BuiltinType type) => _types.TryGetValue(oid, out type);
 
     /// <summary>The type name of a built-in type, or null.</summary>
-    public static string? NameOf(uint oid) => s_types.TryGetValue(oid, out var type) ? type.Name : null;
+    public static string? NameOf(uint oid) => _types.TryGetValue(oid, out var type) ? type.Name : null;
 
     /// <summary>All built-in types.</summary>
-    public static IEnumerable<BuiltinType> All => s_types.Values;
+    public static IEnumerable<BuiltinType> All => _types.Values;
 
     private static FrozenDictionary<uint, BuiltinType> Build()
     {

@@ -18,23 +18,35 @@ internal static class NumericBinary
 
     public static string ToText(ReadOnlySpan<byte> data)
     {
+        var length = MaxTextLength(data);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var written = Format(data, rented);
+            return Encoding.ASCII.GetString(rented, 0, written);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Validates the header and returns an upper bound of the text length.</summary>
+    public static int MaxTextLength(ReadOnlySpan<byte> data)
+    {
         var cursor = new BinaryCursor(data, "numeric");
         var digitCount = cursor.ReadInt16();
         var weight = cursor.ReadInt16();
         var sign = cursor.ReadUInt16();
         var scale = cursor.ReadUInt16();
-        switch (sign)
+        if (sign is NaN or PositiveInfinity or NegativeInfinity)
         {
-            case NaN:
-                return "NaN";
-            case PositiveInfinity:
-                return "Infinity";
-            case NegativeInfinity:
-                return "-Infinity";
-            case Positive or Negative:
-                break;
-            default:
-                throw cursor.Fail($"unknown sign 0x{sign:X4}");
+            return 9;
+        }
+
+        if (sign is not (Positive or Negative))
+        {
+            throw cursor.Fail($"unknown sign 0x{sign:X4}");
         }
 
         if (digitCount < 0 || scale > MaxDisplayScale)
@@ -42,22 +54,36 @@ internal static class NumericBinary
             throw cursor.Fail($"bad header (ndigits {digitCount}, dscale {scale})");
         }
 
-        var digits = cursor.Take(digitCount * 2);
+        _ = cursor.Take(digitCount * 2);
         cursor.ExpectEnd();
 
-        // Integer part: (weight + 1) groups of 4 digits (at least "0"), then '.' and scale digits.
-        var integerGroups = Math.Max(weight + 1, 0);
-        var length = 1 + Math.Max(integerGroups * 4, 1) + 1 + scale;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
-        try
+        // Sign, integer part: (weight + 1) groups of 4 digits (at least "0"), then '.' and scale digits.
+        return 1 + Math.Max(Math.Max(weight + 1, 0) * 4, 1) + 1 + scale;
+    }
+
+    /// <summary>Writes numeric_out's text as ASCII; <paramref name="output"/> holds at least <see cref="MaxTextLength"/> bytes.</summary>
+    public static int Format(ReadOnlySpan<byte> data, Span<byte> output)
+    {
+        var cursor = new BinaryCursor(data, "numeric");
+        var digitCount = cursor.ReadInt16();
+        var weight = cursor.ReadInt16();
+        var sign = cursor.ReadUInt16();
+        var scale = cursor.ReadUInt16();
+        ReadOnlySpan<byte> special = sign switch
         {
-            var written = Write(digits, digitCount, weight, sign == Negative, scale, rented, cursor);
-            return Encoding.ASCII.GetString(rented, 0, written);
-        }
-        finally
+            NaN => "NaN"u8,
+            PositiveInfinity => "Infinity"u8,
+            NegativeInfinity => "-Infinity"u8,
+            _ => default,
+        };
+        if (!special.IsEmpty)
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            special.CopyTo(output);
+            return special.Length;
         }
+
+        var digits = cursor.Take(digitCount * 2);
+        return Write(digits, digitCount, weight, sign == Negative, scale, output, cursor);
     }
 
     private static int Write(ReadOnlySpan<byte> digits, int digitCount, int weight, bool negative, int scale, Span<byte> output, BinaryCursor cursor)

@@ -97,8 +97,7 @@ internal static class ScalarBinary
             case PgValueKind.TsVector:
                 return new Value { Tsvector = TsVectorBinary.ToText(data) };
             case PgValueKind.TsQuery:
-                // tsquery's send format is a polish-notation tree; not rendered yet, kept as raw bytes.
-                return new Value { Bytes = ByteString.CopyFrom(data) };
+                return new Value { Tsvector = TsQueryBinary.ToText(data) };
             case PgValueKind.Point:
             case PgValueKind.Line:
             case PgValueKind.Lseg:

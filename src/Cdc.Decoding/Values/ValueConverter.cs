@@ -19,10 +19,11 @@ public sealed class ValueConverter
 {
     private const int MaxDomainDepth = 16;
 
-    private static readonly TypeShape s_unknown = new(PgValueKind.Other, "unknown", 0, []);
+    private static readonly TypeShape _unknown = new(PgValueKind.Other, "unknown", 0, []);
 
     private readonly ITypeResolver? _resolver;
     private readonly Dictionary<uint, TypeShape> _shapes = [];
+    private readonly Dictionary<uint, string> _names = [];
 
     public ValueConverter(ITypeResolver? resolver = null)
     {
@@ -90,11 +91,27 @@ public sealed class ValueConverter
             return builtin.Name;
         }
 
-        return _resolver?.Resolve(typeOid)?.Name ?? "oid:" + typeOid.ToString(CultureInfo.InvariantCulture);
+        if (!_names.TryGetValue(typeOid, out var name))
+        {
+            name = _resolver?.Resolve(typeOid)?.Name ?? "oid:" + typeOid.ToString(CultureInfo.InvariantCulture);
+            _names[typeOid] = name;
+        }
+
+        return name;
     }
 
     /// <summary>How values of a type are converted (domains resolved to their base type).</summary>
     public PgValueKind KindOf(uint typeOid) => Shape(typeOid).Kind;
+
+    /// <summary>
+    /// Forgets what was learnt about custom types (resolved again on next use). Call it when types may have
+    /// changed: a new replication session, or a Relation message after ALTER TYPE.
+    /// </summary>
+    public void ClearTypeCache()
+    {
+        _shapes.Clear();
+        _names.Clear();
+    }
 
     /// <summary>The element type of an array, the subtype of a range or multirange; 0 for other types.</summary>
     public uint RelatedTypeOf(uint typeOid) => Shape(typeOid).RelatedOid;
@@ -128,7 +145,7 @@ public sealed class ValueConverter
         var info = _resolver?.Resolve(typeOid);
         if (info is null)
         {
-            return s_unknown with { Name = "oid:" + typeOid.ToString(CultureInfo.InvariantCulture) };
+            return _unknown with { Name = "oid:" + typeOid.ToString(CultureInfo.InvariantCulture) };
         }
 
         switch (info.Kind)

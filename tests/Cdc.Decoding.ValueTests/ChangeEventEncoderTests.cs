@@ -1,0 +1,135 @@
+using System.Buffers;
+using Cdc.V1;
+using Google.Protobuf;
+
+namespace Cdc.Decoding.ValueTests;
+
+public sealed class ChangeEventEncoderTests
+{
+    private const uint Relid = 16400;
+
+    private static readonly (string, uint, bool)[] _columns = [("id", 23, true), ("body", 25, false), ("note", 25, false)];
+
+    [Fact]
+    public void Unchanged_toast_is_marked_unchanged_and_null_is_null()
+    {
+        var events = Decode('d', new PgOutputBuilder().Byte('U').Int32((int)Relid).Byte('N').Tuple("1", PgOutputBuilder.Unchanged, null).Bytes());
+        var row = events[0].NewRow;
+        Assert.Equal(Operation.Update, events[0].Operation);
+        Assert.Equal(1, row[0].Value.Int);
+        Assert.True(row[1].Value.UnchangedToast);
+        Assert.Equal(Value.KindOneofCase.UnchangedToast, row[1].Value.KindCase);
+        Assert.Equal(Value.KindOneofCase.Null, row[2].Value.KindCase);
+        Assert.Empty(events[0].OldRow);
+    }
+
+    [Fact]
+    public void With_replica_identity_full_unchanged_toast_is_filled_from_the_old_row()
+    {
+        var events = Decode('f', new PgOutputBuilder().Byte('U').Int32((int)Relid)
+            .Byte('O').Tuple("1", "a large body", "old note")
+            .Byte('N').Tuple("1", PgOutputBuilder.Unchanged, "new note").Bytes());
+        var changeEvent = events[0];
+        Assert.Equal("a large body", changeEvent.NewRow[1].Value.Text);
+        Assert.Equal("new note", changeEvent.NewRow[2].Value.Text);
+        Assert.True(changeEvent.OldRowFull);
+        Assert.Equal(["id", "body", "note"], changeEvent.OldRow.Select(c => c.Name));
+        Assert.Equal("old note", changeEvent.OldRow[2].Value.Text);
+    }
+
+    [Fact]
+    public void Delete_by_key_reports_only_the_key_columns()
+    {
+        var events = Decode('d', new PgOutputBuilder().Byte('D').Int32((int)Relid).Byte('K').Tuple("7", null, null).Bytes());
+        var changeEvent = events[0];
+        Assert.Equal(Operation.Delete, changeEvent.Operation);
+        Assert.False(changeEvent.OldRowFull);
+        Assert.Equal(["id"], changeEvent.OldRow.Select(c => c.Name));
+        Assert.Equal(7, changeEvent.OldRow[0].Value.Int);
+        Assert.Empty(changeEvent.NewRow);
+    }
+
+    [Fact]
+    public void Event_carries_identity_order_and_column_types()
+    {
+        var events = Decode('d',
+            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("1", "x", null).Bytes(),
+            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("2", "y", "z").Bytes());
+        Assert.Equal(2, events.Count);
+        var first = events[0];
+        Assert.Equal(("db", "public", "items", Relid), (first.Database, first.Schema, first.Table, first.RelationId));
+        Assert.Equal((0x100UL, 0x200UL, 77u), (first.CommitLsn, first.EndLsn, first.Xid));
+        Assert.Equal((0u, false), (first.Index, first.IsLast));
+        Assert.Equal((1u, true), (events[1].Index, events[1].IsLast));
+        Assert.Equal(["id"], first.KeyColumns);
+        Assert.Equal((23u, "int4", -1), (first.NewRow[0].TypeOid, first.NewRow[0].TypeName, first.NewRow[0].TypeModifier));
+    }
+
+    [Fact]
+    public void Invalid_utf8_text_is_encoded_the_same_by_both_paths_and_stays_parseable()
+    {
+        var builder = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Int16(3);
+        builder.Byte('t').Int32(1).Byte('1');
+        builder.Byte('t').Int32(3).Byte(0x61).Byte(0xFF).Byte(0x62);
+        builder.Byte('n');
+        var events = Decode('d', builder.Bytes());
+        // The handler checks that Encode's bytes equal ToEvent's and parse back.
+        Assert.Equal("a\uFFFDb", events[0].NewRow[1].Value.Text);
+    }
+
+    [Fact]
+    public void Truncate_reports_its_options()
+    {
+        var events = Decode('d', new PgOutputBuilder().Byte('T').Int32(1).Byte(3).Int32((int)Relid).Bytes());
+        Assert.Equal(Operation.Truncate, events[0].Operation);
+        Assert.True(events[0].TruncateCascade);
+        Assert.True(events[0].TruncateRestartIdentity);
+    }
+
+    private static List<ChangeEvent> Decode(char identity, params byte[][] changes)
+    {
+        var options = new PgOutputOptions();
+        using var assembler = new TransactionAssembler(options);
+        var decoder = new ChangeDecoder(options);
+        var handler = new Handler();
+        var messages = new List<byte[]> { PgOutputBuilder.Begin(0x100, 77), PgOutputBuilder.Relation(Relid, "items", identity, _columns) };
+        messages.AddRange(changes);
+        messages.Add(PgOutputBuilder.Commit(0x100, 0x200));
+        foreach (var message in messages)
+        {
+            using var transaction = assembler.Append(new ReadOnlySequence<byte>(message), 0x100, 0x100);
+            if (transaction is not null)
+            {
+                decoder.Decode(transaction, handler);
+            }
+        }
+
+        return handler.Events;
+    }
+
+    private sealed class Handler : IChangeHandler
+    {
+        private readonly ChangeEventEncoder _encoder = new();
+        private readonly ArrayBufferWriter<byte> _buffer = new();
+
+        public List<ChangeEvent> Events { get; } = [];
+
+        public void OnChange(ChangeItem change)
+        {
+            var expected = _encoder.ToEvent(change, "db");
+            _buffer.ResetWrittenCount();
+            // Something already in the buffer must be left alone.
+            _buffer.Write<byte>([0xAA]);
+            var written = _encoder.Encode(change, "db", _buffer);
+            Assert.Equal(_buffer.WrittenCount - 1, written);
+            Assert.Equal(0xAA, _buffer.WrittenSpan[0]);
+            Assert.Equal(expected, ChangeEvent.Parser.ParseFrom(_buffer.WrittenSpan[1..]));
+            Assert.Equal(expected.ToByteArray(), _buffer.WrittenSpan[1..].ToArray());
+            Events.Add(expected);
+        }
+
+        public void OnRelation(RelationInfo relation)
+        {
+        }
+    }
+}
