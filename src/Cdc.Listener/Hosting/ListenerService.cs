@@ -88,7 +88,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         IMessageSink sink,
         AckRouter acks,
         TransactionSequence sequence,
-        ITypeResolver types,
+        CatalogTypeResolver types,
         ReconnectBackoff backoff,
         CancellationToken stoppingToken)
     {
@@ -104,6 +104,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 throw ReplicationErrors.Classify(e, options.Slot, options.Publication);
             }
 
+            types.Clear();
             var pipe = new Pipe(FramePipeOptions);
             using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, _logger);
 

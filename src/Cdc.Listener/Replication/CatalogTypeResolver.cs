@@ -27,6 +27,9 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
     private readonly object _gate = new();
     private NpgsqlConnection? _connection;
 
+    /// <summary>Forgets what was looked up (a new session may follow an ALTER TYPE).</summary>
+    public void Clear() => _cache.Clear();
+
     public PgTypeInfo? Resolve(uint typeOid)
     {
         if (_cache.TryGetValue(typeOid, out var known))

@@ -16,6 +16,8 @@ namespace Cdc.Listener.Replication;
 /// </summary>
 public sealed class ReplicationSession : IAsyncDisposable
 {
+    private const string OutputSettings = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC";
+
     private readonly CdcOptions _options;
     private readonly PgOutputOptions _protocol;
     private readonly ILogger _logger;
@@ -52,6 +54,10 @@ public sealed class ReplicationSession : IAsyncDisposable
         {
             builder.ReadBufferSize = 1024 * 1024;
         }
+
+        // pgoutput's text values follow the walsender's session settings: pin the output formats the
+        // value converter reads (ISO dates, postgres intervals, shortest exact floats, UTC offsets).
+        builder.Options = string.Join(' ', new[] { builder.Options, OutputSettings }.Where(o => !string.IsNullOrWhiteSpace(o)));
 
         var connection = new LogicalReplicationConnection(builder.ConnectionString)
         {
