@@ -22,23 +22,19 @@ public sealed class ChangeRate
         }
     }
 
-    /// <summary>Rate between the oldest and newest sample; 0 with fewer than two samples.</summary>
-    public double PerSecond
+    /// <summary>Rate from the oldest sample to the live count now (so a burst shows at once); 0 without samples.</summary>
+    public double PerSecond(long count, long nowTicks)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
+            if (_count == 0)
             {
-                if (_count < 2)
-                {
-                    return 0;
-                }
-
-                var newest = _samples[(_next - 1 + Capacity) % Capacity];
-                var oldest = _samples[(_next - _count + Capacity) % Capacity];
-                var seconds = TimeSpan.FromTicks(newest.Ticks - oldest.Ticks).TotalSeconds;
-                return seconds <= 0 ? 0 : Math.Max(0, newest.Count - oldest.Count) / seconds;
+                return 0;
             }
+
+            var oldest = _samples[(_next - _count + Capacity) % Capacity];
+            var seconds = TimeSpan.FromTicks(nowTicks - oldest.Ticks).TotalSeconds;
+            return seconds < 0.5 ? 0 : Math.Max(0, count - oldest.Count) / seconds;
         }
     }
 }

@@ -24,7 +24,7 @@ internal static class StatusDocumentBuilder
                 State = status.State,
                 StartedAt = status.StartedAt,
                 UptimeSeconds = Math.Round((now - status.StartedAt).TotalSeconds, 3),
-                ChangesPerSecond = Math.Round(rate.PerSecond, 1),
+                ChangesPerSecond = Math.Round(rate.PerSecond(status.Changes, now.UtcTicks), 1),
                 Changes = status.Changes,
                 Bytes = status.Bytes,
                 Transactions = status.Transactions,
