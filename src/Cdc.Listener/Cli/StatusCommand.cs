@@ -91,7 +91,7 @@ internal static class StatusCommand
             if (!parse.GetValue(watch))
             {
                 var report = await collector.CollectAsync(token).ConfigureAwait(false);
-                AnsiConsole.Write(StatusScreen.Render(report));
+                Terminal.Out.Write(StatusScreen.Render(report));
                 return report.ExitCode;
             }
 
@@ -104,7 +104,7 @@ internal static class StatusCommand
     private static async Task<int> WatchAsync(StatusCollector collector, TimeSpan every, CancellationToken cancellationToken)
     {
         var report = await collector.CollectAsync(cancellationToken).ConfigureAwait(false);
-        await AnsiConsole.Live(StatusScreen.Render(report))
+        await Terminal.Out.Live(StatusScreen.Render(report))
             .AutoClear(true)
             .Overflow(VerticalOverflow.Ellipsis)
             .StartAsync(async context =>
@@ -126,7 +126,7 @@ internal static class StatusCommand
             }).ConfigureAwait(false);
 
         // The live region is cleared on exit (a redraw racing the terminal's ^C echo leaves debris); print the last screen once.
-        AnsiConsole.Write(StatusScreen.Render(report));
+        Terminal.Out.Write(StatusScreen.Render(report));
         return report.ExitCode;
     }
 
