@@ -15,34 +15,34 @@ internal static class StatusCommand
     {
         var http = new Option<string>("--http")
         {
-            Description = $"Address of the sidecar's status endpoint (its Cdc:Http:Listen). Default {HttpEndpointOptions.DefaultListen}.",
+            Description = "Address of the sidecar's status endpoint (its Cdc:Http:Listen).",
             HelpName = "address",
             DefaultValueFactory = _ => HttpEndpointOptions.DefaultListen,
         };
         var connection = new Option<string?>("--connection")
         {
-            Description = "Npgsql connection string, to read the slot and publication from PostgreSQL (shown even when the sidecar is down). Default: the CDC__CONNECTION variable; without either, the slot as the sidecar last read it.",
+            Description = "Npgsql connection string, to read the slot and publication from PostgreSQL (shown even when the sidecar is down). [default: the CDC__CONNECTION variable; without either, the slot as the sidecar last read it]",
             HelpName = "string",
         };
-        var slot = new Option<string>("--slot") { Description = "Replication slot to report on. Default cdc.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
-        var publication = new Option<string>("--publication") { Description = "Publication to report on. Default cdc.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
-        var watch = new Option<bool>("--watch", "-w") { Description = "Refresh the screen in place until Ctrl-C. Default off." };
+        var slot = new Option<string>("--slot") { Description = "Replication slot to report on.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
+        var publication = new Option<string>("--publication") { Description = "Publication to report on.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
+        var watch = new Option<bool>("--watch", "-w") { Description = "Refresh the screen in place until Ctrl-C. [default: off]" };
         var interval = new Option<string>("--interval")
         {
-            Description = "Refresh interval of --watch (e.g. 500ms, 2s). Default 1s.",
+            Description = "Refresh interval of --watch (e.g. 500ms, 2s).",
             HelpName = "duration",
             DefaultValueFactory = _ => "1s",
         };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document (for scripts) instead of the screen. Default off." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document (for scripts) instead of the screen. [default: off]" };
         var maxLag = new Option<string>("--max-lag")
         {
-            Description = "End-to-end or slot flush lag above which the sidecar counts as lagging (exit 3). Default 30s.",
+            Description = "End-to-end or slot flush lag above which the sidecar counts as lagging (exit 3).",
             HelpName = "duration",
             DefaultValueFactory = _ => "30s",
         };
         var maxLagBytes = new Option<long>("--max-lag-bytes")
         {
-            Description = "Slot lag in WAL bytes above which the sidecar counts as lagging (exit 3). Default 268435456 (256 MiB).",
+            Description = "Slot lag in WAL bytes above which the sidecar counts as lagging (exit 3); 268435456 is 256 MiB.",
             HelpName = "bytes",
             DefaultValueFactory = _ => 256L << 20,
         };

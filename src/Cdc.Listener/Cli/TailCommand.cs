@@ -21,30 +21,29 @@ internal static class TailCommand
 
     public static Command Create()
     {
-        var nats = new Option<string>("--nats")
+        var nats = new Option<string?>("--nats")
         {
-            Description = "NATS server URL. Default: the CDC__NATS__URL variable, else nats://127.0.0.1:4222.",
+            Description = "NATS server URL. [default: the first URL of CDC__NATS__URL, else nats://127.0.0.1:4222]",
             HelpName = "url",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CDC__NATS__URL")?.Split(',')[0].Trim() ?? "nats://127.0.0.1:4222",
         };
-        var stream = new Option<string>("--stream") { Description = "JetStream stream. Default CDC.", HelpName = "name", DefaultValueFactory = _ => "CDC" };
-        var table = new Option<string?>("--table") { Description = "Only this table: schema.table, or table in any schema. Default: every table.", HelpName = "schema.table" };
-        var op = new Option<string?>("--op") { Description = "Only this operation: insert, update, delete, truncate or message. Default: all.", HelpName = "operation" };
+        var stream = new Option<string>("--stream") { Description = "JetStream stream.", HelpName = "name", DefaultValueFactory = _ => "CDC" };
+        var table = new Option<string?>("--table") { Description = "Only this table: schema.table, or table in any schema. [default: every table]", HelpName = "schema.table" };
+        var op = new Option<string?>("--op") { Description = "Only this operation: insert, update, delete, truncate or message. [default: all]", HelpName = "operation" };
         op.AcceptOnlyFromAmong(Operations);
-        var fromStart = new Option<bool>("--from-start") { Description = "Start with the oldest message the stream holds. Default: only new messages." };
-        var fromSeq = new Option<ulong?>("--from-seq") { Description = "Start at this stream sequence. Default: only new messages.", HelpName = "N" };
-        var since = new Option<string?>("--since") { Description = "Start with messages stored in the last duration (e.g. 10m, 2h). Default: only new messages.", HelpName = "duration" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line ({\"seq\",\"subject\",\"event\"}; gaps as {\"gap\":...}). Default: human lines." };
-        var limit = new Option<long>("--limit") { Description = "Exit after printing this many changes; 0 = run until Ctrl-C. Default 0.", HelpName = "N", DefaultValueFactory = _ => 0 };
+        var fromStart = new Option<bool>("--from-start") { Description = "Start with the oldest message the stream holds. [default: only new messages]" };
+        var fromSeq = new Option<ulong?>("--from-seq") { Description = "Start at this stream sequence. [default: only new messages]", HelpName = "N" };
+        var since = new Option<string?>("--since") { Description = "Start with messages stored in the last duration (e.g. 10m, 2h). [default: only new messages]", HelpName = "duration" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line ({\"seq\",\"subject\",\"event\"}; gaps as {\"gap\":...}). [default: human lines]" };
+        var limit = new Option<long>("--limit") { Description = "Exit after printing this many changes; 0 = run until Ctrl-C.", HelpName = "N", DefaultValueFactory = _ => 0 };
         var idleExit = new Option<string?>("--exit-when-idle")
         {
-            Description = "Exit when no message arrives for this long (e.g. 5s), for scripts. Default: wait for more until Ctrl-C.",
+            Description = "Exit when no message arrives for this long (e.g. 5s), for scripts. [default: wait for more until Ctrl-C]",
             HelpName = "duration",
         };
-        var user = new Option<string?>("--nats-user") { Description = "NATS user (with --nats-password).", HelpName = "user" };
-        var password = new Option<string?>("--nats-password") { Description = "NATS password; default the CDC__NATS__PASSWORD variable.", HelpName = "password" };
-        var token = new Option<string?>("--nats-token") { Description = "NATS token; default the CDC__NATS__TOKEN variable.", HelpName = "token" };
-        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate.", HelpName = "file" };
+        var user = new Option<string?>("--nats-user") { Description = "NATS user (with --nats-password). [default: none]", HelpName = "user" };
+        var password = new Option<string?>("--nats-password") { Description = "NATS password. [default: the CDC__NATS__PASSWORD variable]", HelpName = "password" };
+        var token = new Option<string?>("--nats-token") { Description = "NATS token. [default: the CDC__NATS__TOKEN variable]", HelpName = "token" };
+        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. [default: none, system trust store]", HelpName = "file" };
 
         var command = new Command("tail", "Print change events from the JetStream stream as they arrive: one line per change (operation, table, key, changed columns), or JSON lines.")
         {
@@ -93,7 +92,9 @@ internal static class TailCommand
                 idle = value;
             }
 
-            var url = parse.GetValue(nats)!;
+            var url = parse.GetValue(nats)
+                ?? Environment.GetEnvironmentVariable("CDC__NATS__URL")?.Split(',')[0].Trim()
+                ?? "nats://127.0.0.1:4222";
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
             {
                 return Fail($"--nats '{url}' is not valid: expected nats://host:port or tls://host:port");
