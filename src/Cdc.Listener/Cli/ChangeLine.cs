@@ -37,7 +37,7 @@ internal static class ChangeLine
         };
         var time = DateTimeOffset.UnixEpoch.AddTicks(change.CommitTimeUs * 10).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
         var line = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"[grey]#{sequence,-7} {time}[/] [{color} bold]{label}[/] [bold]{Markup.Escape(change.Schema)}.{Markup.Escape(change.Table)}[/]");
+            .Append(CultureInfo.InvariantCulture, $"[grey]#{sequence,-7} {time}[/] [{color} bold]{label}[/]");
         if (change.Operation == Operation.Message)
         {
             var content = change.Message?.Content.ToStringUtf8() ?? string.Empty;
@@ -45,16 +45,30 @@ internal static class ChangeLine
             return line.ToString();
         }
 
+        line.Append(CultureInfo.InvariantCulture, $" [bold]{Markup.Escape(change.Schema)}.{Markup.Escape(change.Table)}[/]");
         if (change.Operation == Operation.Truncate)
         {
             line.Append(change.TruncateCascade ? " [grey]cascade[/]" : string.Empty).Append(change.TruncateRestartIdentity ? " [grey]restart identity[/]" : string.Empty);
             return line.ToString();
         }
 
-        line.Append(' ').Append(Key(change));
+        var key = Key(change);
+        if (key.Length > 0)
+        {
+            line.Append(' ').Append(key);
+        }
+
+        // A whole old row (REPLICA IDENTITY FULL) shows each changed value as before→after.
+        var old = change.Operation == Operation.Update && change.OldRowFull ? change.OldRow.ToDictionary(c => c.Name, c => c.Value) : null;
         foreach (var column in ChangedColumns(change))
         {
-            line.Append(' ').Append(Markup.Escape(column.Name)).Append("[grey]=[/]").Append(Markup.Escape(ValueText.Format(column.Value)));
+            line.Append(' ').Append(Markup.Escape(column.Name)).Append("[grey]=[/]");
+            if (old is not null && old.TryGetValue(column.Name, out var before))
+            {
+                line.Append("[grey]").Append(Markup.Escape(ValueText.Format(before))).Append("→[/]");
+            }
+
+            line.Append(Markup.Escape(ValueText.Format(column.Value)));
         }
 
         return line.ToString();
@@ -70,15 +84,28 @@ internal static class ChangeLine
         return builder.ToString();
     }
 
-    /// <summary>The key as <c>[id=5]</c>: from the new row, or the old row for a delete.</summary>
+    /// <summary>
+    /// The key as <c>[id=5]</c>: from the new row, or the old row for a delete. With REPLICA IDENTITY
+    /// FULL the server flags every column as key: there is no narrower key to show, so a delete shows
+    /// the whole old row and an insert or update shows its columns instead.
+    /// </summary>
     private static string Key(ChangeEvent change)
     {
         var row = change.Operation == Operation.Delete || change.NewRow.Count == 0 ? change.OldRow : change.NewRow;
-        var keys = change.KeyColumns.Count > 0
-            ? row.Where(c => change.KeyColumns.Contains(c.Name))
-            : row.Take(change.Operation == Operation.Delete ? int.MaxValue : 0);
+        if (!HasNarrowKey(change) && change.Operation != Operation.Delete)
+        {
+            return string.Empty;
+        }
+
+        var keys = change.KeyColumns.Count > 0 && HasNarrowKey(change) ? row.Where(c => change.KeyColumns.Contains(c.Name)) : row;
         var parts = keys.Select(c => $"{Markup.Escape(c.Name)}={Markup.Escape(ValueText.Format(c.Value))}").ToList();
         return parts.Count == 0 ? "[grey][[no key]][/]" : "[cyan][[" + string.Join(' ', parts) + "]][/]";
+    }
+
+    private static bool HasNarrowKey(ChangeEvent change)
+    {
+        var columns = Math.Max(change.NewRow.Count, change.OldRow.Count);
+        return change.KeyColumns.Count > 0 && change.KeyColumns.Count < columns;
     }
 
     /// <summary>
@@ -93,7 +120,8 @@ internal static class ChangeLine
             return [];
         }
 
-        var columns = change.NewRow.Where(c => c.Value?.KindCase != Value.KindOneofCase.UnchangedToast && !change.KeyColumns.Contains(c.Name));
+        var narrowKey = HasNarrowKey(change);
+        var columns = change.NewRow.Where(c => c.Value?.KindCase != Value.KindOneofCase.UnchangedToast && !(narrowKey && change.KeyColumns.Contains(c.Name)));
         if (change.Operation == Operation.Update && change.OldRowFull)
         {
             var old = change.OldRow.ToDictionary(c => c.Name, c => c.Value);

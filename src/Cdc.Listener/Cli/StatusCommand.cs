@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Cdc.Listener.Http;
 using Spectre.Console;
+using Spectre.Console.Advanced;
 
 namespace Cdc.Listener.Cli;
 
@@ -100,32 +101,51 @@ internal static class StatusCommand
         return command;
     }
 
-    /// <summary>Redraws in place until Ctrl-C, then leaves the last screen; returns the exit code of the last report.</summary>
+    /// <summary>
+    /// Redraws in place until Ctrl-C, then leaves the last screen; returns the exit code of the last
+    /// report. The live view runs in the terminal's alternate screen, so the ^C echo cannot disturb it
+    /// and the shell's scrollback keeps only the final screen.
+    /// </summary>
     private static async Task<int> WatchAsync(StatusCollector collector, TimeSpan every, CancellationToken cancellationToken)
     {
         var report = await collector.CollectAsync(cancellationToken).ConfigureAwait(false);
-        await Terminal.Out.Live(StatusScreen.Render(report))
-            .AutoClear(true)
-            .Overflow(VerticalOverflow.Ellipsis)
-            .StartAsync(async context =>
-            {
-                try
-                {
-                    while (!cancellationToken.IsCancellationRequested)
-                    {
-                        await Task.Delay(every, cancellationToken).ConfigureAwait(false);
-                        report = await collector.CollectAsync(cancellationToken).ConfigureAwait(false);
-                        context.UpdateTarget(StatusScreen.Render(report));
-                        context.Refresh();
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl-C ends the watch.
-                }
-            }).ConfigureAwait(false);
+        var alternate = Terminal.Out.Profile.Capabilities.Ansi && Terminal.Out.Profile.Capabilities.AlternateBuffer;
+        if (alternate)
+        {
+            Terminal.Out.Write(new ControlCode("\u001b[?1049h\u001b[H"));
+        }
 
-        // The live region is cleared on exit (a redraw racing the terminal's ^C echo leaves debris); print the last screen once.
+        try
+        {
+            await Terminal.Out.Live(StatusScreen.Render(report))
+                .AutoClear(false)
+                .Overflow(VerticalOverflow.Ellipsis)
+                .StartAsync(async context =>
+                {
+                    try
+                    {
+                        while (!cancellationToken.IsCancellationRequested)
+                        {
+                            await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+                            report = await collector.CollectAsync(cancellationToken).ConfigureAwait(false);
+                            context.UpdateTarget(StatusScreen.Render(report));
+                            context.Refresh();
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Ctrl-C ends the watch.
+                    }
+                }).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (alternate)
+            {
+                Terminal.Out.Write(new ControlCode("\u001b[?1049l"));
+            }
+        }
+
         Terminal.Out.Write(StatusScreen.Render(report));
         return report.ExitCode;
     }
