@@ -9,6 +9,8 @@ internal static class Program
     {
         var root = new RootCommand("cdc: change data capture from PostgreSQL (pgoutput) to NATS JetStream.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(TailCommand.Create());
 
         // The generic host handles SIGTERM and Ctrl-C (graceful stop with in-flight acks); the parser must not.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };

@@ -11,36 +11,38 @@ internal static class RunCommand
     /// <summary>Each option and the configuration key it sets.</summary>
     private static readonly (Option<string?> Option, string Key)[] Mapped =
     [
-        (new("--connection") { Description = "Npgsql connection string of the source database (role with REPLICATION). Key Cdc:Connection.", HelpName = "string" }, "Cdc:Connection"),
-        (new("--nats") { Description = "NATS server URLs, comma separated. Key Cdc:Nats:Url. Default nats://127.0.0.1:4222.", HelpName = "url" }, "Cdc:Nats:Url"),
-        (new("--slot") { Description = "Replication slot, created when missing. Key Cdc:Slot. Default cdc.", HelpName = "name" }, "Cdc:Slot"),
-        (new("--publication") { Description = "Publication, created FOR ALL TABLES (or --tables) when missing. Key Cdc:Publication. Default cdc.", HelpName = "name" }, "Cdc:Publication"),
-        (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. Default CDC.", HelpName = "name" }, "Cdc:Nats:Stream"),
-        (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. Default cdc.", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
-        (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. Default nats.", HelpName = "kind" }, "Cdc:Sink"),
-        (new("--max-in-flight-bytes") { Description = "Bytes delivered to the sink but not yet acknowledged before reading pauses. Key Cdc:Pusher:MaxInFlightBytes. Default 67108864 (64 MiB).", HelpName = "bytes" }, "Cdc:Pusher:MaxInFlightBytes"),
-        (new("--protocol-version") { Description = "pgoutput protocol 1-4, 0 = newest the server supports. Key Cdc:ProtocolVersion. Default 0.", HelpName = "n" }, "Cdc:ProtocolVersion"),
-        (new("--binary") { Description = "Values in binary send format (PostgreSQL 14+): true or false. Key Cdc:Binary. Default false.", HelpName = "bool" }, "Cdc:Binary"),
-        (new("--streaming") { Description = "Stream in-progress transactions (PostgreSQL 14+): true or false. Key Cdc:Streaming. Default true.", HelpName = "bool" }, "Cdc:Streaming"),
-        (new("--nats-user") { Description = "NATS user (with --nats-password). Key Cdc:Nats:User.", HelpName = "user" }, "Cdc:Nats:User"),
-        (new("--nats-password") { Description = "NATS password; prefer CDC__NATS__PASSWORD. Key Cdc:Nats:Password.", HelpName = "password" }, "Cdc:Nats:Password"),
-        (new("--nats-token") { Description = "NATS token; prefer CDC__NATS__TOKEN. Key Cdc:Nats:Token.", HelpName = "token" }, "Cdc:Nats:Token"),
-        (new("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. Key Cdc:Nats:TlsCaFile.", HelpName = "file" }, "Cdc:Nats:TlsCaFile"),
-        (new("--replicas") { Description = "JetStream stream replicas (1-5). Key Cdc:Nats:Replicas. Default 1.", HelpName = "n" }, "Cdc:Nats:Replicas"),
-        (new("--shutdown-timeout") { Description = "How long a stop waits for in-flight acks (hh:mm:ss). Key Cdc:ShutdownTimeout. Default 00:00:15.", HelpName = "time" }, "Cdc:ShutdownTimeout"),
-        (new("--http") { Description = "Status endpoint address (host:port), or off. Key Cdc:Http:Listen. Default 127.0.0.1:8089.", HelpName = "address" }, "Cdc:Http:Listen"),
+        (new("--connection") { Description = "Npgsql connection string of the source database (role with REPLICATION). Key Cdc:Connection. Required (or CDC__CONNECTION).", HelpName = "string" }, "Cdc:Connection"),
+        (new("--nats") { Description = "NATS server URLs, comma separated. Key Cdc:Nats:Url. [default: nats://127.0.0.1:4222]", HelpName = "url" }, "Cdc:Nats:Url"),
+        (new("--slot") { Description = "Replication slot, created when missing. Key Cdc:Slot. [default: cdc]", HelpName = "name" }, "Cdc:Slot"),
+        (new("--publication") { Description = "Publication, created FOR ALL TABLES (or --tables) when missing. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
+        (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. [default: CDC]", HelpName = "name" }, "Cdc:Nats:Stream"),
+        (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. [default: cdc]", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
+        (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. [default: nats]", HelpName = "kind" }, "Cdc:Sink"),
+        (new("--max-in-flight-bytes") { Description = "Bytes delivered to the sink but not yet acknowledged before reading pauses. Key Cdc:Pusher:MaxInFlightBytes. [default: 67108864 (64 MiB)]", HelpName = "bytes" }, "Cdc:Pusher:MaxInFlightBytes"),
+        (new("--protocol-version") { Description = "pgoutput protocol 1-4, 0 = newest the server supports. Key Cdc:ProtocolVersion. [default: 0]", HelpName = "n" }, "Cdc:ProtocolVersion"),
+        (new("--binary") { Description = "Values in binary send format (PostgreSQL 14+): true or false. Key Cdc:Binary. [default: false]", HelpName = "bool" }, "Cdc:Binary"),
+        (new("--streaming") { Description = "Stream in-progress transactions (PostgreSQL 14+): true or false. Key Cdc:Streaming. [default: true]", HelpName = "bool" }, "Cdc:Streaming"),
+        (new("--nats-user") { Description = "NATS user (with --nats-password). Key Cdc:Nats:User. [default: none]", HelpName = "user" }, "Cdc:Nats:User"),
+        (new("--nats-password") { Description = "NATS password; prefer CDC__NATS__PASSWORD. Key Cdc:Nats:Password. [default: none]", HelpName = "password" }, "Cdc:Nats:Password"),
+        (new("--nats-token") { Description = "NATS token; prefer CDC__NATS__TOKEN. Key Cdc:Nats:Token. [default: none]", HelpName = "token" }, "Cdc:Nats:Token"),
+        (new("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. Key Cdc:Nats:TlsCaFile. [default: none, system trust store]", HelpName = "file" }, "Cdc:Nats:TlsCaFile"),
+        (new("--replicas") { Description = "JetStream stream replicas (1-5). Key Cdc:Nats:Replicas. [default: 1]", HelpName = "n" }, "Cdc:Nats:Replicas"),
+        (new("--shutdown-timeout") { Description = "How long a stop waits for in-flight acks (hh:mm:ss). Key Cdc:ShutdownTimeout. [default: 00:00:15]", HelpName = "time" }, "Cdc:ShutdownTimeout"),
+        (new("--http") { Description = "Address of the HTTP endpoint (/status, /metrics, /healthz, /readyz): host:port with an IP, localhost or * as host, or off. Key Cdc:Http:Listen. [default: 127.0.0.1:8089]", HelpName = "address" }, "Cdc:Http:Listen"),
     ];
 
     public static Command Create()
     {
         var tables = new Option<string[]>("--tables")
         {
-            Description = "Tables for a publication Cdc creates (schema.table), comma separated or repeated. Default: all tables.",
+            Description = "Tables for a publication Cdc creates (schema.table), comma separated or repeated. Key Cdc:Tables. [default: all tables]",
+            HelpName = "schema.table",
             AllowMultipleArgumentsPerToken = true,
         };
         var set = new Option<string[]>("--set")
         {
-            Description = "Any setting as Key=Value, e.g. --set Cdc:Nats:BatchMaxRows=500 (repeatable).",
+            Description = "Any setting as Key=Value, e.g. --set Cdc:Nats:BatchMaxRows=500 (repeatable). [default: none]",
+            HelpName = "Key=Value",
         };
         var logFormat = new Option<string>("--log-format")
         {
@@ -48,7 +50,7 @@ internal static class RunCommand
             DefaultValueFactory = _ => "console",
         };
         logFormat.AcceptOnlyFromAmong("console", "json");
-        var config = new Option<string?>("--config") { Description = "Extra JSON settings file (in addition to appsettings.json).", HelpName = "file" };
+        var config = new Option<string?>("--config") { Description = "Extra JSON settings file: overrides appsettings.json and CDC__* variables; options override it. [default: none]", HelpName = "file" };
 
         var command = new Command("run", "Run the sidecar: stream committed changes from PostgreSQL to NATS JetStream.");
         foreach (var (option, _) in Mapped)
@@ -114,7 +116,7 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
             return ExitCodes.BadConfiguration;
         }
-        catch (InvalidOperationException e) when (e.InnerException is FormatException or InvalidCastException or OverflowException)
+        catch (InvalidOperationException e) when (e.InnerException is FormatException or InvalidCastException or OverflowException or ArgumentException)
         {
             // Binding a value of the wrong type (e.g. --max-in-flight-bytes abc) names the key.
             await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);

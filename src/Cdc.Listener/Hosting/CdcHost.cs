@@ -1,4 +1,5 @@
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,9 @@ internal static class CdcHost
         builder.Configuration.AddInMemoryCollection(overrides);
 
         builder.Logging.ClearProviders();
+
+        // A failed start is reported by cdc itself in one line naming the key; the host's own report adds a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (jsonLogs)
         {
             builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
@@ -53,7 +57,14 @@ internal static class CdcHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CdcOptions>, CdcOptionsValidator>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        builder.Services.AddOptions<HttpEndpointOptions>()
+            .Bind(builder.Configuration.GetSection(HttpEndpointOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HttpEndpointOptions>, HttpEndpointOptionsValidator>();
         builder.Services.AddSingleton<ListenerStatus>();
+
+        // Before the worker: a status address that cannot be bound stops the start before replication begins.
+        builder.Services.AddHostedService<StatusEndpoint>();
         builder.Services.AddHostedService<CdcWorker>();
         return builder.Build();
     }

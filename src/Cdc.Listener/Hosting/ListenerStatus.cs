@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Cdc.Listener.Http;
+using Cdc.Listener.Pushing;
 
 namespace Cdc.Listener.Hosting;
 
@@ -20,6 +22,9 @@ public sealed class ListenerStatus
     private long _lastReceivedLsn;
     private long _duplicateAcks;
     private long _lastStreamSequence;
+    private long _oldestUnackedCommitMicros;
+    private long _lastAckLagMicros;
+    private SlotState? _slotState;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
@@ -47,6 +52,19 @@ public sealed class ListenerStatus
     /// <summary>Supplies live in-flight numbers from the pusher (bytes, chunks, pending transactions).</summary>
     public Func<(long Bytes, int Chunks, int Transactions)>? InFlight { get; set; }
 
+    /// <summary>Supplies the number of messages the sink has published and awaits a PubAck for.</summary>
+    public Func<int>? PendingAcks { get; set; }
+
+    /// <summary>Supplies the pusher's monotonic counters (pushes, acks, waits for budget).</summary>
+    public Func<PusherCounters>? Pusher { get; set; }
+
+    /// <summary>The replication slot as PostgreSQL last reported it (polled by the status sampler); null until read.</summary>
+    public SlotState? SlotState
+    {
+        get => Volatile.Read(ref _slotState);
+        set => Volatile.Write(ref _slotState, value);
+    }
+
     public long Changes => Interlocked.Read(ref _changes);
 
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -72,6 +90,24 @@ public sealed class ListenerStatus
 
     public ulong LastStreamSequence => (ulong)Interlocked.Read(ref _lastStreamSequence);
 
+    /// <summary>
+    /// Commit-to-acknowledgement delay now: while a received transaction waits for its acks, the age
+    /// of the oldest one (an upper bound: commit times are known per acknowledged transaction, so the
+    /// estimate may exceed the truth by the gap between two commits); otherwise the delay measured
+    /// when the newest transaction was acknowledged. Null before the first transaction.
+    /// </summary>
+    public TimeSpan? EndToEndLag(DateTimeOffset now)
+    {
+        var oldest = Interlocked.Read(ref _oldestUnackedCommitMicros);
+        if (oldest > 0)
+        {
+            return TimeSpan.FromMicroseconds(Math.Max(0, ToMicros(now) - oldest));
+        }
+
+        var measured = Interlocked.Read(ref _lastAckLagMicros);
+        return measured > 0 || LastAckedCommitTimeMicros > 0 ? TimeSpan.FromMicroseconds(Math.Max(0, measured)) : null;
+    }
+
     /// <summary>Per table and operation: changes and payload bytes delivered to the sink.</summary>
     public ConcurrentDictionary<(string Table, string Operation), TableCounter> Tables { get; } = new();
 
@@ -86,10 +122,23 @@ public sealed class ListenerStatus
     public void CountTransaction(long commitTimeMicros)
     {
         Interlocked.Increment(ref _transactions);
+
+        // Before the commit time is published, so an ack that sees this commit time also sees it pending.
+        Interlocked.CompareExchange(ref _oldestUnackedCommitMicros, commitTimeMicros, 0);
         Interlocked.Exchange(ref _lastCommitTimeMicros, commitTimeMicros);
     }
 
-    public void CountAckedTransaction(long commitTimeMicros) => Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
+    public void CountAckedTransaction(long commitTimeMicros)
+    {
+        Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
+        Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(DateTimeOffset.UtcNow) - commitTimeMicros));
+        var oldest = Interlocked.Read(ref _oldestUnackedCommitMicros);
+        var received = Interlocked.Read(ref _lastCommitTimeMicros);
+
+        // Everything received is acknowledged: nothing pending. Otherwise the next pending
+        // transaction committed at or after this one.
+        Interlocked.CompareExchange(ref _oldestUnackedCommitMicros, commitTimeMicros >= received ? 0 : commitTimeMicros, oldest);
+    }
 
     public void CountReconnect() => Interlocked.Increment(ref _reconnects);
 
@@ -120,6 +169,8 @@ public sealed class ListenerStatus
         }
         while (Interlocked.CompareExchange(ref _lastStreamSequence, (long)sequence, current) != current);
     }
+
+    private static long ToMicros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
 }
 
 /// <summary>Changes and bytes of one table and operation.</summary>

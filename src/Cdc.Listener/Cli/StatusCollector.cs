@@ -1,0 +1,81 @@
+using System.Net.Http.Json;
+using Cdc.Listener.Http;
+using Npgsql;
+
+namespace Cdc.Listener.Cli;
+
+/// <summary>Reads the sidecar's <c>/status</c> and, with a connection string, the slot and publication from PostgreSQL.</summary>
+internal sealed class StatusCollector(Uri endpoint, string? connectionString, string slot, string publication, StatusThresholds thresholds) : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    private readonly HttpClient _http = new() { BaseAddress = endpoint, Timeout = Timeout };
+
+    public async Task<StatusReport> CollectAsync(CancellationToken cancellationToken = default)
+    {
+        var sidecarTask = ReadSidecarAsync(cancellationToken);
+        var postgresTask = ReadPostgresAsync(cancellationToken);
+        var sidecar = await sidecarTask.ConfigureAwait(false);
+        var (slotState, publicationState, postgresError) = await postgresTask.ConfigureAwait(false);
+
+        // Without --connection, the sidecar's own (sampled) view of the slot is the best there is.
+        slotState ??= sidecar.Status?.SlotState;
+        var (verdict, exitCode, reasons) = StatusVerdict.Decide(sidecar, slotState, thresholds);
+        return new StatusReport
+        {
+            Verdict = verdict,
+            ExitCode = exitCode,
+            Reasons = reasons,
+            CheckedAt = DateTimeOffset.UtcNow,
+            Sidecar = sidecar,
+            Slot = slotState,
+            Publication = publicationState,
+            PostgresError = postgresError,
+        };
+    }
+
+    private async Task<SidecarReport> ReadSidecarAsync(CancellationToken cancellationToken)
+    {
+        var url = new Uri(endpoint, "status").ToString();
+        try
+        {
+            var status = await _http.GetFromJsonAsync(new Uri(endpoint, "status"), StatusJsonContext.Default.StatusDocument, cancellationToken).ConfigureAwait(false);
+            return new SidecarReport { Url = url, Running = status is not null, Status = status };
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        {
+            var reason = e switch
+            {
+                TaskCanceledException => $"no answer within {Timeout.TotalSeconds:0}s",
+                HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "connection refused",
+                _ => e.Message,
+            };
+            return new SidecarReport { Url = url, Running = false, Error = reason };
+        }
+    }
+
+    private async Task<(SlotState?, PublicationState?, string?)> ReadPostgresAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return (null, null, null);
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "cdc status", Timeout = 5, CommandTimeout = 5, Pooling = false };
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var slotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
+            var publicationState = await PostgresProbe.ReadPublicationAsync(connection, publication, cancellationToken).ConfigureAwait(false);
+            return (slotState, publicationState, null);
+        }
+        catch (Exception e) when (e is NpgsqlException or ArgumentException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // Never echo the connection string: it may hold a password.
+            return (null, null, e.Message);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,55 @@
+using Cdc.Listener.Http;
+
+namespace Cdc.Listener.Cli;
+
+/// <summary>
+/// Healthy (exit 0): the sidecar streams and lags less than the thresholds. Lagging (exit 3): it
+/// runs but does not stream (connecting, standby, reconnecting...), lags too much, or the slot is
+/// missing or losing WAL. Down (exit 4): its endpoint does not answer.
+/// </summary>
+public static class StatusVerdict
+{
+    public static (string Verdict, int ExitCode, IReadOnlyList<string> Reasons) Decide(
+        SidecarReport sidecar, SlotState? slot, StatusThresholds thresholds)
+    {
+        var reasons = new List<string>();
+        if (!sidecar.Running || sidecar.Status is not { } status)
+        {
+            reasons.Add($"the sidecar is not running (no answer from {sidecar.Url}{(sidecar.Error is null ? string.Empty : ": " + sidecar.Error)})");
+            return ("down", ExitCodes.Down, reasons);
+        }
+
+        var listener = status.Listener;
+        if (listener.State != "streaming")
+        {
+            reasons.Add($"the listener is {listener.State}, not streaming");
+        }
+
+        if (listener.EndToEndLagSeconds is { } lag && lag > thresholds.MaxLag.TotalSeconds)
+        {
+            reasons.Add($"end-to-end lag {DurationText.Format(TimeSpan.FromSeconds(lag))} is above {DurationText.Format(thresholds.MaxLag)}");
+        }
+
+        if (slot is { Exists: false })
+        {
+            reasons.Add($"replication slot {slot.Name} does not exist");
+        }
+
+        if (slot is { LagBytes: { } bytes } && bytes > thresholds.MaxLagBytes)
+        {
+            reasons.Add($"slot lag {ByteText.Format(bytes)} is above {ByteText.Format(thresholds.MaxLagBytes)}");
+        }
+
+        if (slot is { LagSeconds: { } seconds } && seconds > thresholds.MaxLag.TotalSeconds)
+        {
+            reasons.Add($"slot flush lag {DurationText.Format(TimeSpan.FromSeconds(seconds))} is above {DurationText.Format(thresholds.MaxLag)}");
+        }
+
+        if (slot is { WalStatus: "lost" or "unreserved" })
+        {
+            reasons.Add($"slot wal_status is {slot.WalStatus}: WAL the slot needs is being or was removed");
+        }
+
+        return reasons.Count == 0 ? ("healthy", ExitCodes.Ok, reasons) : ("lagging", ExitCodes.Lagging, reasons);
+    }
+}

@@ -1,0 +1,266 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cdc.Sink;
+using Cdc.Sink.JetStream;
+using Cdc.Sink.Nats;
+using Cdc.V1;
+using Google.Protobuf;
+using Spectre.Console;
+
+namespace Cdc.Listener.Cli;
+
+/// <summary>
+/// <c>cdc tail</c>: decoded change events from the JetStream stream as they arrive, one line each,
+/// with gaps in the stream sequence reported instead of skipped over silently.
+/// </summary>
+internal static class TailCommand
+{
+    private const int FetchBatch = 512;
+    private static readonly string[] Operations = ["insert", "update", "delete", "truncate", "message"];
+
+    public static Command Create()
+    {
+        var nats = new Option<string?>("--nats")
+        {
+            Description = "NATS server URL. [default: the first URL of CDC__NATS__URL, else nats://127.0.0.1:4222]",
+            HelpName = "url",
+        };
+        var stream = new Option<string>("--stream") { Description = "JetStream stream.", HelpName = "name", DefaultValueFactory = _ => "CDC" };
+        var table = new Option<string?>("--table") { Description = "Only this table: schema.table, or table in any schema. [default: every table]", HelpName = "schema.table" };
+        var op = new Option<string?>("--op") { Description = "Only this operation: insert, update, delete, truncate or message. [default: all]", HelpName = "operation" };
+        op.AcceptOnlyFromAmong(Operations);
+        var fromStart = new Option<bool>("--from-start") { Description = "Start with the oldest message the stream holds. [default: only new messages]" };
+        var fromSeq = new Option<ulong?>("--from-seq") { Description = "Start at this stream sequence. [default: only new messages]", HelpName = "N" };
+        var since = new Option<string?>("--since") { Description = "Start with messages stored in the last duration (e.g. 10m, 2h). [default: only new messages]", HelpName = "duration" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line ({\"seq\",\"subject\",\"event\"}; gaps as {\"gap\":...}). [default: human lines]" };
+        var limit = new Option<long>("--limit") { Description = "Exit after printing this many changes; 0 = run until Ctrl-C.", HelpName = "N", DefaultValueFactory = _ => 0 };
+        var idleExit = new Option<string?>("--exit-when-idle")
+        {
+            Description = "Exit when no message arrives for this long (e.g. 5s), for scripts. [default: wait for more until Ctrl-C]",
+            HelpName = "duration",
+        };
+        var user = new Option<string?>("--nats-user") { Description = "NATS user (with --nats-password). [default: none]", HelpName = "user" };
+        var password = new Option<string?>("--nats-password") { Description = "NATS password. [default: the CDC__NATS__PASSWORD variable]", HelpName = "password" };
+        var token = new Option<string?>("--nats-token") { Description = "NATS token. [default: the CDC__NATS__TOKEN variable]", HelpName = "token" };
+        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. [default: none, system trust store]", HelpName = "file" };
+
+        var command = new Command("tail", "Print change events from the JetStream stream as they arrive: one line per change (operation, table, key, changed columns), or JSON lines.")
+        {
+            nats, stream, table, op, fromStart, fromSeq, since, json, limit, idleExit, user, password, token, ca,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var starts = new[] { parse.GetValue(fromStart), parse.GetValue(fromSeq) is not null, parse.GetValue(since) is not null }.Count(b => b);
+            if (starts > 1)
+            {
+                return Fail("--from-start, --from-seq and --since exclude each other: give one");
+            }
+
+            TailStart start = new TailStart.New();
+            if (parse.GetValue(fromStart))
+            {
+                start = new TailStart.FromStart();
+            }
+            else if (parse.GetValue(fromSeq) is { } seq)
+            {
+                if (seq == 0)
+                {
+                    return Fail("--from-seq must be 1 or more (stream sequences start at 1)");
+                }
+
+                start = new TailStart.FromSequence(seq);
+            }
+            else if (parse.GetValue(since) is { } text)
+            {
+                if (!DurationText.TryParse(text, out var back))
+                {
+                    return Fail($"--since '{text}' is not valid: {DurationText.Accepted}");
+                }
+
+                start = new TailStart.Since(DateTimeOffset.UtcNow - back);
+            }
+
+            TimeSpan? idle = null;
+            if (parse.GetValue(idleExit) is { } idleText)
+            {
+                if (!DurationText.TryParse(idleText, out var value) || value <= TimeSpan.Zero)
+                {
+                    return Fail($"--exit-when-idle '{idleText}' is not valid: {DurationText.Accepted}");
+                }
+
+                idle = value;
+            }
+
+            var url = parse.GetValue(nats)
+                ?? Environment.GetEnvironmentVariable("CDC__NATS__URL")?.Split(',')[0].Trim()
+                ?? "nats://127.0.0.1:4222";
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
+            {
+                return Fail($"--nats '{url}' is not valid: expected nats://host:port or tls://host:port");
+            }
+
+            var options = new NatsOptions
+            {
+                Urls = [url],
+                Name = "cdc tail",
+                User = parse.GetValue(user),
+                Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("CDC__NATS__PASSWORD"),
+                Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("CDC__NATS__TOKEN"),
+                TlsCaFile = parse.GetValue(ca),
+                MaxReconnectAttempts = 0,
+            };
+            var filter = new TailFilter(parse.GetValue(table), parse.GetValue(op));
+            using var cancellation = new ConsoleCancellation(cancellationToken);
+            try
+            {
+                return await RunAsync(options, parse.GetValue(stream)!, start, filter, parse.GetValue(json), parse.GetValue(limit), idle, cancellation.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
+            {
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is TailException or SinkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync("cdc tail: " + e.Message).ConfigureAwait(false);
+                return ExitCodes.Fatal;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(NatsOptions options, string stream, TailStart start, TailFilter filter, bool json, long limit, TimeSpan? idle, CancellationToken cancellationToken)
+    {
+        await using var connection = new NatsConnection(options);
+        await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var js = new JetStreamContext(connection);
+        var (consumer, expected) = await TailConsumer.CreateAsync(js, stream, start, cancellationToken).ConfigureAwait(false);
+        var banner = $"tailing stream {stream} on {connection.ConnectedServer ?? options.Urls[0]} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
+        if (json)
+        {
+            // stdout carries JSON lines only.
+            await Console.Error.WriteLineAsync(banner).ConfigureAwait(false);
+        }
+        else
+        {
+            Terminal.Out.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
+        }
+
+        var printed = 0L;
+        var lastMessage = DateTime.UtcNow;
+        var output = Console.Out;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var batch = await js.FetchAsync(stream, consumer, FetchBatch, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                lastMessage = DateTime.UtcNow;
+                foreach (var message in batch)
+                {
+                    var sequence = message.Metadata.StreamSequence;
+                    if (expected != 0 && sequence > expected)
+                    {
+                        await ReportGapAsync(output, expected, sequence - 1, json).ConfigureAwait(false);
+                    }
+
+                    expected = sequence + 1;
+                    if (message.Subject.EndsWith("._schema", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    ChangeEvent change;
+                    try
+                    {
+                        change = ChangeEvent.Parser.ParseFrom(message.Data.Span);
+                    }
+                    catch (InvalidProtocolBufferException e)
+                    {
+                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is not a cdc.v1.ChangeEvent ({e.Message})").ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (!filter.Matches(change))
+                    {
+                        continue;
+                    }
+
+                    if (json)
+                    {
+                        await output.WriteLineAsync(ChangeLine.JsonLine(sequence, message.Subject, change)).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        Terminal.Out.MarkupLine(ChangeLine.Human(sequence, change));
+                    }
+
+                    if (limit > 0 && ++printed >= limit)
+                    {
+                        return ExitCodes.Ok;
+                    }
+                }
+
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await TryDeleteConsumerAsync(js, stream, consumer).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static async Task ReportGapAsync(TextWriter output, ulong first, ulong last, bool json)
+    {
+        const string Reason = "deleted or expired";
+        if (json)
+        {
+            var gap = new TailGap(new TailGapRange(first, last, last - first + 1, Reason));
+            await output.WriteLineAsync(JsonSerializer.Serialize(gap, TailJsonContext.Default.TailGap)).ConfigureAwait(false);
+        }
+        else
+        {
+            var range = first == last ? $"sequence {first} is" : $"sequences {first}-{last} are";
+            Terminal.Out.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
+        }
+    }
+
+    private static async Task TryDeleteConsumerAsync(JetStreamContext js, string stream, string consumer)
+    {
+        // The server removes it after the inactivity threshold anyway; deleting it now is tidier.
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await js.DeleteConsumerAsync(stream, consumer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SinkException or OperationCanceledException or IOException or TimeoutException)
+        {
+        }
+    }
+
+    private static string Describe(TailStart start, ulong expected) => start switch
+    {
+        TailStart.FromStart => "from the start",
+        TailStart.FromSequence s => $"from sequence {s.Sequence}",
+        TailStart.Since s => $"since {s.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}",
+        _ => $"from sequence {expected} (new messages)",
+    };
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("cdc tail: " + message);
+        return ExitCodes.BadConfiguration;
+    }
+}

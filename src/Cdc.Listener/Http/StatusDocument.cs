@@ -1,0 +1,100 @@
+using System.Text.Json.Serialization;
+
+namespace Cdc.Listener.Http;
+
+/// <summary>The JSON document of <c>GET /status</c> (snake_case): what <c>cdc status</c> reads.</summary>
+public sealed record StatusDocument
+{
+    public required string Slot { get; init; }
+
+    public required string Publication { get; init; }
+
+    public required string Database { get; init; }
+
+    public required ListenerSection Listener { get; init; }
+
+    public required SinkSection Sink { get; init; }
+
+    /// <summary>The slot as PostgreSQL last reported it to the sidecar; null until first read.</summary>
+    public SlotState? SlotState { get; init; }
+
+    public required IReadOnlyList<TableCount> Tables { get; init; }
+}
+
+public sealed record ListenerSection
+{
+    /// <summary>starting, connecting, streaming, standby, reconnecting, draining, stopped.</summary>
+    public required string State { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required double UptimeSeconds { get; init; }
+
+    /// <summary>Row changes per second over the last few seconds.</summary>
+    public required double ChangesPerSecond { get; init; }
+
+    public required long Changes { get; init; }
+
+    public required long Bytes { get; init; }
+
+    public required long Transactions { get; init; }
+
+    public required long InFlightBytes { get; init; }
+
+    public required long MaxInFlightBytes { get; init; }
+
+    public required int PendingChunks { get; init; }
+
+    public required int PendingTransactions { get; init; }
+
+    /// <summary>Commit time of the newest transaction received.</summary>
+    public DateTimeOffset? LastCommitTime { get; init; }
+
+    /// <summary>Commit time of the newest transaction whose changes are all acknowledged.</summary>
+    public DateTimeOffset? LastAckedCommitTime { get; init; }
+
+    /// <summary>Commit to JetStream acknowledgement; null before the first transaction.</summary>
+    public double? EndToEndLagSeconds { get; init; }
+
+    public required string ConfirmedFlushLsn { get; init; }
+
+    public required string LastReceivedLsn { get; init; }
+
+    public required int ProtocolVersion { get; init; }
+
+    public required long Reconnects { get; init; }
+
+    public required long SkippedTransactions { get; init; }
+}
+
+public sealed record SinkSection
+{
+    /// <summary>nats or null.</summary>
+    public required string Kind { get; init; }
+
+    public string? Server { get; init; }
+
+    public string? Stream { get; init; }
+
+    /// <summary>Stream sequence of the newest acknowledged message.</summary>
+    public required ulong LastSequence { get; init; }
+
+    /// <summary>Messages published and awaiting a PubAck (null when the sink does not report it).</summary>
+    public int? PendingAcks { get; init; }
+
+    public required long Errors { get; init; }
+
+    public required long DuplicateAcks { get; init; }
+
+    public string? LastError { get; init; }
+}
+
+/// <summary>Changes and payload bytes delivered for one table and operation since start.</summary>
+public sealed record TableCount(string Table, string Operation, long Changes, long Bytes);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = true)]
+[JsonSerializable(typeof(StatusDocument))]
+public sealed partial class StatusJsonContext : JsonSerializerContext;

@@ -1,0 +1,114 @@
+using System.Net;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cdc.Listener.Http;
+
+/// <summary>
+/// The local HTTP endpoint of <c>cdc run</c> (Kestrel, minimal APIs): <c>/status</c> (JSON),
+/// <c>/metrics</c> (Prometheus), <c>/healthz</c> (the process serves) and <c>/readyz</c> (streaming).
+/// It runs beside the listener in the same host and only reads <see cref="ListenerStatus"/>.
+/// </summary>
+internal sealed class StatusEndpoint(
+    IOptions<HttpEndpointOptions> httpOptions,
+    IOptions<CdcOptions> cdcOptions,
+    ListenerStatus status,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Http");
+    private readonly CancellationTokenSource _stopping = new();
+    private WebApplication? _app;
+    private Task? _sampling;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var listen = httpOptions.Value.Listen;
+        var endpoint = ListenAddress.Parse(listen, out var error);
+        if (error is not null)
+        {
+            throw new CdcConfigurationException(error);
+        }
+
+        if (endpoint is null)
+        {
+            HttpLog.Off(_logger);
+            return;
+        }
+
+        var sampler = new StatusSampler(status, cdcOptions.Value.Connection, cdcOptions.Value.Slot, _logger);
+        _app = Build(endpoint, sampler);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // Address in use or not available on this machine: a configuration problem, said in one line.
+            throw new CdcConfigurationException($"{ListenAddress.Key} = '{listen}': cannot listen there ({e.Message}); choose another address or off");
+        }
+
+        _sampling = Task.Run(() => sampler.RunAsync(_stopping.Token), CancellationToken.None);
+        HttpLog.Listening(_logger, ListenAddress.BaseUri(endpoint).ToString());
+    }
+
+    private WebApplication Build(IPEndPoint endpoint, StatusSampler sampler)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "cdc" });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.Listen(endpoint);
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(loggerFactory);
+        var app = builder.Build();
+
+        app.MapGet("/", () => Results.Text("cdc: /status /metrics /healthz /readyz\n"));
+        app.MapGet("/status", () => Results.Json(
+            StatusDocumentBuilder.Build(status, sampler.Rate, DateTimeOffset.UtcNow),
+            StatusJsonContext.Default.StatusDocument));
+        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(status, DateTimeOffset.UtcNow), PrometheusText.ContentType));
+
+        // Liveness: the process serves requests and has not stopped for good.
+        app.MapGet("/healthz", () => status.State is "stopped"
+            ? Results.Text($"{status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ok\n"));
+
+        // Readiness: changes flow from the slot to the sink right now.
+        app.MapGet("/readyz", () => status.State is "streaming"
+            ? Results.Text("ready\n")
+            : Results.Text($"not ready: {status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        return app;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_sampling is not null)
+        {
+            await _sampling.ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+}

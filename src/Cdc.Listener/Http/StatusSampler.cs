@@ -1,0 +1,80 @@
+using Cdc.Listener.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Cdc.Listener.Http;
+
+/// <summary>
+/// Samples the change counter once a second (for changes/s) and reads the slot from PostgreSQL every
+/// few seconds (for the slot lag), so a scrape of /status or /metrics never waits on the database.
+/// </summary>
+internal sealed class StatusSampler(ListenerStatus status, string connectionString, string slot, ILogger logger)
+{
+    private static readonly TimeSpan SlotInterval = TimeSpan.FromSeconds(2);
+
+    public ChangeRate Rate { get; } = new();
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlDataSource? dataSource = null;
+        try
+        {
+            dataSource = CreateDataSource();
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            var nextSlotRead = DateTime.UtcNow;
+            do
+            {
+                Rate.Sample(status.Changes, DateTime.UtcNow.Ticks);
+                if (dataSource is not null && DateTime.UtcNow >= nextSlotRead)
+                {
+                    nextSlotRead = DateTime.UtcNow + SlotInterval;
+                    await ReadSlotAsync(dataSource, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (dataSource is not null)
+            {
+                await dataSource.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private NpgsqlDataSource? CreateDataSource()
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                ApplicationName = "cdc status",
+                Timeout = 5,
+                CommandTimeout = 5,
+                MaxPoolSize = 1,
+            };
+            return NpgsqlDataSource.Create(builder);
+        }
+        catch (ArgumentException)
+        {
+            // The options validator reports a bad connection string; the endpoint simply has no slot numbers.
+            return null;
+        }
+    }
+
+    private async Task ReadSlotAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            status.SlotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            HttpLog.SlotReadFailed(logger, slot, e.Message);
+        }
+    }
+}

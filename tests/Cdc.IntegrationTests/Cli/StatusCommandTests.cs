@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text.Json;
+using Cdc.Testing;
+
+namespace Cdc.IntegrationTests.Cli;
+
+/// <summary><c>cdc status</c> and the sidecar's HTTP endpoint, against the real binary and servers.</summary>
+public sealed class StatusCommandTests : IAsyncLifetime
+{
+    private CliEnvironment _env = null!;
+
+    public async Task InitializeAsync() => _env = await CliEnvironment.StartAsync();
+
+    public async Task DisposeAsync() => await _env.DisposeAsync();
+
+    [Fact]
+    public async Task Status_json_shows_the_numbers_moving_and_the_slot_lag_going_back_to_zero()
+    {
+        await using var cdc = await _env.StartSidecarAsync();
+
+        var (exitBefore, before) = await _env.StatusJsonAsync();
+        Assert.Equal(0, exitBefore);
+        Assert.Equal("healthy", before.GetProperty("verdict").GetString());
+        Assert.Equal("streaming", before.GetProperty("sidecar").GetProperty("status").GetProperty("listener").GetProperty("state").GetString());
+        var changesBefore = Listener(before).GetProperty("changes").GetInt64();
+
+        var (inserts, updates, deletes) = await _env.WriteAsync(firstId: 1, count: 200);
+
+        // Poll until every change is counted and the slot caught up with the server's WAL position.
+        JsonElement after = default;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            (_, after) = await _env.StatusJsonAsync();
+            var caughtUp = Rows(after, "insert") == inserts && Rows(after, "update") == updates && Rows(after, "delete") == deletes;
+            if (caughtUp && after.GetProperty("slot").GetProperty("lag_bytes").GetInt64() == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(inserts, Rows(after, "insert"));
+        Assert.Equal(updates, Rows(after, "update"));
+        Assert.Equal(deletes, Rows(after, "delete"));
+        Assert.True(Listener(after).GetProperty("changes").GetInt64() >= changesBefore + inserts + updates + deletes);
+        Assert.Equal(0, after.GetProperty("slot").GetProperty("lag_bytes").GetInt64());
+        Assert.True(after.GetProperty("slot").GetProperty("active").GetBoolean());
+        Assert.Equal("reserved", after.GetProperty("slot").GetProperty("wal_status").GetString());
+        Assert.True(after.GetProperty("publication").GetProperty("exists").GetBoolean());
+
+        var sink = after.GetProperty("sidecar").GetProperty("status").GetProperty("sink");
+        Assert.Equal("CLI", sink.GetProperty("stream").GetString());
+        Assert.True(sink.GetProperty("last_sequence").GetUInt64() >= (ulong)(inserts + updates + deletes));
+        Assert.Equal(0, sink.GetProperty("errors").GetInt64());
+        Assert.Equal(0, Listener(after).GetProperty("in_flight_bytes").GetInt64());
+        Assert.True(Listener(after).GetProperty("end_to_end_lag_seconds").GetDouble() is >= 0 and < 30);
+        Assert.NotEqual(JsonValueKind.Null, Listener(after).GetProperty("last_commit_time").ValueKind);
+    }
+
+    [Fact]
+    public async Task Endpoint_serves_prometheus_metrics_health_and_readiness()
+    {
+        await using var cdc = await _env.StartSidecarAsync();
+        var (inserts, updates, _) = await _env.WriteAsync(firstId: 1, count: 20);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{_env.Http}/") };
+
+        string metrics = string.Empty;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline
+            && !(metrics.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"update\"}} {updates}\n", StringComparison.Ordinal)
+                && metrics.Contains("cdc_slot_lag_bytes ", StringComparison.Ordinal)))
+        {
+            await Task.Delay(300);
+            metrics = await http.GetStringAsync("metrics");
+        }
+
+        Assert.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"insert\"}} {inserts}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"update\"}} {updates}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE cdc_changes_total counter\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("cdc_listener_state{state=\"streaming\"} 1\n", metrics, StringComparison.Ordinal);
+        foreach (var name in new[] { "cdc_change_bytes_total", "cdc_in_flight_bytes", "cdc_pending_chunks", "cdc_slot_lag_bytes", "cdc_end_to_end_lag_seconds", "cdc_reconnects_total", "cdc_errors_total" })
+        {
+            Assert.Contains($"# TYPE {name} ", metrics, StringComparison.Ordinal);
+        }
+
+        // Each family is one group: its samples follow its own TYPE line and no other family's.
+        var families = metrics.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+        Assert.Equal(families.Count, families.Distinct().Count());
+        string? current = null;
+        foreach (var line in metrics.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                current = line.Split(' ')[2];
+            }
+            else if (!line.StartsWith('#'))
+            {
+                Assert.StartsWith(current!, line, StringComparison.Ordinal);
+            }
+        }
+
+        var metricsResponse = await http.GetAsync("metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metricsResponse.Content.Headers.ContentType!.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
+        using var status = JsonDocument.Parse(await http.GetStringAsync("status"));
+        Assert.Equal(CliEnvironment.Slot, status.RootElement.GetProperty("slot").GetString());
+
+        // While the listener stands by (another instance holds the slot) it is alive but not ready.
+        var standbyPort = FreePort.Next();
+        await using var second = CdcProcess.Start(
+        [
+            "run", "--connection", _env.Connection, "--nats", _env.Nats.Url, "--slot", CliEnvironment.Slot, "--publication", CliEnvironment.Publication,
+            "--stream", CliEnvironment.Stream, "--http", $"127.0.0.1:{standbyPort}",
+        ]);
+        await second.WaitForOutputAsync("standing by", TimeSpan.FromSeconds(60));
+        using var standby = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{standbyPort}/") };
+        Assert.Equal(HttpStatusCode.OK, (await standby.GetAsync("healthz")).StatusCode);
+        var notReady = await standby.GetAsync("readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Contains("standby", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_against_a_stopped_sidecar_says_it_is_down_and_still_shows_the_slot_and_publication()
+    {
+        var cdc = await _env.StartSidecarAsync();
+        await _env.WriteAsync(firstId: 1, count: 10);
+        cdc.Terminate();
+        Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(30)), cdc.Output);
+        await cdc.DisposeAsync();
+
+        var (exitCode, report) = await _env.StatusJsonAsync();
+        Assert.Equal(4, exitCode);
+        Assert.Equal("down", report.GetProperty("verdict").GetString());
+        Assert.False(report.GetProperty("sidecar").GetProperty("running").GetBoolean());
+        Assert.True(report.GetProperty("slot").GetProperty("exists").GetBoolean());
+        Assert.False(report.GetProperty("slot").GetProperty("active").GetBoolean());
+        Assert.True(report.GetProperty("publication").GetProperty("exists").GetBoolean());
+
+        var (screenExit, screen) = await _env.StatusAsync();
+        Assert.Equal(4, screenExit);
+        Assert.Contains("DOWN", screen, StringComparison.Ordinal);
+        Assert.Contains("the sidecar is not running", screen, StringComparison.Ordinal);
+        Assert.Contains(CliEnvironment.Publication, screen, StringComparison.Ordinal);
+        Assert.Contains("reserved", screen, StringComparison.Ordinal);
+    }
+
+    private static JsonElement Listener(JsonElement report) => report.GetProperty("sidecar").GetProperty("status").GetProperty("listener");
+
+    private static long Rows(JsonElement report, string operation)
+        => report.GetProperty("sidecar").GetProperty("status").GetProperty("tables").EnumerateArray()
+            .Where(t => t.GetProperty("table").GetString() == "public.items" && t.GetProperty("operation").GetString() == operation)
+            .Sum(t => t.GetProperty("changes").GetInt64());
+}
