@@ -43,6 +43,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
         var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, source.ConfirmedFlushLsn.Value);
         status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
+        status.Pusher = () => pusher.Counters;
         var acks = new AckRouter(pusher, status, _logger);
         var sink = SinkFactory.Create(options, acks, status, loggerFactory);
         await using (sink.ConfigureAwait(false))

@@ -59,7 +59,9 @@ internal static class SinkFactory
 
         status.SinkServer = string.Join(",", nats.Urls);
         status.Stream = n.Stream;
-        return new SinkStartGuard(new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory));
+        var writer = new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory);
+        status.PendingAcks = () => writer.PendingAcks;
+        return new SinkStartGuard(writer);
     }
 
     /// <summary>Maps the sink's start errors (server down, stream refused) to transient or fatal listener errors.</summary>
