@@ -64,7 +64,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                     // Another instance holds the slot: stand by and take over when it goes away.
                     status.State = "standby";
                     var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
-                    ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay);
+                    ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
                     await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                 }
                 catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
@@ -73,7 +73,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                     status.CountReconnect();
                     status.CountError(e.Message);
                     var delay = backoff.Next();
-                    ListenerLog.Reconnecting(_logger, e.Message, delay);
+                    ListenerLog.Reconnecting(_logger, e.Message, delay.TotalSeconds);
                     await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                 }
             }
@@ -275,7 +275,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         }
     }
 
-    private static async Task<T> RetryTransientAsync<T>(Func<CancellationToken, Task<T>> action, ReconnectBackoff backoff, CancellationToken cancellationToken)
+    /// <summary>Retries what a server being down can fail (start-up checks, sink setup), saying why each time.</summary>
+    private async Task<T> RetryTransientAsync<T>(Func<CancellationToken, Task<T>> action, ReconnectBackoff backoff, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -285,7 +286,10 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             }
             catch (CdcException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(backoff.Next(), cancellationToken).ConfigureAwait(false);
+                var delay = backoff.Next();
+                status.CountError(e.Message);
+                ListenerLog.StartRetry(_logger, e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
