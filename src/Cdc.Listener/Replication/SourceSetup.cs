@@ -36,8 +36,10 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
             throw new ReplicationSetupException($"role '{role}' may not replicate: ALTER ROLE \"{role}\" WITH REPLICATION;");
         }
 
+        await CheckCapacityAsync(conn, cancellationToken).ConfigureAwait(false);
         var database = conn.Database;
         var publicationCreated = await EnsurePublicationAsync(conn, cancellationToken).ConfigureAwait(false);
+        await CheckPublicationCoversTablesAsync(conn, cancellationToken).ConfigureAwait(false);
         var (confirmed, slotCreated) = await EnsureSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
         var unkeyed = await FindUnkeyedTablesAsync(conn, cancellationToken).ConfigureAwait(false);
         foreach (var table in unkeyed)
@@ -74,6 +76,75 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
             PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
             _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
         };
+    }
+
+    /// <summary>A walsender and (unless ours exists) a slot must be free.</summary>
+    private async Task CheckCapacityAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT current_setting('max_wal_senders')::int,
+                   (SELECT count(*)::int FROM pg_stat_replication),
+                   current_setting('max_replication_slots')::int,
+                   (SELECT count(*)::int FROM pg_replication_slots),
+                   EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)
+            """;
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue(options.Slot);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (maxSenders, senders, maxSlots, slots, ours) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetBoolean(4));
+        if (maxSenders == 0)
+        {
+            throw new ReplicationSetupException("max_wal_senders is 0: no replication connection is possible; set it to at least 1 more than the replicas you run, then restart PostgreSQL");
+        }
+
+        if (maxSlots == 0)
+        {
+            throw new ReplicationSetupException("max_replication_slots is 0: set it to at least 1 (ALTER SYSTEM SET max_replication_slots = 10), then restart PostgreSQL");
+        }
+
+        if (!ours && slots >= maxSlots)
+        {
+            throw new ReplicationSetupException(
+                $"all {maxSlots} replication slots are in use (max_replication_slots): raise it or drop an unused slot (SELECT pg_drop_replication_slot(...))");
+        }
+
+        if (senders >= maxSenders)
+        {
+            // Often our own previous walsender, not yet gone after a crash: a retry can succeed.
+            throw new ReplicationInterruptedException($"all {maxSenders} WAL senders are in use (max_wal_senders); waiting for one to free up");
+        }
+    }
+
+    /// <summary>A publication that already existed must publish every table given in Cdc:Tables.</summary>
+    private async Task CheckPublicationCoversTablesAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        if (options.Tables.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand(
+            "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1", conn);
+        cmd.Parameters.AddWithValue(options.Publication);
+        var published = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                published.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = options.Tables
+            .Select(t => t.Contains('.', StringComparison.Ordinal) ? t : "public." + t)
+            .Where(t => !published.Contains(t))
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new ReplicationSetupException(
+                $"publication '{options.Publication}' does not publish {string.Join(", ", missing)} (Cdc:Tables): ALTER PUBLICATION {Quote(options.Publication)} ADD TABLE {string.Join(", ", missing)};");
+        }
     }
 
     private async Task<bool> EnsurePublicationAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
