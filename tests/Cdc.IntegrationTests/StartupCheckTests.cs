@@ -48,4 +48,17 @@ public sealed class StartupCheckTests
         Assert.Equal(1, exitCode);
         Assert.Contains("role 'app' may not replicate: ALTER ROLE \"app\" WITH REPLICATION;", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_server_without_logical_wal_is_refused_with_the_setting_to_change()
+    {
+        await using var pg = await PostgresServer.StartAsync(new Dictionary<string, string> { ["wal_level"] = "replica" });
+
+        var (exitCode, output) = await CdcProcess.RunAsync(
+            ["run", "--connection", pg.ConnectionString(), "--http", "off", "--nats", "nats://127.0.0.1:1"],
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("wal_level is 'replica', logical replication needs 'logical'", output, StringComparison.Ordinal);
+    }
 }
