@@ -117,6 +117,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         finally
         {
             await cdc.DisposeAsync();
+            if (Environment.GetEnvironmentVariable("CDC_FAULT_LOG") is { Length: > 0 } log)
+            {
+                await File.WriteAllTextAsync(log, string.Join("\n===== next cdc =====\n", outputs.Append(cdc.Output)));
+            }
         }
     }
 }

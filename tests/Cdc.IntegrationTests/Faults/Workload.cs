@@ -159,20 +159,20 @@ internal sealed class Workload(string connectionString, int seed)
     {
         var rangeStart = (long)txno * RowsPerTransactionRange;
         var shape = random.Next(100);
-        if (shape < 3)
+        if (shape < 2)
         {
             // Large: thousands of rows in one statement, and more changes to them in the same transaction.
-            var rows = random.Next(5_000, 20_000);
+            var rows = random.Next(3_000, 15_000);
             yield return $"INSERT INTO ledger SELECT {rangeStart} + g, g % {AccountIds}, g * 7, 'bulk ' || g FROM generate_series(1, {rows}) g";
             yield return $"UPDATE ledger SET amount = amount + 1 WHERE id > {rangeStart} AND id <= {rangeStart + (rows / 3)}";
             yield return $"DELETE FROM ledger WHERE id > {rangeStart + rows - (rows / 10)} AND id <= {rangeStart + rows}";
             yield break;
         }
 
-        if (shape < 15)
+        if (shape < 12)
         {
             // Medium: a batch of items, and changes to an earlier transaction's batch.
-            var rows = random.Next(100, 1_500);
+            var rows = random.Next(100, 1_000);
             yield return $"INSERT INTO items SELECT {rangeStart} + g, g, 'item ' || g FROM generate_series(1, {rows}) g";
             if (txno > 0)
             {
