@@ -57,6 +57,45 @@ public sealed partial class ReconnectTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Dropped_connections_to_PostgreSQL_are_reconnected_and_resume_from_the_confirmed_position()
+    {
+        await using var env = await FaultEnvironment.StartAsync("net_drop", Workload.Schema);
+        await using var proxy = new TcpDropProxy(env.Postgres.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(env.Connection) { Port = proxy.Port }.ConnectionString;
+        var arguments = env.RunArguments("--tables", "public.accounts,public.items,public.ledger");
+        arguments[arguments.IndexOf("--connection") + 1] = throughProxy;
+        await using var cdc = Cdc.Testing.CdcProcess.Start(arguments);
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+
+        // The workload writes directly; only cdc's connections go through the proxy and are cut, five times.
+        var workload = new Workload(env.Connection, seed: 13);
+        using var stop = new CancellationTokenSource();
+        var writing = Task.Run(() => workload.RunAsync(_ => !stop.IsCancellationRequested));
+        for (var drop = 1; drop <= 5; drop++)
+        {
+            // Each cut hits a running session: the previous one has reconnected and changes are flowing.
+            var target = workload.CommittedChanges + 8_000;
+            while (workload.CommittedChanges < target || Sessions(cdc.Output) < drop)
+            {
+                await Task.Delay(20);
+            }
+
+            proxy.DropAll();
+        }
+
+        await stop.CancelAsync();
+        await writing;
+        var committed = await Workload.CountCommittedChangesAsync(env.Connection);
+        await env.WaitForSlotAsync(await env.CurrentWalLsnAsync(), TimeSpan.FromSeconds(90), () => cdc.Output);
+
+        var changes = await StreamContents.ReadAllAsync(env.Nats.Url, env.Stream);
+        StreamAssertions.ExactlyOnceInCommitOrder(changes, env.Slot, committed);
+        await StreamAssertions.ReplayReproducesTablesAsync(changes, env.Connection, Workload.Projections);
+        Assert.True(ReconnectDelay().Matches(cdc.Output).Count >= 5, cdc.Output);
+        Assert.False(cdc.HasExited, cdc.Output);
+    }
+
+    [Fact]
     public async Task While_NATS_is_down_cdc_stops_reading_the_slot_and_delivers_everything_once_NATS_is_back()
     {
         const int Transactions = 2_000;
@@ -99,6 +138,8 @@ public sealed partial class ReconnectTests(ITestOutputHelper output)
         StreamAssertions.ExactlyOnceInCommitOrder(changes, env.Slot, Transactions * RowsPerTransaction);
         await StreamAssertions.ReplayReproducesTablesAsync(changes, env.Connection, new Dictionary<string, string> { ["t"] = "id::text, payload" });
     }
+
+    private static int Sessions(string output) => output.Split("Replicating slot").Length - 1;
 
     private static async Task<string> SentLsnAsync(FaultEnvironment env)
         => (await env.Postgres.ScalarAsync<string>(
