@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
@@ -21,6 +22,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         resumeWriterThreshold: 4 * 1024 * 1024,
         minimumSegmentSize: 64 * 1024,
         useSynchronizationContext: false);
+
+    private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
 
@@ -106,6 +109,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             }
 
             types.Clear();
+            var startedAt = Stopwatch.GetTimestamp();
             var pipe = new Pipe(FramePipeOptions);
             using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, _logger);
 
@@ -140,7 +144,6 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             {
                 var first = await Task.WhenAny(decoding, watching).ConfigureAwait(false);
                 await first.ConfigureAwait(false);
-                backoff.Reset();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -166,6 +169,13 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 status.State = "draining";
                 await DrainAsync(pusher, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
                 await TryConfirmAsync(session, pusher).ConfigureAwait(false);
+            }
+
+            // Only a session that got going resets the backoff: one refused at START_REPLICATION again and
+            // again (server recovering, slot briefly busy) must back off exponentially, not hammer the server.
+            if (session.FramesWritten > 0 || Stopwatch.GetElapsedTime(startedAt) >= HealthySessionTime)
+            {
+                backoff.Reset();
             }
 
             streamCts.Cancel();

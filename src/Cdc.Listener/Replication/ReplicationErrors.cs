@@ -27,9 +27,9 @@ internal static class ReplicationErrors
                 return new ReplicationSetupException($"publication '{publication}' does not exist (was it dropped?): {pe.MessageText}", pe);
             case PostgresException { SqlState: "42704" } pe:
                 return new ReplicationSetupException($"slot '{slot}' does not exist any more (dropped while Cdc ran?): {pe.MessageText}", pe);
-            case PostgresException { SqlState: "55000" } pe when pe.MessageText.Contains("invalidated", StringComparison.OrdinalIgnoreCase)
-                                                                 || pe.MessageText.Contains("removed", StringComparison.OrdinalIgnoreCase):
-                return new ReplicationSetupException($"slot '{slot}' can no longer be used: {pe.MessageText}", pe);
+            case PostgresException { SqlState: "55000" } pe when IsSlotInvalidated(pe):
+                return new ReplicationSetupException(
+                    $"slot '{slot}' was invalidated and can no longer be used (changes were lost; drop and recreate the slot and resnapshot): {pe.MessageText}", pe);
             case PostgresException { SqlState: "28P01" or "28000" or "42501" } pe:
                 return new ReplicationSetupException($"PostgreSQL refused: {pe.MessageText}", pe);
             case PostgresException pe:
@@ -39,6 +39,20 @@ internal static class ReplicationErrors
             default:
                 return new ReplicationSetupException($"unexpected error in the replication session: {e.GetType().Name}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL 15 says "cannot read from logical replication slot" (walsender) or "can no longer get changes from
+    /// replication slot" (SQL functions), with the reason ("...has been invalidated...") in the detail; older and
+    /// newer versions word it differently, so the message and the detail are both looked at.
+    /// </summary>
+    private static bool IsSlotInvalidated(PostgresException pe)
+    {
+        var text = pe.MessageText + " " + pe.Detail;
+        return text.Contains("invalidated", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("can no longer get changes", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("cannot read from logical replication slot", StringComparison.OrdinalIgnoreCase)
+            || (text.Contains("removed", StringComparison.OrdinalIgnoreCase) && text.Contains("WAL", StringComparison.Ordinal));
     }
 
     private static int? ParsePid(string message)

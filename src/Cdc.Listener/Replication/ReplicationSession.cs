@@ -87,11 +87,18 @@ public sealed class ReplicationSession : IAsyncDisposable
         var enumerator = stream.GetAsyncEnumerator(cancellationToken);
         await using (enumerator.ConfigureAwait(false))
         {
-            ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.PostgreSqlVersion.ToString(),
-                _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
+            // START_REPLICATION is sent by the first MoveNextAsync and may be refused (slot busy, dropped,
+            // invalidated): say "replicating" only once the server streams.
+            Task<bool>? first = enumerator.MoveNextAsync().AsTask();
+            if (await WaitUntilStreamingAsync(first, connection, cancellationToken).ConfigureAwait(false))
+            {
+                ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.PostgreSqlVersion.ToString(),
+                    _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
+            }
+
             while (true)
             {
-                var next = enumerator.MoveNextAsync();
+                var next = MoveNext(enumerator, ref first);
                 if (!next.IsCompleted)
                 {
                     // About to wait for the network: hand what we have to the decoder first. Flushing
@@ -133,6 +140,32 @@ public sealed class ReplicationSession : IAsyncDisposable
                 }
             }
         }
+    }
+
+    private static ValueTask<bool> MoveNext(IAsyncEnumerator<XLogDataMessage> enumerator, ref Task<bool>? first)
+    {
+        if (first is { } started)
+        {
+            first = null;
+            return new ValueTask<bool>(started);
+        }
+
+        return enumerator.MoveNextAsync();
+    }
+
+    /// <summary>
+    /// True once the server has started streaming: the first message arrived, or a keepalive did (Npgsql
+    /// records its position; the walsender sends one soon after start while nothing is confirmed). False when
+    /// the first read failed; the caller's await then throws the server's error.
+    /// </summary>
+    private static async ValueTask<bool> WaitUntilStreamingAsync(Task<bool> first, LogicalReplicationConnection connection, CancellationToken cancellationToken)
+    {
+        while (!first.IsCompleted && (ulong)connection.LastReceivedLsn == 0)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        return !first.IsCompleted || first.IsCompletedSuccessfully;
     }
 
     private async ValueTask CopyFrameAsync(PipeWriter output, XLogDataMessage message, CancellationToken cancellationToken)

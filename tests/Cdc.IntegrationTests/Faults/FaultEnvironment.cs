@@ -1,0 +1,111 @@
+using Cdc.Testing;
+using Npgsql;
+
+namespace Cdc.IntegrationTests.Faults;
+
+/// <summary>
+/// A real PostgreSQL 15 and nats-server for one fault test, a database named after the test, and the
+/// <c>cdc run</c> command line to point at them. Disposing stops both servers.
+/// </summary>
+internal sealed class FaultEnvironment : IAsyncDisposable
+{
+    private FaultEnvironment(PostgresServer pg, NatsServer nats, string database, string slot)
+    {
+        Postgres = pg;
+        Nats = nats;
+        Database = database;
+        Slot = slot;
+        Connection = pg.ConnectionString(database);
+    }
+
+    public PostgresServer Postgres { get; }
+
+    public NatsServer Nats { get; }
+
+    public string Database { get; }
+
+    public string Slot { get; }
+
+    public string Publication => Slot + "_pub";
+
+    public string Stream => Slot.ToUpperInvariant();
+
+    public string Connection { get; }
+
+    public static async Task<FaultEnvironment> StartAsync(string name, string schema, IReadOnlyDictionary<string, string>? postgresSettings = null)
+    {
+        var pg = await PostgresServer.StartAsync(postgresSettings);
+        NatsServer? nats = null;
+        try
+        {
+            nats = await NatsServer.StartAsync();
+            await pg.CreateDatabaseAsync(name);
+            await pg.ExecuteAsync(schema, name);
+            return new FaultEnvironment(pg, nats, name, name);
+        }
+        catch
+        {
+            if (nats is not null)
+            {
+                await nats.DisposeAsync();
+            }
+
+            await pg.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The arguments of <c>cdc run</c> for this environment, then <paramref name="extra"/>.</summary>
+    public List<string> RunArguments(params string[] extra)
+    {
+        var arguments = new List<string>
+        {
+            "run", "--connection", Connection, "--nats", Nats.Url, "--slot", Slot, "--publication", Publication,
+            "--stream", Stream, "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05", "--http", "off",
+        };
+        arguments.AddRange(extra);
+        return arguments;
+    }
+
+    public CdcProcess StartCdc(params string[] extra) => CdcProcess.Start(RunArguments(extra));
+
+    public async Task<string> CurrentWalLsnAsync() => (await Postgres.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", Database))!;
+
+    public async Task<string?> ConfirmedFlushLsnAsync()
+        => await Postgres.ScalarAsync<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database);
+
+    /// <summary>Waits until the slot's confirmed flush LSN reaches <paramref name="lsn"/> (everything before it is in JetStream).</summary>
+    public async Task WaitForSlotAsync(string lsn, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await Postgres.ScalarAsync<bool>(
+                        $"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database))
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // PostgreSQL is coming back.
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"slot {Slot} did not reach {lsn}: at {await ConfirmedFlushLsnAsync()}\n{diagnostics?.Invoke()}");
+    }
+
+    /// <summary>Pid of the walsender serving the slot, or null when the slot is not active.</summary>
+    public async Task<int?> ActiveWalsenderPidAsync()
+        => await Postgres.ScalarAsync<int?>($"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Nats.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Cdc.IntegrationTests.Faults;
+
+/// <summary>
+/// A loopback TCP proxy in front of a server that can cut every connection at once (reset, as when a
+/// network path fails), to test reconnects without stopping the server.
+/// </summary>
+internal sealed class TcpDropProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _targetPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly Task _accepting;
+    private int _drops;
+
+    public TcpDropProxy(int targetPort)
+    {
+        _targetPort = targetPort;
+        _listener.Start();
+        _accepting = Task.Run(AcceptAsync);
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Connections cut so far.</summary>
+    public int Drops => Volatile.Read(ref _drops);
+
+    /// <summary>Resets every open connection (both sides see a broken connection).</summary>
+    public void DropAll()
+    {
+        lock (_sockets)
+        {
+            foreach (var socket in _sockets)
+            {
+                try
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                    socket.Close();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // Already closed by its other side.
+                }
+
+                Interlocked.Increment(ref _drops);
+            }
+
+            _sockets.Clear();
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await server.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                client.Close();
+                server.Dispose();
+                continue;
+            }
+
+            lock (_sockets)
+            {
+                _sockets.Add(client);
+                _sockets.Add(server);
+            }
+
+            _ = PumpAsync(client, server);
+            _ = PumpAsync(server, client);
+        }
+    }
+
+    private async Task PumpAsync(Socket from, Socket to)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                if (read == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Cut by DropAll or the other side: close both so neither waits.
+            from.Close();
+            to.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        DropAll();
+        try
+        {
+            await _accepting;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}
