@@ -1,0 +1,4 @@
+namespace Cdc.Benchmarks;
+public sealed class BenchConfig : BenchmarkDotNet.Configs.ManualConfig
+{
+}

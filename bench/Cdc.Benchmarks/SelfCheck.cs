@@ -1,0 +1,37 @@
+using Cdc.Benchmarks.Baseline;
+using Cdc.Benchmarks.Capture;
+using Cdc.Benchmarks.FakeServer;
+using Cdc.Benchmarks.Replay;
+
+namespace Cdc.Benchmarks;
+
+/// <summary>
+/// <c>--check</c>: runs every path once per scenario and fails unless all see the same rows and value bytes, so a
+/// benchmark that silently skips work (or a fake server that cuts the stream) is caught before it is timed.
+/// </summary>
+public static class SelfCheck
+{
+    public static async Task<int> RunAsync(TextWriter log)
+    {
+        var failed = false;
+        foreach (var scenario in Scenario.All)
+        {
+            var messages = CaptureFile.Read(scenario.FilePath);
+            await using var server = new FakeReplicationServer(messages);
+            var inMemory = new ColumnReadingHandler();
+            InMemoryReplay.Run(messages, inMemory);
+            var viaSocket = new ColumnReadingHandler();
+            await SocketReplay.RunAsync(server.ConnectionString, scenario.Transactions, viaSocket).ConfigureAwait(false);
+            var npgsql = await NpgsqlPgOutputReplay.RunAsync(server.ConnectionString, scenario.Transactions).ConfigureAwait(false);
+            var encoded = new EncodingHandler();
+            InMemoryReplay.Run(messages, encoded);
+
+            var ok = inMemory.Tally.Rows == scenario.Rows && inMemory.Tally == viaSocket.Tally && inMemory.Tally == npgsql
+                     && encoded.Tally.Rows == scenario.Rows && server.Failures == 0;
+            failed |= !ok;
+            log.WriteLine($"{(ok ? "ok  " : "FAIL")} {scenario}: ours in memory {inMemory.Tally}; ours via socket {viaSocket.Tally}; Npgsql {npgsql}; encoded {encoded.Tally.Rows} rows, {encoded.Tally.ValueBytes} protobuf bytes");
+        }
+
+        return failed ? 1 : 0;
+    }
+}
