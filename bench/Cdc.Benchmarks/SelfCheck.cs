@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cdc.Benchmarks.Baseline;
 using Cdc.Benchmarks.Capture;
 using Cdc.Benchmarks.FakeServer;
@@ -18,11 +19,15 @@ public static class SelfCheck
         {
             var messages = CaptureFile.Read(scenario.FilePath);
             await using var server = new FakeReplicationServer(messages);
+            var clock = Stopwatch.StartNew();
             var inMemory = new ColumnReadingHandler();
             InMemoryReplay.Run(messages, inMemory);
+            var inMemoryTime = clock.Elapsed;
             var viaSocket = new ColumnReadingHandler();
             await SocketReplay.RunAsync(server.ConnectionString, scenario.Transactions, viaSocket).ConfigureAwait(false);
+            var socketTime = clock.Elapsed - inMemoryTime;
             var npgsql = await NpgsqlPgOutputReplay.RunAsync(server.ConnectionString, scenario.Transactions).ConfigureAwait(false);
+            var npgsqlTime = clock.Elapsed - inMemoryTime - socketTime;
             var encoded = new EncodingHandler();
             InMemoryReplay.Run(messages, encoded);
 
@@ -30,6 +35,7 @@ public static class SelfCheck
                      && encoded.Tally.Rows == scenario.Rows && server.Failures == 0;
             failed |= !ok;
             log.WriteLine($"{(ok ? "ok  " : "FAIL")} {scenario}: ours in memory {inMemory.Tally}; ours via socket {viaSocket.Tally}; Npgsql {npgsql}; encoded {encoded.Tally.Rows} rows, {encoded.Tally.ValueBytes} protobuf bytes");
+            log.WriteLine($"     first (cold) run: in memory {inMemoryTime.TotalMilliseconds:F0} ms, via socket {socketTime.TotalMilliseconds:F0} ms, Npgsql {npgsqlTime.TotalMilliseconds:F0} ms");
         }
 
         return failed ? 1 : 0;

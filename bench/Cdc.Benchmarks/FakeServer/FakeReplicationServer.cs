@@ -38,9 +38,13 @@ public sealed class FakeReplicationServer : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>No type loading: the fake answers no SQL, and the built-in type list covers every column here.</summary>
+    /// <summary>
+    /// No type loading: the fake answers no SQL, and the built-in type list covers every column here. Cancellation
+    /// Timeout -1: a benchmark ends its stream by disposing the connection, which cancels the replication; the
+    /// client then closes at once instead of waiting 2 s for a cancel reply. Both contenders end the same way.
+    /// </summary>
     public string ConnectionString
-        => $"Host=127.0.0.1;Port={Port};Username=bench;Database=bench;SSL Mode=Disable;Server Compatibility Mode=NoTypeLoading;Timeout=15;Command Timeout=0";
+        => $"Host=127.0.0.1;Port={Port};Username=bench;Database=bench;SSL Mode=Disable;Server Compatibility Mode=NoTypeLoading;Timeout=15;Command Timeout=0;Cancellation Timeout=-1";
 
     /// <summary>Connections whose stream failed in the server (a benchmark checks this stays 0).</summary>
     public int Failures { get; private set; }
