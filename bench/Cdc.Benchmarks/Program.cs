@@ -9,6 +9,11 @@ if (args.Contains("--capture"))
 }
 
 await Capturer.EnsureCapturedAsync(Console.Out).ConfigureAwait(false);
+if (args.Contains("--profile"))
+{
+    return ProfileLoop.Run(args, Console.Out);
+}
+
 if (args.Contains("--check"))
 {
     return await SelfCheck.RunAsync(Console.Out).ConfigureAwait(false);

@@ -65,6 +65,9 @@ public sealed class CommittedTransaction : IDisposable
     /// <summary>The kept messages in order; each record's data is valid until the next one is read.</summary>
     public IEnumerable<PgOutputRecord> ReadMessages() => _buffer.Read();
 
+    /// <summary>Iterator-free reading of an in-memory transaction: the next kept record after <paramref name="position"/> (start at 0).</summary>
+    internal bool TryReadInMemory(ref int position, out PgOutputRecord record) => _buffer.TryReadMemory(ref position, out record);
+
     public void Dispose() => _buffer.Dispose();
 
     public override string ToString() => $"xid {Xid} end {EndLsn}: {ChangeCount} changes, {ByteSize} bytes{(IsSpilled ? " (spilled)" : string.Empty)}";

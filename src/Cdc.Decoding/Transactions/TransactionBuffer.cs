@@ -128,9 +128,15 @@ internal sealed class TransactionBuffer : IDisposable
         }
     }
 
-    private IEnumerable<PgOutputRecord> ReadMemory()
+    /// <summary>The next kept in-memory record at or after <paramref name="position"/> (start at 0); false at the end.</summary>
+    public bool TryReadMemory(ref int position, out PgOutputRecord record)
     {
-        var position = 0;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_file is not null)
+        {
+            throw new InvalidOperationException("The transaction is spilled to a file: read it with Read().");
+        }
+
         while (position < _memoryUsed)
         {
             var (length, xid, lsn) = ReadHeader(_memory.AsSpan(position));
@@ -138,8 +144,21 @@ internal sealed class TransactionBuffer : IDisposable
             position += HeaderSize + length;
             if (_abortedXids is null || !_abortedXids.Contains(xid))
             {
-                yield return new PgOutputRecord(lsn, xid, data);
+                record = new PgOutputRecord(lsn, xid, data);
+                return true;
             }
+        }
+
+        record = default;
+        return false;
+    }
+
+    private IEnumerable<PgOutputRecord> ReadMemory()
+    {
+        var position = 0;
+        while (TryReadMemory(ref position, out var record))
+        {
+            yield return record;
         }
     }
 
