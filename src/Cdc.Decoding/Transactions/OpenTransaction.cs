@@ -3,12 +3,13 @@ namespace Cdc.Decoding.Transactions;
 /// <summary>A transaction whose messages are arriving: B..C, b..P (then waiting for K or r), or a streamed S..E* until c / A.</summary>
 internal sealed class OpenTransaction : IDisposable
 {
-    public OpenTransaction(uint xid, Lsn firstLsn, PgOutputOptions options, bool streamed = false)
+    /// <param name="buffer">A recycled empty buffer for a plain transaction, or null for a new one.</param>
+    public OpenTransaction(uint xid, Lsn firstLsn, PgOutputOptions options, bool streamed = false, TransactionBuffer? buffer = null)
     {
         Xid = xid;
         FirstLsn = firstLsn;
         IsStreamed = streamed;
-        Buffer = new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory, trackSubtransactions: streamed);
+        Buffer = buffer ?? new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory, trackSubtransactions: streamed);
     }
 
     public uint Xid { get; }

@@ -16,6 +16,9 @@ internal sealed class TransactionBuffer : IDisposable
     /// <summary>Past this the array would approach its size limit: spill whatever the threshold says.</summary>
     private const long MaxMemoryBytes = 1L << 30;
 
+    /// <summary>A recycled buffer keeps its array up to this size; a larger one goes back to the pool.</summary>
+    private const int MaxRecycledMemoryBytes = 1 << 20;
+
     private readonly long _spillThreshold;
     private readonly string? _spillDirectory;
     private byte[] _memory = [];
@@ -43,6 +46,12 @@ internal sealed class TransactionBuffer : IDisposable
     public int ChangeCount { get; private set; }
 
     public bool IsSpilled => _file is not null;
+
+    /// <summary>
+    /// When set, disposing an in-memory buffer without subtransaction tracking empties it and hands it here for
+    /// reuse instead of ending it. <see cref="Release"/> ends it for good.
+    /// </summary>
+    public Action<TransactionBuffer>? Recycle { get; init; }
 
     /// <summary>Where the spill file is, while there is one.</summary>
     public string? SpillPath => _file?.Name;
@@ -106,6 +115,24 @@ internal sealed class TransactionBuffer : IDisposable
     }
 
     public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (Recycle is { } recycle && _file is null && _byXid is null)
+        {
+            Empty();
+            recycle(this);
+            return;
+        }
+
+        Release();
+    }
+
+    /// <summary>Ends the buffer for good: the array back to the pool, the spill file deleted.</summary>
+    public void Release()
     {
         if (_disposed)
         {
@@ -183,6 +210,22 @@ internal sealed class TransactionBuffer : IDisposable
                 yield return new PgOutputRecord(lsn, xid, buffer.AsMemory(0, length));
             }
         }
+    }
+
+    private void Empty()
+    {
+        if (_memory.Length > MaxRecycledMemoryBytes)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+            _memory = [];
+        }
+
+        _memoryUsed = 0;
+        _largestRecord = 0;
+        _abortedXids = null;
+        ByteSize = 0;
+        MessageCount = 0;
+        ChangeCount = 0;
     }
 
     private void Track(uint xid, int length, int changes)
