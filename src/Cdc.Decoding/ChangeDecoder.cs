@@ -86,10 +86,22 @@ public sealed class ChangeDecoder
     private IEnumerable<int> Steps(CommittedTransaction transaction, IChangeHandler handler)
     {
         StartTransaction(transaction, handler);
-        foreach (var record in transaction.ReadMessages())
+        if (transaction.IsSpilled)
         {
-            DecodeRecord(transaction, record, handler, schemaOnly: false);
-            yield return _item.Index;
+            foreach (var record in transaction.ReadMessages())
+            {
+                DecodeRecord(transaction, record, handler, schemaOnly: false);
+                yield return _item.Index;
+            }
+        }
+        else
+        {
+            var position = 0;
+            while (transaction.TryReadInMemory(ref position, out var record))
+            {
+                DecodeRecord(transaction, record, handler, schemaOnly: false);
+                yield return _item.Index;
+            }
         }
 
         EndTransaction(transaction);
