@@ -6,7 +6,7 @@ namespace Cdc.Benchmarks;
 /// <summary>10,000 transactions of 5 inserts into a 6-column table (~155 bytes of pgoutput per row).</summary>
 public class FiveRowBenchmarks : ScenarioBenchmarks
 {
-    private const int Rows = Scenario.FiveRowRows;
+    private const int Rows = Scenario.FiveRowSessionRows;
 
     protected override Scenario Scenario => Scenario.FiveRow;
 

@@ -6,7 +6,7 @@ namespace Cdc.Benchmarks;
 /// <summary>4 rows each carrying a ~1 MB jsonb document, one per transaction.</summary>
 public class JsonbBenchmarks : ScenarioBenchmarks
 {
-    private const int Rows = Scenario.JsonbRows;
+    private const int Rows = Scenario.JsonbSessionRows;
 
     protected override Scenario Scenario => Scenario.Jsonb;
 

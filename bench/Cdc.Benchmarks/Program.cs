@@ -11,7 +11,7 @@ if (args.Contains("--capture"))
 await Capturer.EnsureCapturedAsync(Console.Out).ConfigureAwait(false);
 if (args.Contains("--profile"))
 {
-    return ProfileLoop.Run(args, Console.Out);
+    return await ProfileLoop.RunAsync(args, Console.Out).ConfigureAwait(false);
 }
 
 if (args.Contains("--check"))

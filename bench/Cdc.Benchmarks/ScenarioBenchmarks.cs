@@ -8,7 +8,7 @@ namespace Cdc.Benchmarks;
 
 /// <summary>
 /// The four ways one captured scenario is decoded. Subclasses declare the benchmarks so each can state its
-/// OperationsPerInvoke (= rows of the scenario, a constant the capture is checked against).
+/// OperationsPerInvoke (= rows of one session, a constant the capture is checked against).
 /// </summary>
 public abstract class ScenarioBenchmarks
 {
@@ -31,7 +31,7 @@ public abstract class ScenarioBenchmarks
             throw new InvalidOperationException($"{Scenario.FilePath} holds {rows} rows, the benchmark declares {Scenario.Rows}: recapture with --capture");
         }
 
-        _server = new FakeReplicationServer(_messages);
+        _server = new FakeReplicationServer(_messages, Scenario.Passes);
     }
 
     [GlobalCleanup]
@@ -50,36 +50,36 @@ public abstract class ScenarioBenchmarks
 
     protected async Task NpgsqlViaSocketAsync()
     {
-        var tally = await NpgsqlPgOutputReplay.RunAsync(Server.ConnectionString, Scenario.Transactions).ConfigureAwait(false);
+        var tally = await NpgsqlPgOutputReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
         Check(tally.Rows);
     }
 
     protected async Task OursViaSocketAsync()
     {
         _reader.Reset();
-        await SocketReplay.RunAsync(Server.ConnectionString, Scenario.Transactions, _reader).ConfigureAwait(false);
+        await SocketReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
         Check(_reader.Tally.Rows);
     }
 
     protected void OursInMemory()
     {
         _reader.Reset();
-        InMemoryReplay.Run(_messages, _reader);
+        InMemoryReplay.Run(_messages, _reader, Scenario.Passes);
         Check(_reader.Tally.Rows);
     }
 
     protected void OursWithProtobufInMemory()
     {
         _encoder.Reset();
-        InMemoryReplay.Run(_messages, _encoder);
+        InMemoryReplay.Run(_messages, _encoder, Scenario.Passes);
         Check(_encoder.Tally.Rows);
     }
 
     private void Check(long rows)
     {
-        if (rows != Scenario.Rows)
+        if (rows != Scenario.SessionRows)
         {
-            throw new InvalidOperationException($"{Scenario}: decoded {rows} rows, expected {Scenario.Rows}");
+            throw new InvalidOperationException($"{Scenario}: decoded {rows} rows, expected {Scenario.SessionRows}");
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Cdc.Benchmarks;
 /// <summary>2,000 rows of 50 columns of mixed types (~1,000 bytes of pgoutput per row), 5 per transaction.</summary>
 public class WideBenchmarks : ScenarioBenchmarks
 {
-    private const int Rows = Scenario.WideRows;
+    private const int Rows = Scenario.WideSessionRows;
 
     protected override Scenario Scenario => Scenario.Wide;
 

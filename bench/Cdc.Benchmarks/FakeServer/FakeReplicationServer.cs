@@ -10,7 +10,8 @@ namespace Cdc.Benchmarks.FakeServer;
 /// Just enough of a PostgreSQL server on 127.0.0.1 for a replication client to stream captured XLogData: trust
 /// startup (SSL and GSS encryption refused), ParameterStatus of a PostgreSQL 15, and for <c>START_REPLICATION</c>
 /// a CopyBothResponse followed by every captured message as a CopyData <c>w</c>. It then reads (and ignores) what
-/// the client sends until the client ends the copy or disconnects. Every connection gets the whole capture.
+/// the client sends until the client ends the copy or disconnects. Every connection gets the whole capture,
+/// <c>passes</c> times over (as a long session would carry more of the same traffic).
 /// The frames are built once, so serving a connection allocates next to nothing (the benchmarks measure
 /// allocations process-wide).
 /// </summary>
@@ -23,14 +24,17 @@ public sealed class FakeReplicationServer : IAsyncDisposable
     private const int MaxClientMessageBytes = 1 << 20;
 
     private readonly byte[] _frames;
+    private readonly int _passes;
     private readonly byte[] _startupReply = BuildStartupReply();
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
 
-    public FakeReplicationServer(IReadOnlyList<CapturedMessage> messages)
+    public FakeReplicationServer(IReadOnlyList<CapturedMessage> messages, int passes = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(passes, 1);
         _frames = BuildFrames(messages);
+        _passes = passes;
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = AcceptLoopAsync();
@@ -44,7 +48,7 @@ public sealed class FakeReplicationServer : IAsyncDisposable
     /// client then closes at once instead of waiting 2 s for a cancel reply. Both contenders end the same way.
     /// </summary>
     public string ConnectionString
-        => $"Host=127.0.0.1;Port={Port};Username=bench;Database=bench;SSL Mode=Disable;Server Compatibility Mode=NoTypeLoading;Timeout=15;Command Timeout=0;Cancellation Timeout=-1";
+        => $"Host=127.0.0.1;Port={Port};Username=bench;Database=bench;SSL Mode=Disable;Server Compatibility Mode=NoTypeLoading;Timeout=15;Command Timeout=0;Cancellation Timeout=-1;Read Buffer Size=1048576";
 
     /// <summary>Connections whose stream failed in the server (a benchmark checks this stays 0).</summary>
     public int Failures { get; private set; }
@@ -165,7 +169,11 @@ public sealed class FakeReplicationServer : IAsyncDisposable
     {
         // CopyBothResponse: overall format text, no columns; then the captured stream in one write.
         await stream.WriteAsync(new byte[] { (byte)'W', 0, 0, 0, 7, 0, 0, 0 }).ConfigureAwait(false);
-        await stream.WriteAsync(_frames).ConfigureAwait(false);
+        for (var pass = 0; pass < _passes; pass++)
+        {
+            await stream.WriteAsync(_frames).ConfigureAwait(false);
+        }
+
         await stream.FlushAsync().ConfigureAwait(false);
 
         // Standby status updates are ignored; CopyDone ends the copy as a walsender would.

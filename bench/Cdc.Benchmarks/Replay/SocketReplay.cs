@@ -33,7 +33,13 @@ public static class SocketReplay
                     buffer = ArrayPool<byte>.Shared.Rent(length);
                 }
 
-                await message.Data.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                // A ReadAsync loop as ReplicationSession has: usually one call, completed synchronously from Npgsql's buffer.
+                for (var read = 0; read < length;)
+                {
+                    var n = await message.Data.ReadAsync(buffer.AsMemory(read, length - read), cancellationToken).ConfigureAwait(false);
+                    read += n > 0 ? n : throw new EndOfStreamException("the replication stream ended inside a message");
+                }
+
                 using var transaction = assembler.Append(new ReadOnlySequence<byte>(buffer, 0, length), (ulong)message.WalStart, (ulong)message.WalEnd);
                 if (transaction is null)
                 {

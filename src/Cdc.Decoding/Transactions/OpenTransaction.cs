@@ -12,7 +12,7 @@ internal sealed class OpenTransaction : IDisposable
         Buffer = buffer ?? new TransactionBuffer(options.SpillThresholdBytes, options.SpillDirectory, trackSubtransactions: streamed);
     }
 
-    public uint Xid { get; }
+    public uint Xid { get; private set; }
 
     /// <summary>Begin's final LSN, Begin Prepare's prepare LSN, or the first streamed message's LSN.</summary>
     public Lsn FirstLsn { get; set; }
@@ -26,7 +26,25 @@ internal sealed class OpenTransaction : IDisposable
     /// <summary>Begin Prepare (not Begin): ends with Prepare, not Commit.</summary>
     public bool IsPrepare { get; init; }
 
-    public TransactionBuffer Buffer { get; }
+    public TransactionBuffer Buffer { get; private set; }
+
+    /// <summary>
+    /// Lets a completed plain transaction's object serve the next Begin (its previous buffer now belongs to the
+    /// committed transaction), so steady-state decoding allocates no OpenTransaction per transaction.
+    /// </summary>
+    public void Restart(uint xid, Lsn firstLsn, TransactionBuffer buffer)
+    {
+        if (IsStreamed || IsPrepare)
+        {
+            throw new InvalidOperationException("Only a plain transaction's object is reused.");
+        }
+
+        Xid = xid;
+        FirstLsn = firstLsn;
+        Buffer = buffer;
+        Gid = null;
+        Origin = null;
+    }
 
     public CommittedTransaction Complete(Lsn commitLsn, Lsn endLsn, long postgresTimestamp, IReadOnlyList<PgOutputRecord> prelude)
         => new(Buffer, prelude)

@@ -21,6 +21,7 @@ public sealed class TransactionAssembler : IDisposable
     private readonly Dictionary<string, OpenTransaction> _prepared = new(StringComparer.Ordinal);
     private readonly Action<TransactionBuffer> _returnBuffer;
     private TransactionBuffer? _spareBuffer;
+    private OpenTransaction? _spareTransaction;
     private OpenTransaction? _current;
     private OpenTransaction? _streaming;
     private List<PgOutputRecord>? _schemaCarry;
@@ -175,7 +176,18 @@ public sealed class TransactionAssembler : IDisposable
     {
         RequireOutsideTransaction(ref reader);
         var begin = BeginMessage.Read(ref reader);
-        _current = new OpenTransaction(begin.Xid, begin.FinalLsn, _options, buffer: RentBuffer());
+        var buffer = RentBuffer();
+        if (_spareTransaction is { } spare)
+        {
+            _spareTransaction = null;
+            spare.Restart(begin.Xid, begin.FinalLsn, buffer);
+            _current = spare;
+        }
+        else
+        {
+            _current = new OpenTransaction(begin.Xid, begin.FinalLsn, _options, buffer: buffer);
+        }
+
         return null;
     }
 
@@ -189,7 +201,9 @@ public sealed class TransactionAssembler : IDisposable
 
         var tx = _current;
         _current = null;
-        return Deliver(tx.Complete(commit.CommitLsn, commit.EndLsn, commit.CommitTimestamp, TakePrelude()));
+        var committed = tx.Complete(commit.CommitLsn, commit.EndLsn, commit.CommitTimestamp, TakePrelude());
+        _spareTransaction = tx;
+        return Deliver(committed);
     }
 
     private void OnOrigin(ref PgReader reader)
