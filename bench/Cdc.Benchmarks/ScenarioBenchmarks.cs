@@ -7,7 +7,7 @@ using Cdc.Benchmarks.Replay;
 namespace Cdc.Benchmarks;
 
 /// <summary>
-/// The four ways one captured scenario is decoded. Subclasses declare the benchmarks so each can state its
+/// The ways one captured scenario is decoded, plus the transport floor (the socket path without decoding). Subclasses declare the benchmarks so each can state its
 /// OperationsPerInvoke (= rows of one session, a constant the capture is checked against).
 /// </summary>
 public abstract class ScenarioBenchmarks
@@ -59,6 +59,15 @@ public abstract class ScenarioBenchmarks
         _reader.Reset();
         await SocketReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
         Check(_reader.Tally.Rows);
+    }
+
+    protected async Task TransportOnlyAsync()
+    {
+        var bytes = await SocketReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
+        if (bytes == 0)
+        {
+            throw new InvalidOperationException("no bytes streamed");
+        }
     }
 
     protected void OursInMemory()
