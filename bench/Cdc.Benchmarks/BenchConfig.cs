@@ -4,6 +4,7 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
+using Perfolizer.Horology;
 
 namespace Cdc.Benchmarks;
 
@@ -16,7 +17,9 @@ public sealed class BenchConfig : ManualConfig
     public BenchConfig()
     {
         Add(DefaultConfig.Instance);
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithId("Decoder"));
+        // The minimum iteration time keeps the pilot from settling on one fast invocation per iteration.
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10)
+            .WithMinIterationTime(TimeInterval.FromMilliseconds(250)).WithId("Decoder"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(new RowsPerSecondColumn());
         WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared));
