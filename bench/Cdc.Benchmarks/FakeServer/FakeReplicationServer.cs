@@ -29,6 +29,7 @@ public sealed class FakeReplicationServer : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private int _failures;
 
     public FakeReplicationServer(IReadOnlyList<CapturedMessage> messages, int passes = 1)
     {
@@ -51,7 +52,7 @@ public sealed class FakeReplicationServer : IAsyncDisposable
         => $"Host=127.0.0.1;Port={Port};Username=bench;Database=bench;SSL Mode=Disable;Server Compatibility Mode=NoTypeLoading;Timeout=15;Command Timeout=0;Cancellation Timeout=-1;Read Buffer Size=1048576";
 
     /// <summary>Connections whose stream failed in the server (a benchmark checks this stays 0).</summary>
-    public int Failures { get; private set; }
+    public int Failures => Volatile.Read(ref _failures);
 
     public async ValueTask DisposeAsync()
     {
@@ -119,7 +120,7 @@ public sealed class FakeReplicationServer : IAsyncDisposable
                 // The client closing mid-stream is how a benchmark ends; anything else is counted.
                 if (e is InvalidDataException)
                 {
-                    Failures++;
+                    Interlocked.Increment(ref _failures);
                 }
             }
         }
