@@ -61,6 +61,13 @@ public abstract class ScenarioBenchmarks
         Check(_reader.Tally.Rows);
     }
 
+    protected async Task OursOwnReaderAsync()
+    {
+        _reader.Reset();
+        await OwnTransportReplay.RunAsync(Server.Port, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
+        Check(_reader.Tally.Rows);
+    }
+
     protected async Task TransportOnlyAsync()
     {
         var bytes = await SocketReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);

@@ -16,6 +16,9 @@ public class WideBenchmarks : ScenarioBenchmarks
     [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket")]
     public Task OursSocket() => OursViaSocketAsync();
 
+    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, own socket reader (prototype)")]
+    public Task OursOwnReader() => OursOwnReaderAsync();
+
     [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only (raw XLogData copy)")]
     public Task Transport() => TransportOnlyAsync();
 
