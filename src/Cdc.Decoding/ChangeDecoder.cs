@@ -49,9 +49,26 @@ public sealed class ChangeDecoder
     /// <summary>Decodes <paramref name="transaction"/>, calling <paramref name="handler"/> for each change and relation.</summary>
     public void Decode(CommittedTransaction transaction, IChangeHandler handler)
     {
-        foreach (var _ in DecodeStepwise(transaction, handler))
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (transaction.IsSpilled)
         {
+            foreach (var _ in Steps(transaction, handler))
+            {
+            }
+
+            return;
         }
+
+        // In memory: a cursor instead of iterators, so decoding a transaction allocates nothing.
+        StartTransaction(transaction, handler);
+        var position = 0;
+        while (transaction.TryReadInMemory(ref position, out var record))
+        {
+            DecodeRecord(transaction, record, handler, schemaOnly: false);
+        }
+
+        EndTransaction(transaction);
     }
 
     /// <summary>
@@ -68,18 +85,41 @@ public sealed class ChangeDecoder
 
     private IEnumerable<int> Steps(CommittedTransaction transaction, IChangeHandler handler)
     {
-        foreach (var record in transaction.Prelude)
+        StartTransaction(transaction, handler);
+        if (transaction.IsSpilled)
         {
-            DecodeRecord(transaction, record, handler, schemaOnly: true);
+            foreach (var record in transaction.ReadMessages())
+            {
+                DecodeRecord(transaction, record, handler, schemaOnly: false);
+                yield return _item.Index;
+            }
+        }
+        else
+        {
+            var position = 0;
+            while (transaction.TryReadInMemory(ref position, out var record))
+            {
+                DecodeRecord(transaction, record, handler, schemaOnly: false);
+                yield return _item.Index;
+            }
+        }
+
+        EndTransaction(transaction);
+    }
+
+    private void StartTransaction(CommittedTransaction transaction, IChangeHandler handler)
+    {
+        var prelude = transaction.Prelude;
+        for (var i = 0; i < prelude.Count; i++)
+        {
+            DecodeRecord(transaction, prelude[i], handler, schemaOnly: true);
         }
 
         _item.Index = 0;
-        foreach (var record in transaction.ReadMessages())
-        {
-            DecodeRecord(transaction, record, handler, schemaOnly: false);
-            yield return _item.Index;
-        }
+    }
 
+    private void EndTransaction(CommittedTransaction transaction)
+    {
         if (_item.Index != transaction.ChangeCount)
         {
             throw new PgOutputException($"transaction {transaction.Xid} counted {transaction.ChangeCount} changes but decoded {_item.Index}",

@@ -85,7 +85,12 @@ public sealed class TupleData
     {
         if ((uint)index >= (uint)ColumnCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"The tuple has {ColumnCount} columns.");
+            ThrowIndexOutOfRange(index, ColumnCount);
         }
     }
+
+    /// <summary>Kept out of <see cref="CheckIndex"/> so the check inlines into the per-column getters.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowIndexOutOfRange(int index, int columnCount)
+        => throw new ArgumentOutOfRangeException(nameof(index), index, $"The tuple has {columnCount} columns.");
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Cdc.Decoding.Protocol;
@@ -6,7 +7,8 @@ namespace Cdc.Decoding.Protocol;
 /// <summary>
 /// Reads the fields of one pgoutput message. Every read is checked against the bytes left; a short or
 /// malformed message becomes a <see cref="PgOutputException"/> naming the LSN, type and offset.
-/// Contiguous messages (the usual case) take the single-span fast path of <see cref="SequenceReader{T}"/>.
+/// Contiguous messages (the usual case) are read straight from one span; only messages spanning segments go
+/// through <see cref="SequenceReader{T}"/>, whose per-read bookkeeping costs several times more.
 /// </summary>
 internal ref struct PgReader
 {
@@ -15,6 +17,8 @@ internal ref struct PgReader
     private readonly ReadOnlySequence<byte> _sequence;
     private readonly ReadOnlyMemory<byte> _single;
     private readonly bool _isSingle;
+    private readonly ReadOnlySpan<byte> _span;
+    private int _position;
     private SequenceReader<byte> _reader;
 
     public PgReader(ReadOnlySequence<byte> message, Lsn lsn, PgOutputOptions options)
@@ -22,12 +26,14 @@ internal ref struct PgReader
         _sequence = message;
         _isSingle = message.IsSingleSegment;
         _single = _isSingle ? message.First : default;
-        _reader = new SequenceReader<byte>(message);
+        _span = _single.Span;
+        _position = 0;
+        _reader = _isSingle ? default : new SequenceReader<byte>(message);
         Lsn = lsn;
         Options = options;
 
-        // Not FirstSpan[0]: a sequence may start with an empty segment.
-        MessageType = _reader.TryPeek(out var type) ? type : (byte)0;
+        // Not FirstSpan[0] for several segments: a sequence may start with an empty segment.
+        MessageType = _isSingle ? (_span.IsEmpty ? (byte)0 : _span[0]) : _reader.TryPeek(out var type) ? type : (byte)0;
     }
 
     public Lsn Lsn { get; }
@@ -37,12 +43,22 @@ internal ref struct PgReader
     /// <summary>The message's first byte (0 for an empty message).</summary>
     public byte MessageType { get; }
 
-    public readonly long Offset => _reader.Consumed;
+    public readonly long Offset => _isSingle ? _position : _reader.Consumed;
 
-    public readonly long Remaining => _reader.Remaining;
+    public readonly long Remaining => _isSingle ? _span.Length - _position : _reader.Remaining;
 
     public byte ReadByte()
     {
+        if (_isSingle)
+        {
+            if ((uint)_position >= (uint)_span.Length)
+            {
+                throw Truncated(1);
+            }
+
+            return _span[_position++];
+        }
+
         if (!_reader.TryRead(out var value))
         {
             throw Truncated(1);
@@ -53,6 +69,18 @@ internal ref struct PgReader
 
     public short ReadInt16()
     {
+        if (_isSingle)
+        {
+            if (_span.Length - _position < 2)
+            {
+                throw Truncated(2);
+            }
+
+            var read = BinaryPrimitives.ReadInt16BigEndian(_span[_position..]);
+            _position += 2;
+            return read;
+        }
+
         if (!_reader.TryReadBigEndian(out short value))
         {
             throw Truncated(2);
@@ -63,6 +91,18 @@ internal ref struct PgReader
 
     public int ReadInt32()
     {
+        if (_isSingle)
+        {
+            if (_span.Length - _position < 4)
+            {
+                throw Truncated(4);
+            }
+
+            var read = BinaryPrimitives.ReadInt32BigEndian(_span[_position..]);
+            _position += 4;
+            return read;
+        }
+
         if (!_reader.TryReadBigEndian(out int value))
         {
             throw Truncated(4);
@@ -75,6 +115,18 @@ internal ref struct PgReader
 
     public long ReadInt64()
     {
+        if (_isSingle)
+        {
+            if (_span.Length - _position < 8)
+            {
+                throw Truncated(8);
+            }
+
+            var read = BinaryPrimitives.ReadInt64BigEndian(_span[_position..]);
+            _position += 8;
+            return read;
+        }
+
         if (!_reader.TryReadBigEndian(out long value))
         {
             throw Truncated(8);
@@ -90,6 +142,20 @@ internal ref struct PgReader
     /// <summary>A NUL-terminated UTF-8 string (bounded by the message, itself bounded by MaxMessageBytes).</summary>
     public string ReadString(StringCache? cache = null)
     {
+        if (_isSingle)
+        {
+            var rest = _span[_position..];
+            var length = rest.IndexOf((byte)0);
+            if (length < 0)
+            {
+                throw Error("string without its terminating NUL");
+            }
+
+            var value = length == 0 ? string.Empty : cache is null ? Utf8.GetString(rest[..length]) : cache.Get(rest[..length], Utf8);
+            _position += length + 1;
+            return value;
+        }
+
         if (_reader.UnreadSpan.IndexOf((byte)0) is var end and >= 0)
         {
             var span = _reader.UnreadSpan[..end];
@@ -112,9 +178,9 @@ internal ref struct PgReader
     /// </summary>
     public ReadOnlyMemory<byte> ReadBytes(int length, CopyBuffer copyBuffer)
     {
-        if (length < 0 || length > _reader.Remaining)
+        if (length < 0 || length > Remaining)
         {
-            throw Error($"length {length} exceeds the {_reader.Remaining} bytes left");
+            throw Error($"length {length} exceeds the {Remaining} bytes left");
         }
 
         if (length == 0)
@@ -124,8 +190,8 @@ internal ref struct PgReader
 
         if (_isSingle)
         {
-            var value = _single.Slice((int)_reader.Consumed, length);
-            _reader.Advance(length);
+            var value = _single.Slice(_position, length);
+            _position += length;
             return value;
         }
 
@@ -144,14 +210,14 @@ internal ref struct PgReader
     /// <summary>Fails unless the whole message was read: trailing bytes mean a misunderstanding of the format.</summary>
     public readonly void ExpectEnd()
     {
-        if (_reader.Remaining != 0)
+        if (Remaining != 0)
         {
-            throw Error($"{_reader.Remaining} unexpected bytes after the message");
+            throw Error($"{Remaining} unexpected bytes after the message");
         }
     }
 
-    public readonly PgOutputException Error(string detail) => new(detail, Lsn, MessageType, _reader.Consumed);
+    public readonly PgOutputException Error(string detail) => new(detail, Lsn, MessageType, Offset);
 
     private readonly PgOutputException Truncated(int wanted)
-        => Error($"message ends early: {wanted} bytes wanted, {_reader.Remaining} left");
+        => Error($"message ends early: {wanted} bytes wanted, {Remaining} left");
 }

@@ -10,11 +10,17 @@ namespace Cdc.Decoding;
 public sealed class CommittedTransaction : IDisposable
 {
     private readonly TransactionBuffer _buffer;
+    private bool _disposed;
 
     internal CommittedTransaction(TransactionBuffer buffer, IReadOnlyList<PgOutputRecord> prelude)
     {
         _buffer = buffer;
         Prelude = prelude;
+
+        // Fixed from here on; kept so they stay right after dispose, when the buffer may serve another transaction.
+        ByteSize = buffer.ByteSize;
+        MessageCount = buffer.MessageCount;
+        ChangeCount = buffer.ChangeCount;
     }
 
     /// <summary>Top-level transaction id (0 for a non-transactional logical message).</summary>
@@ -42,18 +48,18 @@ public sealed class CommittedTransaction : IDisposable
     public bool IsStandaloneMessage { get; internal init; }
 
     /// <summary>Bytes of the kept pgoutput messages.</summary>
-    public long ByteSize => _buffer.ByteSize;
+    public long ByteSize { get; }
 
     /// <summary>Kept pgoutput messages (Relation, Type and changes).</summary>
-    public int MessageCount => _buffer.MessageCount;
+    public int MessageCount { get; }
 
     /// <summary>How many <see cref="ChangeItem"/>s decoding gives (rows, truncated tables, logical messages).</summary>
-    public int ChangeCount => _buffer.ChangeCount;
+    public int ChangeCount { get; }
 
-    public bool IsSpilled => _buffer.IsSpilled;
+    public bool IsSpilled => !_disposed && _buffer.IsSpilled;
 
     /// <summary>The spill file while the transaction is spilled (tests, diagnostics).</summary>
-    public string? SpillPath => _buffer.SpillPath;
+    public string? SpillPath => _disposed ? null : _buffer.SpillPath;
 
     /// <summary>
     /// Relation and Type messages of earlier transactions that were not delivered (skipped by
@@ -63,9 +69,27 @@ public sealed class CommittedTransaction : IDisposable
     internal IReadOnlyList<PgOutputRecord> Prelude { get; }
 
     /// <summary>The kept messages in order; each record's data is valid until the next one is read.</summary>
-    public IEnumerable<PgOutputRecord> ReadMessages() => _buffer.Read();
+    public IEnumerable<PgOutputRecord> ReadMessages()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _buffer.Read();
+    }
 
-    public void Dispose() => _buffer.Dispose();
+    /// <summary>Iterator-free reading of an in-memory transaction: the next kept record after <paramref name="position"/> (start at 0).</summary>
+    internal bool TryReadInMemory(ref int position, out PgOutputRecord record)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _buffer.TryReadMemory(ref position, out record);
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _buffer.Dispose();
+        }
+    }
 
     public override string ToString() => $"xid {Xid} end {EndLsn}: {ChangeCount} changes, {ByteSize} bytes{(IsSpilled ? " (spilled)" : string.Empty)}";
 }

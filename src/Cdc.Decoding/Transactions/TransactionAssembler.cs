@@ -19,6 +19,9 @@ public sealed class TransactionAssembler : IDisposable
     private readonly PgOutputOptions _options;
     private readonly Dictionary<uint, OpenTransaction> _streams = [];
     private readonly Dictionary<string, OpenTransaction> _prepared = new(StringComparer.Ordinal);
+    private readonly Action<TransactionBuffer> _returnBuffer;
+    private TransactionBuffer? _spareBuffer;
+    private OpenTransaction? _spareTransaction;
     private OpenTransaction? _current;
     private OpenTransaction? _streaming;
     private List<PgOutputRecord>? _schemaCarry;
@@ -29,6 +32,7 @@ public sealed class TransactionAssembler : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _returnBuffer = ReturnBuffer;
     }
 
     /// <summary>Transactions whose end LSN is at or below this are dropped (already delivered before a restart).</summary>
@@ -168,13 +172,25 @@ public sealed class TransactionAssembler : IDisposable
 
         _streams.Clear();
         _prepared.Clear();
+        Interlocked.Exchange(ref _spareBuffer, null)?.Release();
     }
 
     private CommittedTransaction? OnBegin(ref PgReader reader)
     {
         RequireOutsideTransaction(ref reader);
         var begin = BeginMessage.Read(ref reader);
-        _current = new OpenTransaction(begin.Xid, begin.FinalLsn, _options);
+        var buffer = RentBuffer();
+        if (_spareTransaction is { } spare)
+        {
+            _spareTransaction = null;
+            spare.Restart(begin.Xid, begin.FinalLsn, buffer);
+            _current = spare;
+        }
+        else
+        {
+            _current = new OpenTransaction(begin.Xid, begin.FinalLsn, _options, buffer: buffer);
+        }
+
         return null;
     }
 
@@ -188,7 +204,9 @@ public sealed class TransactionAssembler : IDisposable
 
         var tx = _current;
         _current = null;
-        return Deliver(tx.Complete(commit.CommitLsn, commit.EndLsn, commit.CommitTimestamp, TakePrelude()));
+        var committed = tx.Complete(commit.CommitLsn, commit.EndLsn, commit.CommitTimestamp, TakePrelude());
+        _spareTransaction = tx;
+        return Deliver(committed);
     }
 
     private void OnOrigin(ref PgReader reader)
@@ -446,6 +464,23 @@ public sealed class TransactionAssembler : IDisposable
         var prelude = _schemaCarry;
         _schemaCarry = null;
         return prelude;
+    }
+
+    /// <summary>
+    /// Plain transactions reuse one buffer (and its rented array) once the caller disposed the previous
+    /// transaction: steady-state decoding then allocates no buffer per transaction.
+    /// </summary>
+    private TransactionBuffer RentBuffer()
+        => Interlocked.Exchange(ref _spareBuffer, null)
+           ?? new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory, trackSubtransactions: false) { Recycle = _returnBuffer };
+
+    /// <summary>Called by a disposed plain transaction's buffer, possibly on another thread.</summary>
+    private void ReturnBuffer(TransactionBuffer buffer)
+    {
+        if (Volatile.Read(ref _disposed) || Interlocked.CompareExchange(ref _spareBuffer, buffer, null) is not null)
+        {
+            buffer.Release();
+        }
     }
 
     private void RequireOutsideTransaction(ref PgReader reader)

@@ -16,6 +16,9 @@ internal sealed class TransactionBuffer : IDisposable
     /// <summary>Past this the array would approach its size limit: spill whatever the threshold says.</summary>
     private const long MaxMemoryBytes = 1L << 30;
 
+    /// <summary>A recycled buffer keeps its array up to this size; a larger one goes back to the pool.</summary>
+    private const int MaxRecycledMemoryBytes = 1 << 20;
+
     private readonly long _spillThreshold;
     private readonly string? _spillDirectory;
     private byte[] _memory = [];
@@ -43,6 +46,12 @@ internal sealed class TransactionBuffer : IDisposable
     public int ChangeCount { get; private set; }
 
     public bool IsSpilled => _file is not null;
+
+    /// <summary>
+    /// When set, disposing an in-memory buffer without subtransaction tracking empties it and hands it here for
+    /// reuse instead of ending it. <see cref="Release"/> ends it for good.
+    /// </summary>
+    public Action<TransactionBuffer>? Recycle { get; init; }
 
     /// <summary>Where the spill file is, while there is one.</summary>
     public string? SpillPath => _file?.Name;
@@ -112,6 +121,24 @@ internal sealed class TransactionBuffer : IDisposable
             return;
         }
 
+        if (Recycle is { } recycle && _file is null && _byXid is null)
+        {
+            Empty();
+            recycle(this);
+            return;
+        }
+
+        Release();
+    }
+
+    /// <summary>Ends the buffer for good: the array back to the pool, the spill file deleted.</summary>
+    public void Release()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         if (_memory.Length > 0)
         {
@@ -128,9 +155,15 @@ internal sealed class TransactionBuffer : IDisposable
         }
     }
 
-    private IEnumerable<PgOutputRecord> ReadMemory()
+    /// <summary>The next kept in-memory record at or after <paramref name="position"/> (start at 0); false at the end.</summary>
+    public bool TryReadMemory(ref int position, out PgOutputRecord record)
     {
-        var position = 0;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_file is not null)
+        {
+            throw new InvalidOperationException("The transaction is spilled to a file: read it with Read().");
+        }
+
         while (position < _memoryUsed)
         {
             var (length, xid, lsn) = ReadHeader(_memory.AsSpan(position));
@@ -138,8 +171,21 @@ internal sealed class TransactionBuffer : IDisposable
             position += HeaderSize + length;
             if (_abortedXids is null || !_abortedXids.Contains(xid))
             {
-                yield return new PgOutputRecord(lsn, xid, data);
+                record = new PgOutputRecord(lsn, xid, data);
+                return true;
             }
+        }
+
+        record = default;
+        return false;
+    }
+
+    private IEnumerable<PgOutputRecord> ReadMemory()
+    {
+        var position = 0;
+        while (TryReadMemory(ref position, out var record))
+        {
+            yield return record;
         }
     }
 
@@ -164,6 +210,22 @@ internal sealed class TransactionBuffer : IDisposable
                 yield return new PgOutputRecord(lsn, xid, buffer.AsMemory(0, length));
             }
         }
+    }
+
+    private void Empty()
+    {
+        if (_memory.Length > MaxRecycledMemoryBytes)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+            _memory = [];
+        }
+
+        _memoryUsed = 0;
+        _largestRecord = 0;
+        _abortedXids = null;
+        ByteSize = 0;
+        MessageCount = 0;
+        ChangeCount = 0;
     }
 
     private void Track(uint xid, int length, int changes)
