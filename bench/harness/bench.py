@@ -32,6 +32,7 @@ def parse_args(argv):
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
     p.add_argument("--no-install", action="store_true", help="do not apt-get install missing servers")
     p.add_argument("--output", default=os.path.join(REPO, "docs"), help="where benchmarks.md/.json/.svg go")
+    p.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md/.svg from benchmarks.json")
     p.add_argument("--keep", action="store_true", help="keep the server directories under /tmp")
     args = p.parse_args(argv)
     args.workloads = [int(w) for w in args.workloads.split(",") if w]
@@ -93,6 +94,13 @@ def machine_info():
 def main(argv):
     args = parse_args(argv)
     progress = Progress()
+    if args.report_only:
+        with open(os.path.join(args.output, "benchmarks.json")) as f:
+            run = json.load(f)
+        run["workloads"] = {int(k): v for k, v in run["workloads"].items()}
+        report.write(run, args.output)
+        progress.line(f"rewrote {os.path.join(args.output, 'benchmarks.md')} from benchmarks.json")
+        return 0
     command = "bench/run" + ("".join(f" {a}" for a in argv) if argv else "")
     install_missing(progress)
     build = make_builder(progress)

@@ -43,12 +43,24 @@ class Walsender:
 
     def __init__(self):
         self._last = {}
+        self._switches = {}
+        self._preempted = {}
 
     def sample(self, pid):
         if pid:
             cpu = procstat.cpu_seconds(pid)
             if cpu:
                 self._last[pid] = cpu
+                self._switches[pid] = procstat.status_kb(pid, "voluntary_ctxt_switches") or 0
+                self._preempted[pid] = procstat.status_kb(pid, "nonvoluntary_ctxt_switches") or 0
+
+    @property
+    def involuntary_switches(self):
+        return sum(self._preempted.values())
+
+    @property
+    def voluntary_switches(self):
+        return sum(self._switches.values())
 
     @property
     def user(self):
@@ -143,6 +155,8 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
             generator.join()
 
     nats_after = procstat.cpu_seconds(env.nats.pid)
+    # nats-server only counts for the contenders that publish to it.
+    uses_nats = contender.uses_nats_stream and nats_before is not None and nats_after is not None
     out.seek(0)
     err.seek(0)
     stdout, stderr = out.read(), err.read()
@@ -156,8 +170,12 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
         contender_user_s=rusage.ru_utime if rusage else None, contender_sys_s=rusage.ru_stime if rusage else None,
         contender_peak_rss_mb=rusage.ru_maxrss / 1024 if rusage else None,
         walsender_user_s=walsender.user, walsender_sys_s=walsender.system,
-        nats_user_s=(nats_after[0] - nats_before[0]) if nats_before and nats_after else None,
-        nats_sys_s=(nats_after[1] - nats_before[1]) if nats_before and nats_after else None,
+        # Voluntary context switches (the process went to sleep waiting): many per change means it
+        # reads or writes the socket in small pieces.
+        contender_wakeups=rusage.ru_nvcsw if rusage else None, walsender_wakeups=walsender.voluntary_switches,
+        contender_preempted=rusage.ru_nivcsw if rusage else None, walsender_preempted=walsender.involuntary_switches,
+        nats_user_s=(nats_after[0] - nats_before[0]) if uses_nats else None,
+        nats_sys_s=(nats_after[1] - nats_before[1]) if uses_nats else None,
         generate_s=generated.get("seconds"),
     )
     if result["status"] == "ok":

@@ -48,6 +48,9 @@ def summarize(run):
         s["contender_busy"] = mean((r["contender_user_s"] + r["contender_sys_s"]) / r["wall_s"] for r in ok)
         s["walsender_busy"] = mean((r["walsender_user_s"] + r["walsender_sys_s"]) / r["wall_s"] for r in ok)
         s["peak_rss_mb"] = max(r["contender_peak_rss_mb"] for r in ok)
+        for who in ("contender", "walsender"):
+            vals = [r[f"{who}_wakeups"] * 1000 / r["changes"] for r in ok if r.get(f"{who}_wakeups") is not None]
+            s[f"{who}_wakeups_per_k"] = mean(vals) if vals else None
         lat = [r for r in ok if r.get("latency_p99_ms") is not None]
         if lat:
             s["latency_p50_ms"] = mean(r["latency_p50_ms"] for r in lat)
@@ -156,7 +159,9 @@ def markdown(run, summary, chart_name):
         "apart: the contender from `wait4` rusage, the walsender from `/proc/<active_pid>/stat` (a fresh process "
         "per run), nats-server from `/proc/<pid>/stat` before and after. **busy** = (user + system) ÷ wall: a "
         "walsender near 100% means PostgreSQL's single decoding process is the bottleneck. **peak RSS** = the "
-        "contender's `ru_maxrss`. Values are the mean of the runs.",
+        "contender's `ru_maxrss`. **sleeps per 1k changes** = voluntary context switches (`ru_nvcsw`, "
+        "`voluntary_ctxt_switches`) per thousand changes: a process that reads or writes the socket in small "
+        "pieces sleeps and wakes often, and pays for it in system time. Values are the mean of the runs.",
         "",
         "Contenders:",
         "",
@@ -172,14 +177,14 @@ def markdown(run, summary, chart_name):
             lines.append(f"Generated in {g['seconds']:.1f} s ({g['changes'] / g['seconds']:,.0f} changes/s), "
                          f"{g['wal_mb']:,.0f} MiB of WAL ({g['start_lsn']} .. {g['end_lsn']}).")
         lines += ["", "| contender | changes/s | wall s | contender usr / sys s/M | walsender usr / sys s/M | "
-                      "nats-server usr / sys s/M | contender busy | walsender busy | peak RSS MB | latency p50 / p99 / max ms |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                      "nats-server usr / sys s/M | contender busy | walsender busy | sleeps per 1k changes (contender / walsender) | peak RSS MB | latency p50 / p99 / max ms |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for key in run["contenders"]:
             s = summary.get((number, key))
             if s is None:
                 continue
             if s["status"] != "ok":
-                lines.append(f"| {key} | {s['status']}: {s.get('reason', '')} | | | | | | | | |")
+                lines.append(f"| {key} | {s['status']}: {s.get('reason', '')} | | | | | | | | | |")
                 continue
             lat = "–"
             if s.get("latency_p99_ms") is not None:
@@ -187,7 +192,8 @@ def markdown(run, summary, chart_name):
             lines.append(
                 f"| {key} | {s['changes_per_s']:,.0f} | {s['wall_s']:.2f} | {_f(s['contender_user_s_per_m'])} / {_f(s['contender_sys_s_per_m'])} | "
                 f"{_f(s['walsender_user_s_per_m'])} / {_f(s['walsender_sys_s_per_m'])} | {_f(s['nats_user_s_per_m'])} / {_f(s['nats_sys_s_per_m'])} | "
-                f"{s['contender_busy']:.0%} | {s['walsender_busy']:.0%} | {s['peak_rss_mb']:.0f} | {lat} |")
+                f"{s['contender_busy']:.0%} | {s['walsender_busy']:.0%} | {_f(s['contender_wakeups_per_k'], '{:.0f}')} / {_f(s['walsender_wakeups_per_k'], '{:.0f}')} | "
+                f"{s['peak_rss_mb']:.0f} | {lat} |")
         kinds = {summary[(number, k)].get("latency_kind") for k in run["contenders"]
                  if summary.get((number, k), {}).get("latency_kind")}
         if kinds:
