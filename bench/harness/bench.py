@@ -87,7 +87,8 @@ def machine_info():
     pg = subprocess.run([servers.PG_BIN + "/postgres", "--version"], capture_output=True, text=True).stdout.strip()
     nats = subprocess.run([servers.NATS_BIN, "--version"], capture_output=True, text=True).stdout.strip()
     dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1), "postgres": pg,
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return {"commit": commit or "?", "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1), "postgres": pg,
             "nats_server": nats, "dotnet_sdk": dotnet, "kernel": os.uname().release}
 
 
