@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -189,5 +190,15 @@ def main(argv):
     return 1 if failed else 0
 
 
+def _interrupt(signum, frame):
+    # SIGTERM like Ctrl+C: unwind so the servers and contenders this run started are stopped.
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted: servers stopped, nothing written\n")
+        sys.exit(130)

@@ -95,6 +95,7 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
     nats_before = procstat.cpu_seconds(env.nats.pid)
+    machine_before = procstat.machine_busy_seconds()
     walsender = Walsender()
     generator = None
     generated = {}
@@ -155,6 +156,7 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
             generator.join()
 
     nats_after = procstat.cpu_seconds(env.nats.pid)
+    machine_s = procstat.machine_busy_seconds() - machine_before
     # nats-server only counts for the contenders that publish to it.
     uses_nats = contender.uses_nats_stream and nats_before is not None and nats_after is not None
     out.seek(0)
@@ -177,6 +179,7 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
         nats_user_s=(nats_after[0] - nats_before[0]) if uses_nats else None,
         nats_sys_s=(nats_after[1] - nats_before[1]) if uses_nats else None,
         generate_s=generated.get("seconds"),
+        machine_busy_s=machine_s, run_s=time.monotonic() - t0,
     )
     if result["status"] == "ok":
         result.update(contender.parse_output(stdout))

@@ -26,3 +26,11 @@ def status_kb(pid, key):
     except (FileNotFoundError, ProcessLookupError):
         return None
     return None
+
+
+def machine_busy_seconds():
+    """CPU seconds all cores spent not idle since boot (from /proc/stat), to see what else ran."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / _TICKS
