@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import procstat
 import report
 import servers
 from contenders import REPO, all_contenders
@@ -34,6 +35,8 @@ def parse_args(argv):
     p.add_argument("--no-install", action="store_true", help="do not apt-get install missing servers")
     p.add_argument("--output", default=os.path.join(REPO, "docs"), help="where benchmarks.md/.json/.svg go")
     p.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md/.svg from benchmarks.json")
+    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                   help="before each run, wait up to this long for the rest of the machine to use < 0.2 cores")
     p.add_argument("--keep", action="store_true", help="keep the server directories under /tmp")
     args = p.parse_args(argv)
     args.workloads = [int(w) for w in args.workloads.split(",") if w]
@@ -72,6 +75,19 @@ def make_builder(progress):
         return built[project]
 
     return build
+
+
+def wait_quiet(limit_s, progress, threshold_cores=0.2):
+    """On a shared machine, waits (up to limit_s) for a second in which other processes use less
+    than threshold_cores; the run's 'other load' figure shows what remained."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        before = procstat.machine_busy_seconds()
+        time.sleep(1)
+        busy = procstat.machine_busy_seconds() - before
+        if busy < threshold_cores or time.monotonic() > deadline:
+            return
+        progress.update(f"  waiting for a quiet machine: {busy:.2f} cores busy elsewhere", force=True)
 
 
 def machine_info():
@@ -153,6 +169,8 @@ def main(argv):
                             results.append({"workload": number, "contender": key, "rep": rep,
                                             "status": "not available", "reason": unavailable[key]})
                         continue
+                    if args.wait_quiet:
+                        wait_quiet(args.wait_quiet, progress)
                     r = run_one(env, workload, contenders[key], rep, source, end_lsn, progress, stall_s)
                     results.append(r)
                     progress.line(report.one_line(r))
