@@ -105,6 +105,7 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
     exit_time = reached_time = None
     last_flush, last_move = start_lsn, t0
     signalled = False
+    streamed = False
     try:
         while True:
             now = time.monotonic()
@@ -141,6 +142,12 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
                     signalled = True
             if reached_time is not None and now - t0 - reached_time > 30:
                 proc.kill()
+            streamed = streamed or active_pid is not None
+            if not streamed and now - t0 > 60 and exit_status is None:
+                proc.kill()
+                _, exit_status, rusage = os.wait4(proc.pid, 0)
+                result.update(status="failed", reason="did not start streaming from the slot within 60 s")
+                break
             if (not workload.live or end_lsn is not None) and reached_time is None and now - last_move > stall_s:
                 proc.kill()
                 _, exit_status, rusage = os.wait4(proc.pid, 0)
