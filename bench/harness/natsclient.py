@@ -1,5 +1,6 @@
 """A minimal NATS client from the standard library: enough JetStream for the harness to reset a
 stream and read it back (message timestamps for the commit-to-PubAck latency)."""
+import collections
 import json
 import socket
 import time
@@ -14,6 +15,9 @@ class NatsConnection:
         self._sock = socket.create_connection((host, port), timeout=timeout)
         self._buf = b""
         self._sid = 0
+        # Messages for other subscriptions that arrived while a request waited for its reply
+        # (a push consumer starts delivering before its create request is answered).
+        self._pending = collections.deque()
         info = self._read_line()
         if not info.startswith(b"INFO "):
             raise NatsError(f"unexpected greeting {info[:80]!r}")
@@ -47,6 +51,11 @@ class NatsConnection:
 
     def next_message(self):
         """Returns (subject, reply, headers bytes or None, payload); answers server PINGs."""
+        if self._pending:
+            return self._pending.popleft()
+        return self._read_message()
+
+    def _read_message(self):
         while True:
             line = self._read_line()
             if line == b"PING":
@@ -85,7 +94,11 @@ class NatsConnection:
         try:
             while True:
                 self._sock.settimeout(max(0.1, deadline - time.monotonic()))
-                subj, _, headers, data = self.next_message()
+                message = self._read_message()
+                subj, _, headers, data = message
+                if subj != inbox:
+                    self._pending.append(message)
+                    continue
                 if subj == inbox:
                     if headers and b" 503" in headers.split(b"\r\n", 1)[0]:
                         raise NatsError(f"no responders for {subject}")
@@ -124,7 +137,8 @@ class NatsConnection:
             self._sock.settimeout(timeout)
             while read < total and time.monotonic() < deadline:
                 subj, reply_to, headers, payload = self.next_message()
-                if subj != inbox or not reply_to or not reply_to.startswith("$JS.ACK."):
+                # A delivered message keeps its stream subject; the ack reply subject tells it apart.
+                if not reply_to or not reply_to.startswith(f"$JS.ACK.{stream}."):
                     continue
                 # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts ns>.<pending>
                 tokens = reply_to.split(".")

@@ -54,8 +54,9 @@ def summarize(run):
                    - (r.get("nats_user_s") or 0) - (r.get("nats_sys_s") or 0)) / r["run_s"] for r in ok if r.get("machine_busy_s") is not None]
         s["other_load_cores"] = mean(others) if others else None
         for who in ("contender", "walsender"):
-            vals = [r[f"{who}_wakeups"] * 1000 / r["changes"] for r in ok if r.get(f"{who}_wakeups") is not None]
-            s[f"{who}_wakeups_per_k"] = mean(vals) if vals else None
+            for what in ("wakeups", "preempted"):
+                vals = [r[f"{who}_{what}"] * 1000 / r["changes"] for r in ok if r.get(f"{who}_{what}") is not None]
+                s[f"{who}_{what}_per_k"] = mean(vals) if vals else None
         lat = [r for r in ok if r.get("latency_p99_ms") is not None]
         if lat:
             s["latency_p50_ms"] = mean(r["latency_p50_ms"] for r in lat)
@@ -84,7 +85,8 @@ def targets(run, summary):
         return s if s and s["status"] == "ok" else None
 
     def why(s, other):
-        return (f"contender busy {s['contender_busy']:.0%} of the wall time ({s['contender_user_s_per_m']:.2f} usr + "
+        return (f"{s['changes_per_s']:,.0f} vs {other['changes_per_s']:,.0f} changes/s; "
+                f"contender busy {s['contender_busy']:.0%} of the wall time ({s['contender_user_s_per_m']:.2f} usr + "
                 f"{s['contender_sys_s_per_m']:.2f} sys s/M), walsender busy {s['walsender_busy']:.0%} "
                 f"({s['walsender_user_s_per_m']:.2f} usr + {s['walsender_sys_s_per_m']:.2f} sys s/M); "
                 f"b: contender {other['contender_busy']:.0%}, walsender {other['walsender_busy']:.0%}")
@@ -166,7 +168,9 @@ def markdown(run, summary, chart_name):
         "walsender near 100% means PostgreSQL's single decoding process is the bottleneck. **peak RSS** = the "
         "contender's `ru_maxrss`. **sleeps per 1k changes** = voluntary context switches (`ru_nvcsw`, "
         "`voluntary_ctxt_switches`) per thousand changes: a process that reads or writes the socket in small "
-        "pieces sleeps and wakes often, and pays for it in system time. **other load** = cores busy during the run "
+        "pieces sleeps and wakes often, and pays for it in system time. **walsender preempted** = its involuntary "
+        "context switches per thousand changes: a walsender that never sleeps but is not 100% busy is waiting for "
+        "a core (2 cores: the contender, the harness and anything else compete with it). **other load** = cores busy during the run "
         "with anything else (the harness's 50 ms polling, other users of the machine, from /proc/stat): above ~0.1 "
         "the run was disturbed. Values are the mean of the runs.",
         "",
@@ -184,14 +188,14 @@ def markdown(run, summary, chart_name):
             lines.append(f"Generated in {g['seconds']:.1f} s ({g['changes'] / g['seconds']:,.0f} changes/s), "
                          f"{g['wal_mb']:,.0f} MiB of WAL ({g['start_lsn']} .. {g['end_lsn']}).")
         lines += ["", "| contender | changes/s | wall s | contender usr / sys s/M | walsender usr / sys s/M | "
-                      "nats-server usr / sys s/M | contender busy | walsender busy | sleeps per 1k changes (contender / walsender) | peak RSS MB | latency p50 / p99 / max ms | other load (cores) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                      "nats-server usr / sys s/M | contender busy | walsender busy | sleeps per 1k changes (contender / walsender) | walsender preempted per 1k changes | peak RSS MB | latency p50 / p99 / max ms | other load (cores) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for key in run["contenders"]:
             s = summary.get((number, key))
             if s is None:
                 continue
             if s["status"] != "ok":
-                lines.append(f"| {key} | {s['status']}: {s.get('reason', '')} | | | | | | | | | | |")
+                lines.append(f"| {key} | {s['status']}: {s.get('reason', '')} | | | | | | | | | | | |")
                 continue
             lat = "–"
             if s.get("latency_p99_ms") is not None:
@@ -199,7 +203,7 @@ def markdown(run, summary, chart_name):
             lines.append(
                 f"| {key} | {s['changes_per_s']:,.0f} | {s['wall_s']:.2f} | {_f(s['contender_user_s_per_m'])} / {_f(s['contender_sys_s_per_m'])} | "
                 f"{_f(s['walsender_user_s_per_m'])} / {_f(s['walsender_sys_s_per_m'])} | {_f(s['nats_user_s_per_m'])} / {_f(s['nats_sys_s_per_m'])} | "
-                f"{s['contender_busy']:.0%} | {s['walsender_busy']:.0%} | {_f(s['contender_wakeups_per_k'], '{:.0f}')} / {_f(s['walsender_wakeups_per_k'], '{:.0f}')} | "
+                f"{s['contender_busy']:.0%} | {s['walsender_busy']:.0%} | {_f(s['contender_wakeups_per_k'], '{:.0f}')} / {_f(s['walsender_wakeups_per_k'], '{:.0f}')} | {_f(s['walsender_preempted_per_k'], '{:.0f}')} | "
                 f"{s['peak_rss_mb']:.0f} | {lat} | {_f(s['other_load_cores'])} |")
         kinds = {summary[(number, k)].get("latency_kind") for k in run["contenders"]
                  if summary.get((number, k), {}).get("latency_kind")}
@@ -225,7 +229,7 @@ def markdown(run, summary, chart_name):
             continue
         lines.append(f"| {r['workload']} | {r['contender']}#{r['rep']} | ok | {r['changes_per_s']:,.0f} | {r['wall_s']:.2f} | "
                      f"{r['contender_user_s']:.2f} / {r['contender_sys_s']:.2f} | {r['walsender_user_s']:.2f} / {r['walsender_sys_s']:.2f} | "
-                     f"{_f(r.get('nats_user_s'))} / {_f(r.get('nats_sys_s'))} | {r['contender_peak_rss_mb']:.0f} | `{_redact(r['command'])}` |")
+                     f"{_f(r.get('nats_user_s'))} / {_f(r.get('nats_sys_s'))} | {r['contender_peak_rss_mb']:.0f} | `{_redact(r.get('command', ''))}` |")
     lines += ["", "</details>", "", "Raw figures: [benchmarks.json](benchmarks.json).", END]
     return "\n".join(lines) + "\n"
 
