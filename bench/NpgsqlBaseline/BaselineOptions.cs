@@ -3,8 +3,11 @@ using NpgsqlTypes;
 
 namespace Cdc.Bench.NpgsqlBaseline;
 
-/// <summary>Command line of the baseline: <c>--connection --slot --publication --end-lsn [--latency]</c>.</summary>
-internal sealed record BaselineOptions(string Connection, string Slot, string Publication, NpgsqlLogSequenceNumber EndLsn, bool RecordLatency)
+/// <summary>
+/// Command line of the baseline: <c>--connection --slot --publication [--end-lsn] [--latency]</c>.
+/// Without <c>--end-lsn</c> it runs until SIGTERM, like a service would.
+/// </summary>
+internal sealed record BaselineOptions(string Connection, string Slot, string Publication, NpgsqlLogSequenceNumber? EndLsn, bool RecordLatency)
 {
     public static BaselineOptions Parse(string[] args)
     {
@@ -30,9 +33,14 @@ internal sealed record BaselineOptions(string Connection, string Slot, string Pu
             ? v
             : throw new ArgumentException($"--{key} is required");
 
-        var endLsn = NpgsqlLogSequenceNumber.TryParse(Required("end-lsn"), out var lsn)
-            ? lsn
-            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--end-lsn must look like 0/16B3748, got '{values["end-lsn"]}'"));
+        NpgsqlLogSequenceNumber? endLsn = null;
+        if (values.TryGetValue("end-lsn", out var text))
+        {
+            endLsn = NpgsqlLogSequenceNumber.TryParse(text, out var lsn)
+                ? lsn
+                : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--end-lsn must look like 0/16B3748, got '{text}'"));
+        }
+
         return new BaselineOptions(Required("connection"), Required("slot"), Required("publication"), endLsn, latency);
     }
 }

@@ -6,7 +6,10 @@ using Npgsql.Replication.PgOutput.Messages;
 
 // The baseline a user would write in an afternoon: Npgsql's own pgoutput decoder, default
 // connection settings, every value read as text, every commit confirmed at once. Exits when a
-// commit at or past --end-lsn has been confirmed and prints one JSON line with what it saw.
+// commit at or past --end-lsn has been confirmed (or, without it, on SIGTERM) and prints one JSON
+// line with what it saw. The bench harness runs it without --end-lsn and stops it once the slot has
+// the end LSN: exiting right after the last status update can lose that update (the socket is
+// reset while the walsender is still busy, e.g. removing a big transaction's spill files).
 BaselineOptions options;
 try
 {
@@ -53,7 +56,7 @@ await using (var connection = new LogicalReplicationConnection(options.Connectio
                     latency?.Record(commit.TransactionCommitTimestamp);
                     connection.SetReplicationStatus(commit.TransactionEndLsn);
                     await connection.SendStatusUpdate(cts.Token);
-                    if (commit.TransactionEndLsn >= options.EndLsn)
+                    if (options.EndLsn is { } end && commit.TransactionEndLsn >= end)
                     {
                         reached = true;
                     }
@@ -74,7 +77,7 @@ await using (var connection = new LogicalReplicationConnection(options.Connectio
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{{\"reached\":{(reached ? "true" : "false")},\"changes\":{changes},\"transactions\":{transactions},\"value_chars\":{valueChars}{(latency is null ? "" : "," + latency.ToJsonFields())}}}"));
-return reached ? 0 : 1;
+return reached || options.EndLsn is null ? 0 : 1;
 
 // Reads every column as a string, as an application mapping rows to objects would.
 static async ValueTask<long> ReadAll(ReplicationTuple row, CancellationToken ct)
