@@ -18,11 +18,12 @@ CDC_BIN = os.path.join(CDC_PROJECT, "bin", "Release", "net10.0", "cdc")
 # HOOK (contender e): Cdc's batching options, tuned. Fill in once the options exist, e.g.
 # ["--batch-max-messages", "1000", "--batch-max-bytes", "1048576", "--max-in-flight-bytes", "67108864"].
 # While this list is empty, contender e is reported as "not available".
-CDC_TUNED_ARGS = []
+CDC_TUNED_ARGS = ["--binary", "true", "--set", "Cdc:Nats:BatchMaxRows=5000", "--set", "Cdc:Nats:BatchMaxBytes=4194304",
+                  "--set", "Cdc:Nats:MaxPendingAcks=16384"]
 
 # HOOK (workload 2 target): Cdc's in-flight byte budget in MiB as configured for the runs (the
 # target is peak RSS <= budget + 150 MB). Set it to the listener's default once it exists.
-CDC_IN_FLIGHT_BUDGET_MB = None
+CDC_IN_FLIGHT_BUDGET_MB = 64
 
 
 class RunContext:
@@ -133,7 +134,7 @@ class Cdc(Contender):
 
     def command(self, ctx):
         return [CDC_BIN, "run", "--connection", ctx.cluster.npgsql(ctx.database), "--nats", ctx.nats_url,
-                "--slot", ctx.slot, "--publication", ctx.publication, "--stream", ctx.stream] + self._sink_args
+                "--slot", ctx.slot, "--publication", ctx.publication, "--stream", ctx.stream, "--http", "off"] + self._sink_args
 
 
 def all_contenders():

@@ -221,7 +221,13 @@ def _stream_latency(nats, stream):
     # HOOK (latency): assumes the payload is a cdc.v1.ChangeEvent (commit_time_us = field 8). If Cdc
     # changes its payload or puts the commit time in a header, adapt here.
     samples = []
-    nats.read_stream(stream, lambda payload, stored_ns: samples.append(stored_ns / 1000 - protobuf_int_field(payload, 8)))
+
+    def on_message(payload, stored_ns):
+        commit_us = protobuf_int_field(payload, 8)
+        if commit_us > 0:  # schema events (cdc.v1.RelationEvent) carry no commit time
+            samples.append(stored_ns / 1000 - commit_us)
+
+    nats.read_stream(stream, on_message)
     if not samples:
         return {}
     samples.sort()

@@ -17,10 +17,10 @@ internal static partial class ListenerLog
     [LoggerMessage(1003, LogLevel.Information, "Replicating slot {Slot} from {Lsn} (PostgreSQL {Version}, pgoutput v{Protocol}, streaming {Streaming}, binary {Binary})")]
     public static partial void ReplicationStarted(ILogger logger, string slot, string lsn, string version, int protocol, bool streaming, bool binary);
 
-    [LoggerMessage(1004, LogLevel.Warning, "Replication interrupted: {Reason}; reconnecting in {DelaySeconds:0.0}s")]
+    [LoggerMessage(1004, LogLevel.Warning, "Replication interrupted: {Reason}; reconnecting in {DelaySeconds:0.000}s")]
     public static partial void Reconnecting(ILogger logger, string reason, double delaySeconds);
 
-    [LoggerMessage(1005, LogLevel.Information, "Slot {Slot} is in use by another process (pid {Pid}): standing by, retrying in {DelaySeconds:0.0}s")]
+    [LoggerMessage(1005, LogLevel.Information, "Slot {Slot} is in use by another process (pid {Pid}): standing by, retrying in {DelaySeconds:0.000}s")]
     public static partial void SlotBusy(ILogger logger, string slot, int? pid, double delaySeconds);
 
     [LoggerMessage(1006, LogLevel.Debug, "Confirmed flush LSN {Lsn}")]
@@ -41,6 +41,6 @@ internal static partial class ListenerLog
     [LoggerMessage(1011, LogLevel.Error, "Duplicate acknowledgement of a chunk of transaction {EndLsn}")]
     public static partial void DuplicateAck(ILogger logger, string endLsn);
 
-    [LoggerMessage(1012, LogLevel.Warning, "{Reason}; retrying in {DelaySeconds:0.0}s")]
+    [LoggerMessage(1012, LogLevel.Warning, "{Reason}; retrying in {DelaySeconds:0.000}s")]
     public static partial void StartRetry(ILogger logger, string reason, double delaySeconds);
 }

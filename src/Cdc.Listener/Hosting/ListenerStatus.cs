@@ -111,13 +111,18 @@ public sealed class ListenerStatus
     /// <summary>Per table and operation: changes and payload bytes delivered to the sink.</summary>
     public ConcurrentDictionary<(string Table, string Operation), TableCounter> Tables { get; } = new();
 
-    public void CountChange(string table, string operation, int bytes)
+    /// <summary>The counter of one table and operation; callers on the hot path keep it.</summary>
+    public TableCounter CounterFor(string table, string operation)
+        => Tables.GetOrAdd((table, operation), static _ => new TableCounter());
+
+    public void CountChange(TableCounter counter, int bytes)
     {
         Interlocked.Increment(ref _changes);
         Interlocked.Add(ref _bytes, bytes);
-        var counter = Tables.GetOrAdd((table, operation), static _ => new TableCounter());
         counter.Add(bytes);
     }
+
+    public void CountChange(string table, string operation, int bytes) => CountChange(CounterFor(table, operation), bytes);
 
     public void CountTransaction(long commitTimeMicros)
     {

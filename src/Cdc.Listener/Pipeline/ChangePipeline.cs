@@ -37,6 +37,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly List<PendingMessage> _pending = new(64);
     private readonly Queue<Chunk> _ready = new();
 
+
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
@@ -204,7 +205,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
         Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema,
-            MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id), "schema");
+            MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id), subjects.Counter(_status, "schema"));
     }
 
     public void OnChange(ChangeItem change)
@@ -216,20 +217,20 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         {
             case ChangeKind.Message:
                 var prefix = change.Message!.Prefix;
-                Add(MessageKind.WriteTable, "_message." + prefix, _subjects.ForMessage(prefix), id, "message");
+                Add(MessageKind.WriteTable, "_message." + prefix, _subjects.ForMessage(prefix), id, _status.CounterFor("_message." + prefix, "message"));
                 break;
             case ChangeKind.Truncate:
                 var truncated = _subjects.For(change.Relation!);
-                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, "truncate");
+                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"));
                 break;
             default:
                 var subjects = _subjects.For(change.Relation!);
-                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, OperationName(change.Kind));
+                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)));
                 break;
         }
     }
 
-    private void Add(MessageKind kind, string table, string subject, string id, string operation)
+    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter)
     {
         var payload = _scratch.WrittenSpan;
         if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
@@ -244,7 +245,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload)));
         _nextMessageIndex++;
-        _status.CountChange(table, operation, payload.Length);
+        _status.CountChange(counter, payload.Length);
     }
 
     /// <summary>Turns the pending messages into a chunk (an empty last chunk still marks the transaction's end).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Cdc.Decoding;
+using Cdc.Listener.Hosting;
 
 namespace Cdc.Listener.Pipeline;
 
@@ -77,6 +78,27 @@ public sealed class RelationSubjects(string table, string baseSubject, bool incl
 
     /// <summary>Relation (schema) events, published before the rows that use the new shape.</summary>
     public string Schema { get; } = baseSubject + "._schema";
+
+    private TableCounter? _insert;
+    private TableCounter? _update;
+    private TableCounter? _delete;
+    private TableCounter? _other;
+    private string? _otherOperation;
+
+    /// <summary>The status counter of this table and operation, looked up once.</summary>
+    public TableCounter Counter(ListenerStatus status, string operation) => operation switch
+    {
+        "insert" => _insert ??= status.CounterFor(Table, operation),
+        "update" => _update ??= status.CounterFor(Table, operation),
+        "delete" => _delete ??= status.CounterFor(Table, operation),
+        _ => _other is not null && operation == _otherOperation ? _other : CounterSlow(status, operation),
+    };
+
+    private TableCounter CounterSlow(ListenerStatus status, string operation)
+    {
+        _otherOperation = operation;
+        return _other = status.CounterFor(Table, operation);
+    }
 
     public string For(ChangeKind kind) => kind switch
     {
