@@ -116,7 +116,9 @@ class NatsConnection:
 
     def read_stream(self, stream, on_message, timeout=120):
         """Delivers every stored message of a stream as on_message(payload, stored_ns) via an
-        ephemeral push consumer (no acks); returns the count read."""
+        ephemeral push consumer; returns the count read. The consumer acks "all" every 1,000
+        messages with at most 4,000 unacked, so the server never pushes more than this client reads
+        (unbounded pushing made nats-server cut it off as a slow consumer on 300k messages)."""
         info = self.stream_info(stream)
         if info is None:
             raise NatsError(f"stream {stream} not found")
@@ -125,9 +127,9 @@ class NatsConnection:
             return 0
         inbox = f"_INBOX.bench.read.{time.monotonic_ns()}"
         sid = self.subscribe(inbox)
-        config = {"stream_name": stream, "config": {"deliver_subject": inbox, "ack_policy": "none",
-                                                     "deliver_policy": "all", "max_ack_pending": -1,
-                                                     "flow_control": False}}
+        config = {"stream_name": stream, "config": {"deliver_subject": inbox, "ack_policy": "all",
+                                                     "deliver_policy": "all", "max_ack_pending": 4000,
+                                                     "ack_wait": 60_000_000_000, "flow_control": False}}
         reply = self.request(f"$JS.API.CONSUMER.CREATE.{stream}", json.dumps(config).encode())
         if "error" in reply:
             raise NatsError(f"consumer create: {reply['error']}")
@@ -144,6 +146,8 @@ class NatsConnection:
                 tokens = reply_to.split(".")
                 on_message(payload, int(tokens[-2]))
                 read += 1
+                if read % 1000 == 0 or read == total:
+                    self._sock.sendall(f"PUB {reply_to} 0\r\n\r\n".encode())
         finally:
             self._sock.settimeout(None)
             self.unsubscribe(sid)

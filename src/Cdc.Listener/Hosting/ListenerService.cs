@@ -25,6 +25,9 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
+    private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
 
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -197,7 +200,12 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         var last = pusher.Tracker.FlushLsn;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var next = await pusher.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+            await pusher.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+
+            // Prompt, not per transaction: acks of thousands of transactions a second would otherwise
+            // cost a status update (a syscall here, work in the walsender) each.
+            await Task.Delay(ConfirmCoalescing, cancellationToken).ConfigureAwait(false);
+            var next = pusher.Tracker.FlushLsn;
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
             status.SetConfirmedFlush(next);
             if (sequence.TakeCommitTimeThrough(next) is { } commitTime)

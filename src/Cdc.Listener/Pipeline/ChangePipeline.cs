@@ -32,6 +32,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ChangeDecoder _decoder;
     private readonly SubjectMapper _subjects;
     private readonly ChangeEventEncoder _encoder;
+    private readonly IReadOnlyList<KeyValuePair<string, string>>? _headers;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly ChunkBuffer _buffer = new();
     private readonly List<PendingMessage> _pending = new(64);
@@ -67,6 +68,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(pusher.Tracker.FlushLsn) };
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
+        _headers = context.PublishHeaders;
         _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, context.Options.Nats.SubjectIncludesOperation);
     }
 
@@ -262,6 +264,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Subject = p.Subject,
                 MessageId = p.Id,
                 Payload = p.Payload,
+                Headers = _headers,
                 State = chunk,
             });
         }

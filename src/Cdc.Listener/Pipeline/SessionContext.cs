@@ -7,6 +7,16 @@ namespace Cdc.Listener.Pipeline;
 /// <summary>What a replication session runs with: the settings, the source as checked, the negotiated protocol.</summary>
 internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgOutputOptions Protocol)
 {
+    /// <summary>
+    /// Headers of every published change: <c>Nats-Expected-Stream</c> makes JetStream refuse a change
+    /// that would land in any other stream (a server at the configured address that is not ours, a
+    /// subject captured by another stream) instead of acknowledging it — an ack is what moves the slot.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? PublishHeaders { get; } =
+        string.Equals(Options.Sink, "nats", StringComparison.OrdinalIgnoreCase)
+            ? [new("Nats-Expected-Stream", Options.Nats.Stream)]
+            : null;
+
     /// <summary>Chooses the pgoutput protocol and options the server supports.</summary>
     public static PgOutputOptions Negotiate(CdcOptions options, SourceInfo source)
     {
