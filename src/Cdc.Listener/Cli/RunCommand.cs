@@ -19,6 +19,7 @@ internal static class RunCommand
         (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. [default: cdc]", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
         (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. [default: nats]", HelpName = "kind" }, "Cdc:Sink"),
         (new("--max-in-flight-bytes") { Description = "Bytes delivered to the sink but not yet acknowledged before reading pauses. Key Cdc:Pusher:MaxInFlightBytes. [default: 67108864 (64 MiB)]", HelpName = "bytes" }, "Cdc:Pusher:MaxInFlightBytes"),
+        (new("--dedupe") { Description = "Overload mode: while NATS lags, keep only the newest pending change per row key (true or false). Key Cdc:Pusher:Dedupe. [default: false]", HelpName = "bool" }, "Cdc:Pusher:Dedupe"),
         (new("--protocol-version") { Description = "pgoutput protocol 1-4, 0 = newest the server supports. Key Cdc:ProtocolVersion. [default: 0]", HelpName = "n" }, "Cdc:ProtocolVersion"),
         (new("--binary") { Description = "Values in binary send format (PostgreSQL 14+): true or false. Key Cdc:Binary. [default: false]", HelpName = "bool" }, "Cdc:Binary"),
         (new("--streaming") { Description = "Stream in-progress transactions (PostgreSQL 14+): true or false. Key Cdc:Streaming. [default: true]", HelpName = "bool" }, "Cdc:Streaming"),

@@ -101,6 +101,12 @@ public sealed class PusherSection
     /// <summary>Bytes pushed to the sink and not yet acknowledged before reading from Postgres pauses.</summary>
     public long MaxInFlightBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// Overload mode: while the sink lags, keep only the newest pending change per row key (consumers
+    /// skip intermediate versions of a row, never its latest state; memory is bounded by the keys).
+    /// </summary>
+    public bool Dedupe { get; set; }
+
     /// <summary>Largest chunk of one transaction's changes handed to the sink at once.</summary>
     public int ChunkMaxBytes { get; set; } = 1 << 20;
 }

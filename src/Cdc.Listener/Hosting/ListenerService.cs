@@ -57,31 +57,43 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             await RetryTransientAsync(async ct => { await sink.StartAsync(ct).ConfigureAwait(false); return true; }, backoff, stoppingToken).ConfigureAwait(false);
             await using var types = new CatalogTypeResolver(options.Connection);
             var sequence = new TransactionSequence();
+            var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
+            // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
+            using var senderCts = new CancellationTokenSource();
+            var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, pusher, senderCts.Token);
             backoff.Reset();
-            while (true)
+            try
             {
-                try
+                while (true)
                 {
-                    await RunSessionAsync(context, pusher, sink, acks, sequence, types, backoff, stoppingToken).ConfigureAwait(false);
-                    break;
+                    try
+                    {
+                        await RunSessionAsync(context, pusher, sink, acks, sequence, types, dedupe, backoff, stoppingToken).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Another instance holds the slot: stand by and take over when it goes away.
+                        status.State = "standby";
+                        var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
+                        ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
+                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
+                    {
+                        status.State = "reconnecting";
+                        status.CountReconnect();
+                        status.CountError(e.Message);
+                        var delay = backoff.Next();
+                        ListenerLog.Reconnecting(_logger, e.Message, delay.TotalSeconds);
+                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                    }
                 }
-                catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Another instance holds the slot: stand by and take over when it goes away.
-                    status.State = "standby";
-                    var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
-                    ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
-                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                }
-                catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
-                {
-                    status.State = "reconnecting";
-                    status.CountReconnect();
-                    status.CountError(e.Message);
-                    var delay = backoff.Next();
-                    ListenerLog.Reconnecting(_logger, e.Message, delay.TotalSeconds);
-                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                }
+            }
+            finally
+            {
+                await senderCts.CancelAsync().ConfigureAwait(false);
+                await sender.ConfigureAwait(false);
             }
         }
 
@@ -96,6 +108,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         AckRouter acks,
         TransactionSequence sequence,
         CatalogTypeResolver types,
+        DedupeBuffer? dedupe,
         ReconnectBackoff backoff,
         CancellationToken stoppingToken)
     {
@@ -114,7 +127,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             types.Clear();
             var startedAt = Stopwatch.GetTimestamp();
             var pipe = new Pipe(FramePipeOptions);
-            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, _logger);
+            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();
@@ -191,6 +204,31 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             {
                 throw ReplicationErrors.Classify(failure, options.Slot, options.Publication);
             }
+        }
+    }
+
+    /// <summary>Dedupe mode: moves messages from the buffer to the sink, ending the batch when the buffer is empty.</summary>
+    private static async Task SendDedupedAsync(DedupeBuffer dedupe, IMessageSink sink, ChunkPusher pusher, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await dedupe.TakeAsync(cancellationToken).ConfigureAwait(false);
+                await sink.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                if (dedupe.Count == 0)
+                {
+                    await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Stops the pipeline at its next push: nothing taken from the buffer may be lost silently.
+            pusher.Fail(e);
         }
     }
 

@@ -36,7 +36,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly ChunkBuffer _buffer = new();
     private readonly List<PendingMessage> _pending = new(64);
-    private readonly Queue<Chunk> _ready = new();
+    private readonly Queue<(Chunk Chunk, DedupeKey?[]? Keys)> _ready = new();
+    private readonly DedupeBuffer? _dedupe;
+    private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
 
 
     // The transaction being decoded.
@@ -55,8 +57,10 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         ListenerStatus status,
         TransactionSequence sequence,
         ITypeResolver? types,
+        DedupeBuffer? dedupe,
         ILogger logger)
     {
+        _dedupe = dedupe;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -112,7 +116,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                     Interlocked.Increment(ref _framesProcessed);
                 }
 
-                if (_unflushed)
+                if (_unflushed && _dedupe is null)
                 {
                     // Caught up with what was received: end the sink's batch now rather than on its
                     // timer, for latency; while a backlog drains, batches fill up instead.
@@ -152,25 +156,36 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         // while a huge transaction is still being decoded.
         foreach (var _ in _decoder.DecodeStepwise(transaction, this))
         {
-            while (_ready.TryDequeue(out var chunk))
+            while (_ready.TryDequeue(out var ready))
             {
-                await PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+                await PushAsync(ready.Chunk, ready.Keys, cancellationToken).ConfigureAwait(false);
             }
         }
 
         Seal(isLast: true);
-        while (_ready.TryDequeue(out var chunk))
+        while (_ready.TryDequeue(out var ready))
         {
-            await PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+            await PushAsync(ready.Chunk, ready.Keys, cancellationToken).ConfigureAwait(false);
         }
 
         _transaction = null;
     }
 
-    private async ValueTask PushAsync(Chunk chunk, CancellationToken cancellationToken)
+    private async ValueTask PushAsync(Chunk chunk, DedupeKey?[]? keys, CancellationToken cancellationToken)
     {
         await _pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
+        if (_dedupe is not null)
+        {
+            // Overload mode: a sender loop takes from the buffer, which keeps only each row's newest pending change.
+            for (var i = 0; i < messages.Length; i++)
+            {
+                _dedupe.Add(messages.Span[i], keys![i]);
+            }
+
+            return;
+        }
+
         for (var i = 0; i < messages.Length; i++)
         {
             await _sink.WriteAsync(messages.Span[i], cancellationToken).ConfigureAwait(false);
@@ -227,12 +242,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 break;
             default:
                 var subjects = _subjects.For(change.Relation!);
-                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)));
+                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)),
+                    _dedupe is null ? null : RowKey(change, subjects.Table));
                 break;
         }
     }
 
-    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter)
+    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, DedupeKey? key = null)
     {
         var payload = _scratch.WrittenSpan;
         if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
@@ -245,7 +261,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
         }
 
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload)));
+        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), key));
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -255,6 +271,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     {
         var transaction = _transaction!;
         var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
+        var keys = _dedupe is null ? null : new DedupeKey?[_pending.Count];
+        for (var i = 0; keys is not null && i < _pending.Count; i++)
+        {
+            keys[i] = _pending[i].Key;
+        }
+
         foreach (var p in _pending)
         {
             chunk.Add(new OutboundMessage
@@ -276,7 +298,39 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _chunkFirstIndex += _pending.Count;
         _pending.Clear();
-        _ready.Enqueue(chunk);
+        _ready.Enqueue((chunk, keys));
+    }
+
+    /// <summary>
+    /// The row's identity for the dedupe buffer: its replica identity key columns (kind and bytes) from
+    /// the new row, or from the old key of a delete; none when the table has no key.
+    /// </summary>
+    private DedupeKey? RowKey(ChangeItem change, string table)
+    {
+        var tuple = change.Kind == ChangeKind.Delete ? change.OldRow : change.NewRow;
+        var columns = change.Relation!.Columns;
+        if (tuple is null || change.Relation.KeyColumnNames.Count == 0 || tuple.ColumnCount != columns.Count)
+        {
+            return null;
+        }
+
+        _keyScratch.ResetWrittenCount();
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (!columns[i].IsKey)
+            {
+                continue;
+            }
+
+            var raw = tuple.GetRaw(i);
+            var header = _keyScratch.GetSpan(5);
+            header[0] = (byte)tuple.GetKind(i);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header[1..], raw.Length);
+            _keyScratch.Advance(5);
+            _keyScratch.Write(raw);
+        }
+
+        return DedupeKey.FromBytes(table, _keyScratch.WrittenSpan);
     }
 
     private static string OperationName(ChangeKind kind) => kind switch
@@ -290,5 +344,5 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void Dispose() => _assembler.Dispose();
 
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload);
+    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload, DedupeKey? Key);
 }
