@@ -40,13 +40,7 @@ public sealed class DedupeModeTests
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         await nats.StartExistingAsync();
-        var walEnd = await pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!await pg.ScalarAsync<bool>($"SELECT confirmed_flush_lsn >= '{walEnd}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'cdc'"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the slot did not reach {walEnd}:\n{cdc.Output}");
-            await Task.Delay(200);
-        }
+        await SlotPosition.WaitForConfirmedAsync(pg, "cdc", await SlotPosition.CurrentWalLsnAsync(pg), TimeSpan.FromSeconds(90), diagnostics: () => cdc.Output);
 
         var changes = await StreamContents.ReadAllAsync(nats.Url, "S");
         var committed = Rows + (Rows * Rounds);

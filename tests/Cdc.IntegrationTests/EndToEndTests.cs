@@ -59,20 +59,9 @@ public sealed class EndToEndTests : IAsyncLifetime
         var expected = await WriteWorkloadAsync(seed: 1);
 
         var changes = await StreamContents.WaitForAsync(_nats.Url, "SHOP", expected, TimeSpan.FromSeconds(60));
-        Assert.Equal(expected, changes.Count);
-        Assert.Equal(changes.Count, changes.Select(c => c.MessageId).Distinct().Count());
-
-        // Commit order per table: the stream order equals (end_lsn, index) order.
-        foreach (var table in changes.GroupBy(c => c.Event.Table))
-        {
-            var inStream = table.OrderBy(c => c.Sequence).Select(c => (c.Event.EndLsn, c.Event.Index)).ToList();
-            var inCommitOrder = inStream.OrderBy(p => p.EndLsn).ThenBy(p => p.Index).ToList();
-            Assert.Equal(inCommitOrder, inStream);
-            Assert.All(table, c => Assert.Equal($"cdc.shop.public.{table.Key}", c.Subject));
-        }
-
-        // Message ids are deterministic: slot, end LSN, index.
-        Assert.All(changes, c => Assert.Equal($"e2e:{c.Event.EndLsn:X16}:{c.Event.Index}", c.MessageId));
+        // Once each, deterministic ids (slot, end LSN, index), commit order per table, on the table's subject.
+        StreamAssertions.ExactlyOnceInCommitOrder(changes, "e2e", expected);
+        Assert.All(changes, c => Assert.Equal($"cdc.shop.public.{c.Event.Table}", c.Subject));
 
         await AssertReplayReproducesTablesAsync(changes);
 
@@ -108,8 +97,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         await WaitForSlotAsync(await CurrentWalLsnAsync(), TimeSpan.FromSeconds(30));
         all = await StreamContents.ReadAllAsync(_nats.Url, "SHOP");
 
-        Assert.Equal(firstBatch + secondBatch, all.Count);
-        Assert.Equal(all.Count, all.Select(c => c.MessageId).Distinct().Count());
+        StreamAssertions.ExactlyOnceInCommitOrder(all, "e2e", firstBatch + secondBatch);
         await AssertReplayReproducesTablesAsync(all);
     }
 
@@ -162,78 +150,12 @@ public sealed class EndToEndTests : IAsyncLifetime
         return changes;
     }
 
-    /// <summary>Applying the events to empty maps by primary key gives exactly each table's rows.</summary>
-    private async Task AssertReplayReproducesTablesAsync(IReadOnlyList<StoredChange> changes)
-    {
-        foreach (var (table, projection) in Projections)
-        {
-            var replayed = new Dictionary<string, string?[]>();
-            foreach (var change in changes.Where(c => c.Event.Table == table).OrderBy(c => c.Sequence))
-            {
-                var e = change.Event;
-                switch (e.Operation)
-                {
-                    case Operation.Insert:
-                    case Operation.Update:
-                        if (e.Operation == Operation.Update && e.OldRow.Count > 0)
-                        {
-                            replayed.Remove(ValueText.Render(e.OldRow[0].Value)!);
-                        }
+    private Task AssertReplayReproducesTablesAsync(IReadOnlyList<StoredChange> changes)
+        => StreamAssertions.ReplayReproducesTablesAsync(changes, _connection, Projections);
 
-                        replayed[ValueText.Render(e.NewRow[0].Value)!] = e.NewRow.Select(c => ValueText.Render(c.Value)).ToArray();
-                        break;
-                    case Operation.Delete:
-                        Assert.True(replayed.Remove(ValueText.Render(e.OldRow[0].Value)!), $"delete of a row never inserted: {e}");
-                        break;
-                    default:
-                        Assert.Fail($"unexpected operation {e.Operation}");
-                        break;
-                }
-            }
+    private Task<string> CurrentWalLsnAsync() => SlotPosition.CurrentWalLsnAsync(_pg, "shop");
 
-            var actual = new Dictionary<string, string?[]>();
-            await using var conn = new NpgsqlConnection(_connection);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"SELECT {projection} FROM {table}", conn);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var row = new string?[reader.FieldCount];
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] = reader.IsDBNull(i) ? null : reader.GetString(i);
-                }
+    private Task<string?> ConfirmedFlushLsnAsync() => SlotPosition.ConfirmedFlushLsnAsync(_pg, "e2e", "shop");
 
-                actual[row[0]!] = row;
-            }
-
-            Assert.Equal(actual.Keys.Order(), replayed.Keys.Order());
-            foreach (var (key, row) in actual)
-            {
-                Assert.Equal(row, replayed[key]);
-            }
-        }
-    }
-
-    private async Task<string> CurrentWalLsnAsync() => (await _pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", "shop"))!;
-
-    private async Task<string?> ConfirmedFlushLsnAsync()
-        => await _pg.ScalarAsync<string>("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'e2e'", "shop");
-
-    private async Task WaitForSlotAsync(string lsn, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await _pg.ScalarAsync<bool>(
-                    $"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'e2e'", "shop"))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"slot did not reach {lsn}: at {await ConfirmedFlushLsnAsync()}");
-    }
+    private Task WaitForSlotAsync(string lsn, TimeSpan timeout) => SlotPosition.WaitForConfirmedAsync(_pg, "e2e", lsn, timeout, "shop");
 }

@@ -23,8 +23,8 @@ public sealed class WrongServerTests
             await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
             await pg.ExecuteAsync("INSERT INTO t VALUES (1)");
             Assert.Single(await StreamContents.WaitForAsync(ours.Url, "OURS", 1, TimeSpan.FromSeconds(30)));
-            await WaitForSlotAsync(pg, await pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text"));
-            var confirmed = await pg.ScalarAsync<string>("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc'");
+            await SlotPosition.WaitForConfirmedAsync(pg, "cdc", await SlotPosition.CurrentWalLsnAsync(pg), TimeSpan.FromSeconds(30));
+            var confirmed = await SlotPosition.ConfirmedFlushLsnAsync(pg, "cdc");
 
             // Our server goes away and another one, with its own stream on the same subjects, appears at its address.
             await ours.KillAsync();
@@ -38,18 +38,8 @@ public sealed class WrongServerTests
             await pg.ExecuteAsync("INSERT INTO t VALUES (2)");
             await Task.Delay(TimeSpan.FromSeconds(5));
 
-            Assert.Equal(confirmed, await pg.ScalarAsync<string>("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc'"));
+            Assert.Equal(confirmed, await SlotPosition.ConfirmedFlushLsnAsync(pg, "cdc"));
             Assert.Empty(await StreamContents.ReadAllAsync(foreign.Url, "FOREIGN"));
-        }
-    }
-
-    private static async Task WaitForSlotAsync(PostgresServer pg, string? lsn)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline
-               && !await pg.ScalarAsync<bool>($"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'cdc'"))
-        {
-            await Task.Delay(100);
         }
     }
 }

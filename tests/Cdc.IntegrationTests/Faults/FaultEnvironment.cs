@@ -1,3 +1,4 @@
+using Cdc.IntegrationTests.Support;
 using Cdc.Testing;
 using Npgsql;
 
@@ -69,35 +70,13 @@ internal sealed class FaultEnvironment : IAsyncDisposable
 
     public CdcProcess StartCdc(params string[] extra) => CdcProcess.Start(RunArguments(extra));
 
-    public async Task<string> CurrentWalLsnAsync() => (await Postgres.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", Database))!;
+    public Task<string> CurrentWalLsnAsync() => SlotPosition.CurrentWalLsnAsync(Postgres, Database);
 
-    public async Task<string?> ConfirmedFlushLsnAsync()
-        => await Postgres.ScalarAsync<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database);
+    public Task<string?> ConfirmedFlushLsnAsync() => SlotPosition.ConfirmedFlushLsnAsync(Postgres, Slot, Database);
 
     /// <summary>Waits until the slot's confirmed flush LSN reaches <paramref name="lsn"/> (everything before it is in JetStream).</summary>
-    public async Task WaitForSlotAsync(string lsn, TimeSpan timeout, Func<string>? diagnostics = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await Postgres.ScalarAsync<bool>(
-                        $"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database))
-                {
-                    return;
-                }
-            }
-            catch (NpgsqlException)
-            {
-                // PostgreSQL is coming back.
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"slot {Slot} did not reach {lsn}: at {await ConfirmedFlushLsnAsync()}\n{diagnostics?.Invoke()}");
-    }
+    public Task WaitForSlotAsync(string lsn, TimeSpan timeout, Func<string>? diagnostics = null)
+        => SlotPosition.WaitForConfirmedAsync(Postgres, Slot, lsn, timeout, Database, diagnostics);
 
     /// <summary>Pid of the walsender serving the slot, or null when the slot is not active.</summary>
     public async Task<int?> ActiveWalsenderPidAsync()

@@ -2,10 +2,10 @@ using Cdc.IntegrationTests.Support;
 using Cdc.V1;
 using Npgsql;
 
-namespace Cdc.IntegrationTests.Faults;
+namespace Cdc.IntegrationTests.Support;
 
 /// <summary>What a consumer of the stream relies on: each change once, in commit order per table, and replayable.</summary>
-internal static class StreamAssertions
+public static class StreamAssertions
 {
     /// <summary>Exactly <paramref name="expected"/> changes with unique, deterministic ids, each table in commit order.</summary>
     public static void ExactlyOnceInCommitOrder(IReadOnlyList<StoredChange> changes, string slot, long expected)

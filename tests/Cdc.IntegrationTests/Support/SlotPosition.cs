@@ -1,0 +1,40 @@
+using Cdc.Testing;
+using Npgsql;
+
+namespace Cdc.IntegrationTests.Support;
+
+/// <summary>Where a replication slot stands, read from PostgreSQL: what the tests judge delivery by.</summary>
+public static class SlotPosition
+{
+    public static async Task<string> CurrentWalLsnAsync(PostgresServer pg, string database = "postgres")
+        => (await pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", database))!;
+
+    public static Task<string?> ConfirmedFlushLsnAsync(PostgresServer pg, string slot, string database = "postgres")
+        => pg.ScalarAsync<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{slot}'", database);
+
+    /// <summary>Waits until the slot's confirmed flush LSN reaches <paramref name="lsn"/> (everything before it is in JetStream).</summary>
+    public static async Task WaitForConfirmedAsync(
+        PostgresServer pg, string slot, string lsn, TimeSpan timeout, string database = "postgres", Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await pg.ScalarAsync<bool>(
+                        $"SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'", database))
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // PostgreSQL is coming back.
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"slot {slot} did not reach {lsn}: at {await ConfirmedFlushLsnAsync(pg, slot, database)}\n{diagnostics?.Invoke()}");
+    }
+}
