@@ -36,8 +36,11 @@ public sealed class WrongServerTests
             }
 
             await pg.ExecuteAsync("INSERT INTO t VALUES (2)");
-            await Task.Delay(TimeSpan.FromSeconds(5));
 
+            // cdc reaches the foreign server, which refuses the change: cdc stops with the reason instead of confirming.
+            Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(90)), $"cdc kept running:\n{cdc.Output}");
+            Assert.Equal(1, cdc.ExitCode);
+            Assert.Contains("expected stream", cdc.Output, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(confirmed, await SlotPosition.ConfirmedFlushLsnAsync(pg, "cdc"));
             Assert.Empty(await StreamContents.ReadAllAsync(foreign.Url, "FOREIGN"));
         }
