@@ -35,7 +35,7 @@ internal static partial class ListenerLog
     [LoggerMessage(1009, LogLevel.Critical, "{Reason}")]
     public static partial void Fatal(ILogger logger, string reason);
 
-    [LoggerMessage(1010, LogLevel.Information, "Skipping transaction {EndLsn}: already delivered (at or below {Confirmed})")]
+    [LoggerMessage(1010, LogLevel.Debug, "Skipping transaction {EndLsn}: already delivered (at or below {Confirmed})")]
     public static partial void SkippedReplayed(ILogger logger, string endLsn, string confirmed);
 
     [LoggerMessage(1011, LogLevel.Error, "Duplicate acknowledgement of a chunk of transaction {EndLsn}")]
@@ -43,4 +43,7 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1012, LogLevel.Warning, "{Reason}; retrying in {DelaySeconds:0.000}s")]
     public static partial void StartRetry(ILogger logger, string reason, double delaySeconds);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Waiting for the sink to acknowledge {Transactions} transactions ({Chunks} chunks, {Bytes} bytes) before resuming")]
+    public static partial void Draining(ILogger logger, int transactions, int chunks, long bytes);
 }

@@ -17,9 +17,10 @@ public sealed class FixtureSmokeTests
     public async Task Nats_starts_and_restarts_on_the_same_port()
     {
         await using var nats = await NatsServer.StartAsync();
-        Assert.True(nats.IsRunning);
         await nats.RestartAsync();
-        Assert.True(nats.IsRunning);
+        await using var client = new Cdc.Sink.Nats.NatsConnection(new Cdc.Sink.Nats.NatsOptions { Urls = [nats.Url] });
+        await client.ConnectAsync();
+        Assert.Equal(Cdc.Sink.Nats.NatsConnectionState.Connected, client.State);
         Assert.Contains("Server is ready", nats.ReadLog(), StringComparison.Ordinal);
     }
 }

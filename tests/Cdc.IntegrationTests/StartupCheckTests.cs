@@ -17,7 +17,7 @@ public sealed class StartupCheckTests
 
         Assert.Equal(1, exitCode);
         Assert.Contains("publication 'pub' does not publish public.b", output, StringComparison.Ordinal);
-        Assert.Contains("ALTER PUBLICATION \"pub\" ADD TABLE public.b", output, StringComparison.Ordinal);
+        Assert.Contains("ALTER PUBLICATION \"pub\" ADD TABLE \"public\".\"b\"", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class OpenTransaction : IDisposable
             Xid = Xid,
             CommitLsn = commitLsn,
             EndLsn = endLsn,
-            CommitTimeMicros = Protocol.PostgresTime.ToUnixMicros(postgresTimestamp),
+            CommitTimeMicros = Values.PgCalendar.TimestampFromPg(postgresTimestamp, "commit timestamp"),
             Origin = Origin,
             Gid = Gid,
             IsStreamed = IsStreamed,

@@ -58,7 +58,7 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         Identifier(errors, "Cdc:Publication", o.Publication, slot: false);
         foreach (var table in o.Tables)
         {
-            if (string.IsNullOrWhiteSpace(table) || table.Split('.').Length > 2)
+            if (string.IsNullOrWhiteSpace(table) || table.Split('.').Length > 2 || table.Split('.').Any(string.IsNullOrWhiteSpace))
             {
                 errors.Add($"Cdc:Tables has '{table}': expected table or schema.table");
             }
@@ -94,12 +94,13 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             }
         }
 
-        if (string.IsNullOrEmpty(n.Stream) || n.Stream.AsSpan().IndexOfAny(" .*>\t") >= 0)
+        if (string.IsNullOrEmpty(n.Stream) || n.Stream.Length > 255 || !n.Stream.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
             errors.Add($"Cdc:Nats:Stream = '{n.Stream}' is not a valid stream name: letters, digits, - and _ only");
         }
 
-        if (string.IsNullOrEmpty(n.SubjectPrefix) || n.SubjectPrefix.AsSpan().IndexOfAny(" *>\t") >= 0 || n.SubjectPrefix.StartsWith('.') || n.SubjectPrefix.EndsWith('.'))
+        if (string.IsNullOrEmpty(n.SubjectPrefix) || n.SubjectPrefix.AsSpan().IndexOfAny(" *>\t\r\n") >= 0
+            || n.SubjectPrefix.Split('.').Any(token => token.Length == 0))
         {
             errors.Add($"Cdc:Nats:SubjectPrefix = '{n.SubjectPrefix}' is not a valid subject prefix: tokens separated by '.', no spaces, '*' or '>'");
         }
@@ -120,12 +121,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:Nats:BatchTimeout = {n.BatchTimeout} is out of range: accepted 00:00:00 to 00:00:10");
         }
 
-        if (n.TlsCaFile is { Length: > 0 } ca && !File.Exists(ca))
+        foreach (var (key, file) in new[] { ("TlsCaFile", n.TlsCaFile), ("TlsCertFile", n.TlsCertFile), ("TlsKeyFile", n.TlsKeyFile) })
         {
-            errors.Add($"Cdc:Nats:TlsCaFile = '{ca}' does not exist");
+            if (!string.IsNullOrEmpty(file) && !File.Exists(file))
+            {
+                errors.Add($"Cdc:Nats:{key} = '{file}' does not exist");
+            }
         }
 
-        if ((n.TlsCertFile is null) != (n.TlsKeyFile is null))
+        if (string.IsNullOrEmpty(n.TlsCertFile) != string.IsNullOrEmpty(n.TlsKeyFile))
         {
             errors.Add("Cdc:Nats:TlsCertFile and Cdc:Nats:TlsKeyFile go together: give both or neither");
         }

@@ -28,6 +28,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
     /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
     private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
 
+    private static readonly TimeSpan DrainReportInterval = TimeSpan.FromSeconds(10);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
 
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -180,7 +182,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             await IgnoreCancellation(decoding).ConfigureAwait(false);
             await pipe.Reader.CompleteAsync().ConfigureAwait(false);
 
-            if (failure is null || ReplicationErrors.Classify(failure, options.Slot, options.Publication).IsTransient)
+            var classified = failure is null ? null : ReplicationErrors.Classify(failure, options.Slot, options.Publication);
+            if (classified is null || classified.IsTransient)
             {
                 status.State = "draining";
                 await DrainAsync(pusher, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
@@ -198,11 +201,9 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             await IgnoreCancellation(reading).ConfigureAwait(false);
             await IgnoreCancellation(confirming).ConfigureAwait(false);
             await IgnoreCancellation(watching).ConfigureAwait(false);
-            status.SetConfirmedFlush(pusher.Tracker.FlushLsn);
-
-            if (failure is not null)
+            if (classified is not null)
             {
-                throw ReplicationErrors.Classify(failure, options.Slot, options.Publication);
+                throw classified;
             }
         }
     }
@@ -295,6 +296,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
         // transactions, because the new session resumes after the last one acknowledged.
         using var cts = graceful ? new CancellationTokenSource(timeout) : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var lastReport = Stopwatch.GetTimestamp();
         try
         {
             while (graceful ? pusher.Tracker.PendingChunks > 0 : pusher.Tracker.PendingTransactions > 0)
@@ -306,7 +308,13 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 }
                 catch (TimeoutException)
                 {
-                    // Acks of a partial transaction do not move the flush LSN: look at the counts again.
+                    // Acks of a partial transaction do not move the flush LSN: look at the counts again,
+                    // and say every few seconds what the wait is for (a reconnect waits for NATS as long as it takes).
+                    if (Stopwatch.GetElapsedTime(lastReport) >= DrainReportInterval)
+                    {
+                        lastReport = Stopwatch.GetTimestamp();
+                        ListenerLog.Draining(_logger, pusher.Tracker.PendingTransactions, pusher.Tracker.PendingChunks, pusher.Tracker.InFlightBytes);
+                    }
                 }
             }
         }

@@ -141,7 +141,10 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         if (_pusher.ShouldSkip(transaction.EndLsn.Value))
         {
             _status.CountSkipped();
-            ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_pusher.Tracker.FlushLsn).ToString());
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_pusher.Tracker.FlushLsn).ToString());
+            }
             return;
         }
 

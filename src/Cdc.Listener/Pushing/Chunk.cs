@@ -140,7 +140,14 @@ public sealed class Chunk
             return hint;
         }
 
-        return Array.IndexOf(_messages, message, 0, _count);
+        // Out of order: find it, and resume the hint after it so that the acks that follow in order hit again.
+        var found = Array.IndexOf(_messages, message, 0, _count);
+        if (found >= 0)
+        {
+            Volatile.Write(ref _ackHint, found + 1);
+        }
+
+        return found;
     }
 
     /// <summary>Records the ack of one message. Lock-free: each bit is flipped by exactly one caller.</summary>

@@ -1,19 +1,15 @@
-using System.ComponentModel.DataAnnotations;
 
 namespace Cdc.Listener.Pushing;
 
 /// <summary>Settings of the chunk pusher, bound from the <c>Cdc:Pusher</c> configuration section.</summary>
 public sealed record PusherOptions
 {
-    public const string SectionName = "Cdc:Pusher";
-
     public const long DefaultMaxInFlightBytes = 64L * 1024 * 1024;
 
     /// <summary>
     /// Payload bytes pushed but not yet acknowledged before <see cref="ChunkPusher.PushAsync"/> waits.
     /// A single chunk larger than this is still admitted when nothing else is in flight.
     /// </summary>
-    [Range(1, long.MaxValue, ErrorMessage = "Cdc:Pusher:MaxInFlightBytes must be at least 1 byte.")]
     public long MaxInFlightBytes { get; init; } = DefaultMaxInFlightBytes;
 
     /// <summary>Throws when a value is out of range, naming the configuration key.</summary>

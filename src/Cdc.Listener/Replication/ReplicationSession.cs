@@ -43,8 +43,6 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>Newest WAL position the server reported (XLogData or keepalive).</summary>
     public Lsn LastReceivedLsn => _connection is { } c ? new Lsn((ulong)c.LastReceivedLsn) : Lsn.Invalid;
 
-    public int? ServerProcessId => _connection?.ProcessID;
-
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
         var builder = new NpgsqlConnectionStringBuilder(_options.Connection);

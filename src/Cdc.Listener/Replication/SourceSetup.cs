@@ -14,6 +14,20 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
     public async Task<SourceInfo> PrepareAsync(CancellationToken cancellationToken = default)
     {
         await using var conn = await OpenAsync(options.Connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CheckAndPrepareAsync(conn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // A check query failed (connection lost mid-setup, a catalog the role may not read): the
+            // same one-line, transient-or-fatal classification as a failed login.
+            throw Classify(e, new NpgsqlConnectionStringBuilder(options.Connection));
+        }
+    }
+
+    private async Task<SourceInfo> CheckAndPrepareAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
         var version = conn.PostgreSqlVersion;
         var versionNum = (version.Major * 10000) + (version.Major >= 10 ? version.Minor : version.Minor * 100);
         if (version.Major < 10)
@@ -72,7 +86,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         return e switch
         {
             PostgresException { SqlState: "28P01" or "28000" } pe => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
-            PostgresException { SqlState: "3D000" } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
+            PostgresException { SqlState: "3D000" or "42501" } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
             PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
             _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
         };
@@ -137,13 +151,14 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         var missing = options.Tables
-            .Select(t => t.Contains('.', StringComparison.Ordinal) ? t : "public." + t)
-            .Where(t => !published.Contains(t))
+            .Select(SplitQualified)
+            .Where(t => !published.Contains(t.Schema + "." + t.Table))
             .ToList();
         if (missing.Count > 0)
         {
             throw new ReplicationSetupException(
-                $"publication '{options.Publication}' does not publish {string.Join(", ", missing)} (Cdc:Tables): ALTER PUBLICATION {Quote(options.Publication)} ADD TABLE {string.Join(", ", missing)};");
+                $"publication '{options.Publication}' does not publish {string.Join(", ", missing.Select(t => t.Schema + "." + t.Table))} (Cdc:Tables): "
+                + $"ALTER PUBLICATION {Quote(options.Publication)} ADD TABLE {string.Join(", ", missing.Select(t => Quote(t.Schema) + "." + Quote(t.Table)))};");
         }
     }
 
@@ -285,7 +300,14 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
     private static string QuoteQualified(string table)
     {
+        var (schema, name) = SplitQualified(table);
+        return Quote(schema) + "." + Quote(name);
+    }
+
+    /// <summary>schema.table, or table in schema public.</summary>
+    private static (string Schema, string Table) SplitQualified(string table)
+    {
         var dot = table.IndexOf('.', StringComparison.Ordinal);
-        return dot < 0 ? Quote(table) : Quote(table[..dot]) + "." + Quote(table[(dot + 1)..]);
+        return dot < 0 ? ("public", table) : (table[..dot], table[(dot + 1)..]);
     }
 }

@@ -29,12 +29,15 @@ public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplic
                 if (reader.ValueTextEquals("stream"u8))
                 {
                     reader.Read();
-                    stream = reader.GetString();
+                    stream = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 }
                 else if (reader.ValueTextEquals("seq"u8))
                 {
                     reader.Read();
-                    seq = reader.GetUInt64();
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out seq))
+                    {
+                        return Invalid("seq is not an unsigned integer");
+                    }
                 }
                 else if (reader.ValueTextEquals("duplicate"u8))
                 {
@@ -78,17 +81,17 @@ public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplic
             if (reader.ValueTextEquals("code"u8))
             {
                 reader.Read();
-                code = reader.GetInt32();
+                code = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var c) ? c : 500;
             }
             else if (reader.ValueTextEquals("err_code"u8))
             {
                 reader.Read();
-                errCode = reader.GetInt32();
+                errCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var ec) ? ec : 0;
             }
             else if (reader.ValueTextEquals("description"u8))
             {
                 reader.Read();
-                description = reader.GetString();
+                description = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             }
             else
             {

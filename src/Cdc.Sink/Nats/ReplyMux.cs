@@ -73,7 +73,17 @@ internal sealed class ReplyMux
             }
         }
 
-        handler.OnReply(frame);
+        try
+        {
+            handler.OnReply(frame);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Runs on the read loop: one handler's fault must not end it. The handler treats this reply
+            // as lost (a publish is then republished with the same Nats-Msg-Id).
+            handler.OnConnectionLost(e);
+        }
+
         return true;
     }
 

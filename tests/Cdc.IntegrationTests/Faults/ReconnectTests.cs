@@ -1,3 +1,4 @@
+using Cdc.Testing;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Cdc.IntegrationTests.Support;
@@ -24,20 +25,14 @@ public sealed partial class ReconnectTests(ITestOutputHelper output)
         var workload = new Workload(env.Connection, seed: 11);
         using var stop = new CancellationTokenSource();
         var writing = Task.Run(() => workload.RunAsync(_ => !stop.IsCancellationRequested));
-        while (workload.CommittedChanges < 30_000)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => workload.CommittedChanges >= 30_000, TimeSpan.FromMinutes(3), "30,000 committed changes", writing);
 
         // Down long enough for several reconnect attempts.
         await env.Postgres.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(7));
         await env.Postgres.StartExistingAsync();
         var atRestart = workload.CommittedChanges;
-        while (workload.CommittedChanges < atRestart + 30_000)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => workload.CommittedChanges >= atRestart + 30_000, TimeSpan.FromMinutes(3), "30,000 changes after the restart", writing);
 
         await stop.CancelAsync();
         await writing;
@@ -75,10 +70,8 @@ public sealed partial class ReconnectTests(ITestOutputHelper output)
         {
             // Each cut hits a running session: the previous one has reconnected and changes are flowing.
             var target = workload.CommittedChanges + 8_000;
-            while (workload.CommittedChanges < target || Sessions(cdc.Output) < drop)
-            {
-                await Task.Delay(20);
-            }
+            await Eventually.UntilAsync(() => workload.CommittedChanges >= target && Sessions(cdc.Output) >= drop, TimeSpan.FromMinutes(3),
+                $"session {drop} streaming with 8,000 more changes", writing, () => cdc.Output);
 
             proxy.DropAll();
         }

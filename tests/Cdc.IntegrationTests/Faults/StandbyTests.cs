@@ -1,3 +1,4 @@
+using Cdc.Testing;
 using System.Diagnostics;
 using Cdc.IntegrationTests.Support;
 using Xunit.Abstractions;
@@ -27,10 +28,7 @@ public sealed class StandbyTests(ITestOutputHelper output)
         var workload = new Workload(env.Connection, seed: 7);
         using var stop = new CancellationTokenSource();
         var writing = Task.Run(() => workload.RunAsync(_ => !stop.IsCancellationRequested));
-        while (workload.CommittedChanges < 20_000)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(() => workload.CommittedChanges >= 20_000, TimeSpan.FromMinutes(3), "20,000 committed changes", writing);
 
         Assert.DoesNotContain("Replicating slot", standby.Output, StringComparison.Ordinal);
         var clock = Stopwatch.StartNew();
@@ -41,10 +39,7 @@ public sealed class StandbyTests(ITestOutputHelper output)
 
         // Keep writing after the takeover, then stop and let the standby catch up.
         var atTakeover = workload.CommittedChanges;
-        while (workload.CommittedChanges < atTakeover + 20_000)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(() => workload.CommittedChanges >= atTakeover + 20_000, TimeSpan.FromMinutes(3), "20,000 changes after the takeover", writing);
 
         await stop.CancelAsync();
         await writing;

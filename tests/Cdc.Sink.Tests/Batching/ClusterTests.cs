@@ -40,10 +40,7 @@ public sealed class ClusterTests
                     await writer.WriteAsync(Messages.Row("t", i, payloadBytes: 100));
                 }
             });
-            while (acks.Reported < 1000)
-            {
-                await Task.Delay(5);
-            }
+            await Eventually.UntilAsync(() => acks.Reported >= 1000, TimeSpan.FromMinutes(2), "1,000 acks before the kill", producer);
 
             var connected = writer.Connection.ConnectedServer;
             var victim = nodes.Single(n => connected == $"nats://127.0.0.1:{n.Port}");
