@@ -13,14 +13,17 @@ public class FiveRowBenchmarks : ScenarioBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = Rows, Description = "Npgsql PgOutput, socket")]
     public Task Npgsql() => NpgsqlViaSocketAsync();
 
-    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket")]
-    public Task OursSocket() => OursViaSocketAsync();
+    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket (listener path)")]
+    public Task OursSocket() => OursViaListenerPathAsync();
 
-    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, own socket reader (prototype)")]
-    public Task OursOwnReader() => OursOwnReaderAsync();
+    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket, one task")]
+    public Task OursOneTask() => OursViaOwnConnectionAsync();
 
-    [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only (raw XLogData copy)")]
+    [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only, our connection")]
     public Task Transport() => TransportOnlyAsync();
+
+    [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only, Npgsql raw XLogData")]
+    public Task NpgsqlTransport() => NpgsqlTransportOnlyAsync();
 
     [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, in memory")]
     public void OursMemory() => OursInMemory();

@@ -25,7 +25,7 @@ public static class ProfileLoop
         var reader = new ColumnReadingHandler();
         var encoder = new EncodingHandler();
         Cdc.Decoding.IChangeHandler handler = args.Contains("--protobuf") ? encoder : reader;
-        var mode = args.Contains("--own") ? "ours, own socket reader" : args.Contains("--socket") ? "ours via socket" : args.Contains("--npgsql") ? "Npgsql via socket" : "ours in memory";
+        var mode = args.Contains("--own") ? "ours, one task" : args.Contains("--socket") ? "ours, listener path" : args.Contains("--npgsql") ? "Npgsql via socket" : "ours in memory";
         await using var server = new FakeServer.FakeReplicationServer(messages, scenario.Passes);
         var clock = Stopwatch.StartNew();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -34,11 +34,11 @@ public static class ProfileLoop
         {
             if (args.Contains("--own"))
             {
-                await OwnTransportReplay.RunAsync(server.Port, scenario.SessionTransactions, handler).ConfigureAwait(false);
+                await OwnConnectionReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, handler).ConfigureAwait(false);
             }
             else if (args.Contains("--socket"))
             {
-                await SocketReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, handler).ConfigureAwait(false);
+                await ListenerPathReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, handler).ConfigureAwait(false);
             }
             else if (args.Contains("--npgsql"))
             {

@@ -54,23 +54,32 @@ public abstract class ScenarioBenchmarks
         Check(tally.Rows);
     }
 
-    protected async Task OursViaSocketAsync()
+    protected async Task OursViaListenerPathAsync()
     {
         _reader.Reset();
-        await SocketReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
+        await ListenerPathReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
         Check(_reader.Tally.Rows);
     }
 
-    protected async Task OursOwnReaderAsync()
+    protected async Task OursViaOwnConnectionAsync()
     {
         _reader.Reset();
-        await OwnTransportReplay.RunAsync(Server.Port, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
+        await OwnConnectionReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
         Check(_reader.Tally.Rows);
     }
 
     protected async Task TransportOnlyAsync()
     {
-        var bytes = await SocketReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
+        var bytes = await OwnConnectionReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
+        if (bytes == 0)
+        {
+            throw new InvalidOperationException("no bytes streamed");
+        }
+    }
+
+    protected async Task NpgsqlTransportOnlyAsync()
+    {
+        var bytes = await NpgsqlTransportReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
         if (bytes == 0)
         {
             throw new InvalidOperationException("no bytes streamed");

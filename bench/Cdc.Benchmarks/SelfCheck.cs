@@ -24,12 +24,12 @@ public static class SelfCheck
             InMemoryReplay.Run(messages, inMemory, scenario.Passes);
             var inMemoryTime = clock.Elapsed;
             var viaSocket = new ColumnReadingHandler();
-            await SocketReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, viaSocket).ConfigureAwait(false);
+            await ListenerPathReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, viaSocket).ConfigureAwait(false);
             var socketTime = clock.Elapsed - inMemoryTime;
             var npgsql = await NpgsqlPgOutputReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions).ConfigureAwait(false);
             var npgsqlTime = clock.Elapsed - inMemoryTime - socketTime;
             var ownReader = new ColumnReadingHandler();
-            await OwnTransportReplay.RunAsync(server.Port, scenario.SessionTransactions, ownReader).ConfigureAwait(false);
+            await OwnConnectionReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, ownReader).ConfigureAwait(false);
             var encoded = new EncodingHandler();
             InMemoryReplay.Run(messages, encoded, scenario.Passes);
 
@@ -37,7 +37,7 @@ public static class SelfCheck
                      && inMemory.Tally == ownReader.Tally
                      && encoded.Tally.Rows == scenario.SessionRows && server.Failures == 0;
             failed |= !ok;
-            log.WriteLine($"{(ok ? "ok  " : "FAIL")} {scenario}: ours in memory {inMemory.Tally}; ours via socket {viaSocket.Tally}; ours, own reader {ownReader.Tally}; Npgsql {npgsql}; encoded {encoded.Tally.Rows} rows, {encoded.Tally.ValueBytes} protobuf bytes");
+            log.WriteLine($"{(ok ? "ok  " : "FAIL")} {scenario}: ours in memory {inMemory.Tally}; ours via socket (listener path) {viaSocket.Tally}; ours, one task {ownReader.Tally}; Npgsql {npgsql}; encoded {encoded.Tally.Rows} rows, {encoded.Tally.ValueBytes} protobuf bytes");
             log.WriteLine($"     first (cold) run: in memory {inMemoryTime.TotalMilliseconds:F0} ms, via socket {socketTime.TotalMilliseconds:F0} ms, Npgsql {npgsqlTime.TotalMilliseconds:F0} ms");
         }
 

@@ -278,7 +278,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
             var candidate = session.LastReceivedLsn;
 
-            // Npgsql raises LastReceivedLsn just before handing a message to the read loop: look again
+            // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
             // a moment later so a message in that window is seen as not idle.
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)

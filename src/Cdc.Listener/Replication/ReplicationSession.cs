@@ -1,18 +1,18 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Replication.Wire;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Npgsql.Replication;
-using Npgsql.Replication.Internal;
-using NpgsqlTypes;
 
 namespace Cdc.Listener.Replication;
 
 /// <summary>
-/// One replication connection: START_REPLICATION with pgoutput, each raw XLogData message copied into
-/// a <see cref="PipeWriter"/> as an <see cref="XLogFrame"/>, and standby status updates sent when
-/// the flush LSN moves. Ends with an exception when the stream breaks; the caller reconnects.
+/// One replication connection (<see cref="PgReplicationConnection"/>, our own wire client): START_REPLICATION
+/// with pgoutput, each XLogData message copied from the socket's read buffer into a <see cref="PipeWriter"/> as
+/// an <see cref="XLogFrame"/>, and standby status updates sent when the flush LSN moves. Ends with an exception
+/// when the stream breaks; the caller reconnects.
 /// </summary>
 public sealed class ReplicationSession : IAsyncDisposable
 {
@@ -21,9 +21,10 @@ public sealed class ReplicationSession : IAsyncDisposable
     private readonly CdcOptions _options;
     private readonly PgOutputOptions _protocol;
     private readonly ILogger _logger;
-    private LogicalReplicationConnection? _connection;
+    private PgReplicationConnection? _connection;
     private long _framesWritten;
     private volatile bool _awaitingServer;
+    private volatile bool _ended;
 
     public ReplicationSession(CdcOptions options, PgOutputOptions protocol, ILogger logger)
     {
@@ -41,155 +42,108 @@ public sealed class ReplicationSession : IAsyncDisposable
     public bool AwaitingServer => _awaitingServer;
 
     /// <summary>Newest WAL position the server reported (XLogData or keepalive).</summary>
-    public Lsn LastReceivedLsn => _connection is { } c ? new Lsn((ulong)c.LastReceivedLsn) : Lsn.Invalid;
+    public Lsn LastReceivedLsn => _connection is { } c ? new Lsn(c.LastReceivedLsn) : Lsn.Invalid;
 
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
         var builder = new NpgsqlConnectionStringBuilder(_options.Connection);
 
-        // Large reads: a consumer that reads the socket in small pieces burns kernel time.
-        if (builder.ReadBufferSize < 256 * 1024)
-        {
-            builder.ReadBufferSize = 1024 * 1024;
-        }
-
         // pgoutput's text values follow the walsender's session settings: pin the output formats the
         // value converter reads (ISO dates, postgres intervals, shortest exact floats, UTC offsets).
-        builder.Options = string.Join(' ', new[] { builder.Options, OutputSettings }.Where(o => !string.IsNullOrWhiteSpace(o)));
-
-        var connection = new LogicalReplicationConnection(builder.ConnectionString)
-        {
-            WalReceiverStatusInterval = TimeSpan.FromSeconds(10),
-            WalReceiverTimeout = TimeSpan.FromSeconds(90),
-        };
+        var settings = ReplicationConnectionSettings.From(builder, OutputSettings);
         try
         {
-            await connection.Open(cancellationToken).ConfigureAwait(false);
+            _connection = await PgReplicationConnection.OpenAsync(settings, _protocol.MaxMessageBytes, _logger, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is not (OperationCanceledException or CdcException) || e is PgProtocolException)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
             throw SourceSetup.Classify(e, builder);
         }
-
-        _connection = connection;
     }
 
     /// <summary>Streams from the slot into <paramref name="output"/> until cancelled or the stream fails.</summary>
     public async Task StreamAsync(PipeWriter output, Lsn startFrom, CancellationToken cancellationToken = default)
     {
         var connection = _connection ?? throw new InvalidOperationException("OpenAsync first");
-        // PgOutputReplicationSlot is only the slot's name and plugin here: the raw XLogData path below never uses Npgsql's decoder.
-        var slot = new Npgsql.Replication.PgOutput.PgOutputReplicationSlot(new ReplicationSlotOptions(_options.Slot, new NpgsqlLogSequenceNumber(startFrom.Value)));
-        var stream = connection.StartLogicalReplication(slot, cancellationToken, null, BuildOptions(), bypassingStream: false);
-        var enumerator = stream.GetAsyncEnumerator(cancellationToken);
-        await using (enumerator.ConfigureAwait(false))
+
+        // Returns once the server streams; a refusal (slot busy, dropped, invalidated) throws its PostgresException.
+        await connection.StartLogicalReplicationAsync(_options.Slot, startFrom.Value, BuildOptions(), cancellationToken).ConfigureAwait(false);
+        ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
+            _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
+
+        while (true)
         {
-            // START_REPLICATION is sent by the first MoveNextAsync and may be refused (slot busy, dropped,
-            // invalidated): say "replicating" only once the server streams.
-            Task<bool>? first = enumerator.MoveNextAsync().AsTask();
-            if (await WaitUntilStreamingAsync(first, connection, cancellationToken).ConfigureAwait(false))
+            var next = connection.MoveNextAsync(cancellationToken);
+            if (!next.IsCompleted)
             {
-                ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.PostgreSqlVersion.ToString(),
-                    _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
+                // About to wait for the network: hand what we have to the decoder first. Flushing
+                // only here batches many small messages into one wake-up of the reader.
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    return;
+                }
+
+                _awaitingServer = true;
             }
 
-            while (true)
+            bool more;
+            try
             {
-                var next = MoveNext(enumerator, ref first);
-                if (!next.IsCompleted)
-                {
-                    // About to wait for the network: hand what we have to the decoder first. Flushing
-                    // only here batches many small messages into one wake-up of the reader.
-                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return;
-                    }
+                more = await next.ConfigureAwait(false);
+            }
+            finally
+            {
+                _awaitingServer = false;
+            }
 
-                    _awaitingServer = true;
-                }
+            if (!more)
+            {
+                _ended = true;
+                throw new ReplicationInterruptedException("the server ended the replication stream");
+            }
 
-                bool more;
-                try
+            CopyFrame(output, connection.Current);
+            Interlocked.Increment(ref _framesWritten);
+            if (output.UnflushedBytes >= 256 * 1024)
+            {
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted)
                 {
-                    more = await next.ConfigureAwait(false);
-                }
-                finally
-                {
-                    _awaitingServer = false;
-                }
-
-                if (!more)
-                {
-                    throw new ReplicationInterruptedException("the server ended the replication stream");
-                }
-
-                var message = enumerator.Current;
-                await CopyFrameAsync(output, message, cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _framesWritten);
-                if (output.UnflushedBytes >= 256 * 1024)
-                {
-                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
         }
     }
 
-    private static ValueTask<bool> MoveNext(IAsyncEnumerator<XLogDataMessage> enumerator, ref Task<bool>? first)
-    {
-        if (first is { } started)
-        {
-            first = null;
-            return new ValueTask<bool>(started);
-        }
-
-        return enumerator.MoveNextAsync();
-    }
-
-    /// <summary>
-    /// True once the server has started streaming: the first message arrived, or a keepalive did (Npgsql
-    /// records its position; the walsender sends one soon after start while nothing is confirmed). False when
-    /// the first read failed; the caller's await then throws the server's error.
-    /// </summary>
-    private static async ValueTask<bool> WaitUntilStreamingAsync(Task<bool> first, LogicalReplicationConnection connection, CancellationToken cancellationToken)
-    {
-        while (!first.IsCompleted && (ulong)connection.LastReceivedLsn == 0)
-        {
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
-        }
-
-        return !first.IsCompleted || first.IsCompletedSuccessfully;
-    }
-
-    private async ValueTask CopyFrameAsync(PipeWriter output, XLogDataMessage message, CancellationToken cancellationToken)
+    /// <summary>One copy, from the socket's read buffer into the pipe the decoder reads.</summary>
+    private void CopyFrame(PipeWriter output, XLogData message)
     {
         var data = message.Data;
-        var length = data.Length;
-        if (length > _protocol.MaxMessageBytes)
+        if (data.Length > _protocol.MaxMessageBytes)
         {
-            throw new PgOutputException($"message of {length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",
-                new Lsn((ulong)message.WalEnd), 0, 0);
+            throw new PgOutputException($"message of {data.Length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",
+                new Lsn(message.WalEnd), 0, 0);
         }
 
-        XLogFrame.WriteHeader(output.GetSpan(XLogFrame.HeaderSize), (ulong)message.WalStart, (ulong)message.WalEnd, (int)length);
-        output.Advance(XLogFrame.HeaderSize);
-        var remaining = (int)length;
-        while (remaining > 0)
+        var length = (int)data.Length;
+        var header = output.GetSpan(XLogFrame.HeaderSize + Math.Min(length, 64 * 1024));
+        XLogFrame.WriteHeader(header, message.WalStart, message.WalEnd, length);
+        if (header.Length >= XLogFrame.HeaderSize + length)
         {
-            var memory = output.GetMemory(Math.Min(remaining, 64 * 1024));
-            var read = await data.ReadAsync(memory[..Math.Min(memory.Length, remaining)], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new ReplicationInterruptedException("the replication stream ended inside a message");
-            }
+            data.CopyTo(header[XLogFrame.HeaderSize..]);
+            output.Advance(XLogFrame.HeaderSize + length);
+            return;
+        }
 
-            output.Advance(read);
-            remaining -= read;
+        output.Advance(XLogFrame.HeaderSize);
+        while (data.Length > 0)
+        {
+            var span = output.GetSpan((int)Math.Min(data.Length, 64 * 1024));
+            var part = (int)Math.Min(span.Length, data.Length);
+            data.Slice(0, part).CopyTo(span);
+            output.Advance(part);
+            data = data.Slice(part);
         }
     }
 
@@ -201,8 +155,7 @@ public sealed class ReplicationSession : IAsyncDisposable
             return;
         }
 
-        connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(flushed.Value));
-        await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
+        await connection.SendStatusUpdateAsync(flushed.Value, cancellationToken).ConfigureAwait(false);
     }
 
     private List<KeyValuePair<string, string?>> BuildOptions()
@@ -230,19 +183,33 @@ public sealed class ReplicationSession : IAsyncDisposable
         return options;
     }
 
+    /// <summary>
+    /// Ends the stream gracefully when it is still healthy (so the server reads the last status update before the
+    /// socket closes), then closes the connection.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection is { } c)
+        if (_connection is not { } c)
         {
-            _connection = null;
-            try
+            return;
+        }
+
+        _connection = null;
+        try
+        {
+            if (!_ended)
             {
-                await c.DisposeAsync().ConfigureAwait(false);
+                await c.EndReplicationAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The connection is already broken; nothing more to release.
-            }
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException
+                                      or CdcException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // The connection is already broken; closing it is all that is left.
+        }
+        finally
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
