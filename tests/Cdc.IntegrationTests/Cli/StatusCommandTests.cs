@@ -46,7 +46,7 @@ public sealed class StatusCommandTests : IAsyncLifetime
         Assert.Equal(deletes, Rows(after, "delete"));
         Assert.True(Listener(after).GetProperty("changes").GetInt64() >= changesBefore + inserts + updates + deletes);
         Assert.Equal(0, after.GetProperty("slot").GetProperty("lag_bytes").GetInt64());
-        Assert.True(after.GetProperty("slot").GetProperty("active").GetBoolean());
+        Assert.True(after.GetProperty("slot").GetProperty("active").GetBoolean(), $"slot not active after catching up:\n{after}\n{cdc.Output}");
         Assert.Equal("reserved", after.GetProperty("slot").GetProperty("wal_status").GetString());
         Assert.True(after.GetProperty("publication").GetProperty("exists").GetBoolean());
 

@@ -113,10 +113,20 @@ public sealed partial class ReconnectTests(ITestOutputHelper output)
 
         // Backpressure: the walsender cannot send past what cdc holds (budget, pipe, socket buffers), so
         // the rest of the WAL waits in PostgreSQL, the slot does not move, and cdc's memory stays bounded.
+        // On a loaded machine cdc may still be filling its budget and pipe when the writes end: wait until the
+        // walsender's sent position stands still for 3 s (it must, within a minute), then look at where it stopped.
         var walEnd = await env.CurrentWalLsnAsync();
         var sent1 = await SentLsnAsync(env);
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var sent2 = await SentLsnAsync(env);
+        var sent2 = sent1;
+        var settleDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        do
+        {
+            sent1 = sent2;
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            sent2 = await SentLsnAsync(env);
+        }
+        while (sent1 != sent2 && DateTime.UtcNow < settleDeadline);
+
         var behind = await env.Postgres.ScalarAsync<decimal>($"SELECT pg_wal_lsn_diff('{walEnd}', '{sent2}')", env.Database);
         var rss = ProcessMemory.ResidentBytes(cdc.Id);
         output.WriteLine($"NATS down: walsender sent up to {sent2} ({behind / (1 << 20):F1} MiB behind the WAL end {walEnd}); cdc RSS {rss >> 20} MiB");
