@@ -12,7 +12,6 @@ namespace Cdc.Decoding;
 /// </summary>
 public sealed class ChangeEventEncoder
 {
-    private const int KeyColumnsField = 11;
     private const int NewRowField = 12;
     private const int OldRowField = 13;
 
@@ -21,6 +20,8 @@ public sealed class ChangeEventEncoder
     private ValuePlan[] _newPlans = new ValuePlan[16];
     private ValuePlan[] _oldPlans = new ValuePlan[16];
     private int[] _oldIndexes = new int[16];
+    private string? _database;
+    private byte[] _databaseField = [];
 
     public ChangeEventEncoder(ITypeResolver? resolver = null)
         : this(new ValueConverter(resolver))
@@ -46,48 +47,50 @@ public sealed class ChangeEventEncoder
         ArgumentNullException.ThrowIfNull(output);
         _scratch.Reset();
         var relation = item.Relation;
+        var encoding = relation is null ? null : RelationEncoding.For(relation, _converter);
+        var databaseField = DatabaseField(database);
         var newCount = 0;
         var oldCount = 0;
-        var size = EnvelopeSize(item, database);
-        if (relation is not null && item.NewRow is { } newRow)
+        var size = EnvelopeSize(item, databaseField, encoding);
+        if (encoding is not null && item.NewRow is { } newRow)
         {
-            CheckColumns(relation, newRow);
+            CheckColumns(relation!, newRow);
             newCount = newRow.ColumnCount;
             var fullOld = item.OldRowIsFull ? item.OldRow : null;
             EnsureCapacity(ref _newPlans, newCount);
             for (var i = 0; i < newCount; i++)
             {
                 var source = newRow.IsUnchangedToast(i) && fullOld is not null && i < fullOld.ColumnCount && !fullOld.IsUnchangedToast(i) ? fullOld : newRow;
-                size += PlanColumn(relation.Columns[i], source, i, ref _newPlans[i], NewRowField);
+                size += PlanColumn(encoding, source, i, ref _newPlans[i], NewRowField);
             }
         }
 
-        if (relation is not null && item.OldRow is { } oldRow)
+        if (encoding is not null && item.OldRow is { } oldRow)
         {
-            CheckColumns(relation, oldRow);
+            CheckColumns(relation!, oldRow);
             EnsureCapacity(ref _oldPlans, oldRow.ColumnCount);
             EnsureCapacity(ref _oldIndexes, oldRow.ColumnCount);
             for (var i = 0; i < oldRow.ColumnCount; i++)
             {
-                if (item.OldRowIsFull || relation.Columns[i].IsKey)
+                if (item.OldRowIsFull || relation!.Columns[i].IsKey)
                 {
                     _oldIndexes[oldCount] = i;
-                    size += PlanColumn(relation.Columns[i], oldRow, i, ref _oldPlans[oldCount], OldRowField);
+                    size += PlanColumn(encoding, oldRow, i, ref _oldPlans[oldCount], OldRowField);
                     oldCount++;
                 }
             }
         }
 
         var writer = new ProtoSpanWriter(output.GetSpan(size)[..size]);
-        WriteEnvelopeHead(ref writer, item, database);
+        WriteEnvelopeHead(ref writer, item, databaseField, encoding);
         for (var i = 0; i < newCount; i++)
         {
-            WriteColumn(ref writer, relation!.Columns[i], ref _newPlans[i], NewRowField);
+            WriteColumn(ref writer, encoding!.ColumnHeads[i], ref _newPlans[i], NewRowField);
         }
 
         for (var i = 0; i < oldCount; i++)
         {
-            WriteColumn(ref writer, relation!.Columns[_oldIndexes[i]], ref _oldPlans[i], OldRowField);
+            WriteColumn(ref writer, encoding!.ColumnHeads[_oldIndexes[i]], ref _oldPlans[i], OldRowField);
         }
 
         WriteEnvelopeTail(ref writer, item);
@@ -199,43 +202,30 @@ public sealed class ChangeEventEncoder
     }
 
     /// <summary>Plans one column's value and returns the size of the whole repeated Column field.</summary>
-    private int PlanColumn(ColumnInfo column, TupleData tuple, int index, ref ValuePlan plan, int field)
+    private int PlanColumn(RelationEncoding encoding, TupleData tuple, int index, ref ValuePlan plan, int field)
     {
         var kind = tuple.GetKind(index);
-        if (!ValuePlanner.TryPlan(_converter.KindOf(column.TypeOid), kind, tuple.GetRawMemory(index), _scratch, ref plan))
+        if (!ValuePlanner.TryPlan(encoding.KindOf(index), kind, tuple.GetRawMemory(index), _scratch, ref plan))
         {
+            var column = encoding.ColumnAt(index);
             plan.Form = ValuePlanForm.Message;
             plan.Message = _converter.Convert(column.TypeOid, column.TypeModifier, kind, tuple.GetRaw(index));
             plan.Size = plan.Message.CalculateSize();
         }
 
-        var content = ColumnContentSize(column, plan.Size);
+        var content = ColumnContentSize(encoding.ColumnHeads[index], plan.Size);
         return ProtoWire.LengthDelimitedSize(field, content);
     }
 
-    private static int ColumnContentSize(ColumnInfo column, int valueSize)
-        => ProtoWire.StringSize(1, column.Name)
-            + (column.TypeOid != 0 ? 1 + ProtoWire.VarintSize(column.TypeOid) : 0)
-            + ProtoWire.StringSize(3, column.TypeName)
-            + (column.TypeModifier != 0 ? 1 + ProtoWire.Int32Size(column.TypeModifier) : 0)
-            + ProtoWire.LengthDelimitedSize(5, valueSize);
+    /// <summary>The column's fields 1 to 4 (encoded once per relation) and its value, field 5.</summary>
+    private static int ColumnContentSize(byte[] head, int valueSize)
+        => head.Length + ProtoWire.LengthDelimitedSize(5, valueSize);
 
-    private void WriteColumn(ref ProtoSpanWriter writer, ColumnInfo column, ref ValuePlan plan, int field)
+    private void WriteColumn(ref ProtoSpanWriter writer, byte[] head, ref ValuePlan plan, int field)
     {
         writer.Tag(field, ProtoWire.LengthDelimited);
-        writer.Varint((uint)ColumnContentSize(column, plan.Size));
-        writer.StringField(1, column.Name);
-        if (column.TypeOid != 0)
-        {
-            writer.VarintField(2, column.TypeOid);
-        }
-
-        writer.StringField(3, column.TypeName);
-        if (column.TypeModifier != 0)
-        {
-            writer.VarintField(4, (ulong)(long)column.TypeModifier);
-        }
-
+        writer.Varint((uint)ColumnContentSize(head, plan.Size));
+        head.CopyTo(writer.Reserve(head.Length));
         writer.Tag(5, ProtoWire.LengthDelimited);
         writer.Varint((uint)plan.Size);
         switch (plan.Form)
@@ -258,23 +248,32 @@ public sealed class ChangeEventEncoder
         }
     }
 
+    /// <summary>Field 2 (the database name), encoded again only when the name changes.</summary>
+    private byte[] DatabaseField(string database)
+    {
+        if (!ReferenceEquals(database, _database) && !string.Equals(database, _database, StringComparison.Ordinal))
+        {
+            var size = ProtoWire.StringSize(2, database);
+            var bytes = new byte[size];
+            var writer = new ProtoSpanWriter(bytes);
+            writer.StringField(2, database);
+            _databaseField = bytes;
+        }
+
+        _database = database;
+        return _databaseField;
+    }
+
     /// <summary>Size of every event field except the rows.</summary>
-    private static int EnvelopeSize(ChangeItem item, string database)
+    private static int EnvelopeSize(ChangeItem item, byte[] databaseField, RelationEncoding? encoding)
     {
         var size = 0;
         var operation = (ulong)OperationOf(item.Kind);
         size += operation != 0 ? 1 + ProtoWire.VarintSize(operation) : 0;
-        size += ProtoWire.StringSize(2, database);
+        size += databaseField.Length;
         if (item.Relation is { } relation)
         {
-            size += ProtoWire.StringSize(3, relation.Namespace) + ProtoWire.StringSize(4, relation.Name);
-            // Indexed loops: foreach over IReadOnlyList boxes an enumerator.
-            var keys = relation.KeyColumnNames;
-            for (var i = 0; i < keys.Count; i++)
-            {
-                size += ProtoWire.LengthDelimitedSize(KeyColumnsField, System.Text.Encoding.UTF8.GetByteCount(keys[i]));
-            }
-
+            size += encoding!.Names.Length + encoding.KeyColumns.Length;
             size += relation.Id != 0 ? 1 + ProtoWire.VarintSize(relation.Id) : 0;
         }
 
@@ -306,7 +305,7 @@ public sealed class ChangeEventEncoder
             + (message.Transactional ? 2 : 0);
 
     /// <summary>Fields 1 to 11, which come before the rows (fields are written in number order, as Google.Protobuf does).</summary>
-    private static void WriteEnvelopeHead(ref ProtoSpanWriter writer, ChangeItem item, string database)
+    private static void WriteEnvelopeHead(ref ProtoSpanWriter writer, ChangeItem item, byte[] databaseField, RelationEncoding? encoding)
     {
         var operation = (ulong)OperationOf(item.Kind);
         if (operation != 0)
@@ -314,11 +313,10 @@ public sealed class ChangeEventEncoder
             writer.VarintField(1, operation);
         }
 
-        writer.StringField(2, database);
-        if (item.Relation is { } relation)
+        databaseField.CopyTo(writer.Reserve(databaseField.Length));
+        if (encoding is not null)
         {
-            writer.StringField(3, relation.Namespace);
-            writer.StringField(4, relation.Name);
+            encoding.Names.CopyTo(writer.Reserve(encoding.Names.Length));
         }
 
         if (item.CommitLsn.Value != 0)
@@ -351,16 +349,9 @@ public sealed class ChangeEventEncoder
             writer.VarintField(10, 1);
         }
 
-        if (item.Relation is { } keyed)
+        if (encoding is not null)
         {
-            var keys = keyed.KeyColumnNames;
-            for (var i = 0; i < keys.Count; i++)
-            {
-                var key = keys[i];
-                writer.Tag(KeyColumnsField, ProtoWire.LengthDelimited);
-                writer.Varint((uint)System.Text.Encoding.UTF8.GetByteCount(key));
-                WriteUtf8(ref writer, key);
-            }
+            encoding.KeyColumns.CopyTo(writer.Reserve(encoding.KeyColumns.Length));
         }
     }
 
@@ -406,12 +397,6 @@ public sealed class ChangeEventEncoder
                 writer.VarintField(3, 1);
             }
         }
-    }
-
-    private static void WriteUtf8(ref ProtoSpanWriter writer, string text)
-    {
-        var length = System.Text.Encoding.UTF8.GetByteCount(text);
-        System.Text.Encoding.UTF8.GetBytes(text, writer.Reserve(length));
     }
 
     private static void EnsureCapacity<T>(ref T[] array, int count)

@@ -38,5 +38,11 @@ public sealed class RelationInfo
     /// <summary>Names of the replica identity columns, in column order.</summary>
     public IReadOnlyList<string> KeyColumnNames { get; }
 
+    /// <summary>
+    /// The encoder's per-relation cache (<see cref="Values.RelationEncoding"/>). Not part of the relation's
+    /// description: a new Relation message makes a new instance, which starts without one.
+    /// </summary>
+    internal Values.RelationEncoding? EncoderCache { get; set; }
+
     public override string ToString() => $"{Namespace}.{Name} ({Id})";
 }

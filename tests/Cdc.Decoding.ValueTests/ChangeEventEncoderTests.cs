@@ -86,16 +86,61 @@ public sealed class ChangeEventEncoderTests
         Assert.True(events[0].TruncateRestartIdentity);
     }
 
+    [Fact]
+    public void A_new_relation_message_is_encoded_with_its_new_columns()
+    {
+        // The encoder caches each relation's column names and types: the second R (same relid) must replace them.
+        var handler = new Handler();
+        Run(handler, new ChangeDecoder(new PgOutputOptions()),
+            PgOutputBuilder.Relation(Relid, "items", 'd', _columns),
+            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("1", "x", "y").Bytes(),
+            PgOutputBuilder.Relation(Relid, "items_v2", 'd', ("key", 20, true), ("title", 25, true), ("done", 16, false), ("body", 25, false)),
+            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("2", "t", "t", "b").Bytes(),
+            new PgOutputBuilder().Byte('D').Int32((int)Relid).Byte('K').Tuple("3", "u", null, null).Bytes());
+
+        var (before, after, delete) = (handler.Events[0], handler.Events[1], handler.Events[2]);
+        Assert.Equal(["id", "body", "note"], before.NewRow.Select(c => c.Name));
+        Assert.Equal("items_v2", after.Table);
+        Assert.Equal(["key", "title"], after.KeyColumns);
+        Assert.Equal(["key", "title", "done", "body"], after.NewRow.Select(c => c.Name));
+        Assert.Equal([(20u, "int8"), (25u, "text"), (16u, "bool"), (25u, "text")], after.NewRow.Select(c => (c.TypeOid, c.TypeName)));
+        Assert.Equal(2, after.NewRow[0].Value.Int);
+        Assert.True(after.NewRow[2].Value.Bool);
+        Assert.Equal(["key", "title"], delete.OldRow.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void A_cleared_type_cache_changes_how_custom_columns_are_encoded()
+    {
+        // A domain over int4 is encoded as an int; after ALTER and ClearTypeCache, as the new base type (text).
+        const uint Domain = 50000;
+        var resolver = new TextValueTests.FakeResolver(new PgTypeInfo(Domain, "public", "code", PgTypeKind.Domain) { BaseOid = 23 });
+        var encoder = new ChangeEventEncoder(resolver);
+        var handler = new Handler(encoder);
+        var decoder = new ChangeDecoder(new PgOutputOptions());
+        var insert = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("42").Bytes();
+        Run(handler, decoder, PgOutputBuilder.Relation(Relid, "codes", 'd', ("code", Domain, true)), insert);
+        Assert.Equal(Value.KindOneofCase.Int, handler.Events[0].NewRow[0].Value.KindCase);
+
+        // Same decoder, no new R: the same RelationInfo instance, only the types changed.
+        resolver.Types[0] = resolver.Types[0] with { BaseOid = 25 };
+        encoder.ClearTypeCache();
+        Run(handler, decoder, insert);
+        Assert.Equal(Value.KindOneofCase.Text, handler.Events[1].NewRow[0].Value.KindCase);
+    }
+
     private static List<ChangeEvent> Decode(char identity, params byte[][] changes)
     {
-        var options = new PgOutputOptions();
-        using var assembler = new TransactionAssembler(options);
-        var decoder = new ChangeDecoder(options);
         var handler = new Handler();
-        var messages = new List<byte[]> { PgOutputBuilder.Begin(0x100, 77), PgOutputBuilder.Relation(Relid, "items", identity, _columns) };
-        messages.AddRange(changes);
-        messages.Add(PgOutputBuilder.Commit(0x100, 0x200));
-        foreach (var message in messages)
+        Run(handler, new ChangeDecoder(new PgOutputOptions()), [PgOutputBuilder.Relation(Relid, "items", identity, _columns), .. changes]);
+        return handler.Events;
+    }
+
+    /// <summary>Decodes one transaction of <paramref name="messages"/> (between its Begin and Commit) into <paramref name="handler"/>.</summary>
+    private static void Run(Handler handler, ChangeDecoder decoder, params byte[][] messages)
+    {
+        using var assembler = new TransactionAssembler(new PgOutputOptions());
+        foreach (var message in (byte[][])[PgOutputBuilder.Begin(0x100, 77), .. messages, PgOutputBuilder.Commit(0x100, 0x200)])
         {
             using var transaction = assembler.Append(new ReadOnlySequence<byte>(message), 0x100, 0x100);
             if (transaction is not null)
@@ -103,13 +148,11 @@ public sealed class ChangeEventEncoderTests
                 decoder.Decode(transaction, handler);
             }
         }
-
-        return handler.Events;
     }
 
-    private sealed class Handler : IChangeHandler
+    private sealed class Handler(ChangeEventEncoder? encoder = null) : IChangeHandler
     {
-        private readonly ChangeEventEncoder _encoder = new();
+        private readonly ChangeEventEncoder _encoder = encoder ?? new();
         private readonly ArrayBufferWriter<byte> _buffer = new();
 
         public List<ChangeEvent> Events { get; } = [];

@@ -111,7 +111,11 @@ public sealed class ValueConverter
     {
         _shapes.Clear();
         _names.Clear();
+        TypeCacheGeneration++;
     }
+
+    /// <summary>Counts <see cref="ClearTypeCache"/> calls: what was cached from this converter under an older generation is stale.</summary>
+    internal int TypeCacheGeneration { get; private set; }
 
     /// <summary>The element type of an array, the subtype of a range or multirange; 0 for other types.</summary>
     public uint RelatedTypeOf(uint typeOid) => Shape(typeOid).RelatedOid;

@@ -236,8 +236,8 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         switch (change.Kind)
         {
             case ChangeKind.Message:
-                var prefix = change.Message!.Prefix;
-                Add(MessageKind.WriteTable, "_message." + prefix, _subjects.ForMessage(prefix), id, _status.CounterFor("_message." + prefix, "message"));
+                var message = _subjects.ForMessage(change.Message!.Prefix);
+                Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status));
                 break;
             case ChangeKind.Truncate:
                 var truncated = _subjects.For(change.Relation!);

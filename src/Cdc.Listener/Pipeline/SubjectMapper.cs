@@ -10,6 +10,10 @@ namespace Cdc.Listener.Pipeline;
 /// </summary>
 public sealed class SubjectMapper
 {
+    /// <summary>Message prefixes are chosen by the application: past this many, subjects are built per message.</summary>
+    internal const int MaxCachedMessagePrefixes = 1024;
+
+    private readonly Dictionary<string, MessageSubjects> _messages = new(StringComparer.Ordinal);
     private readonly string _prefix;
     private readonly bool _includeOperation;
     private readonly Dictionary<(uint Id, string Schema, string Table), RelationSubjects> _cache = [];
@@ -36,8 +40,25 @@ public sealed class SubjectMapper
         return subjects;
     }
 
-    /// <summary>Subject of logical decoding messages (the outbox): <c>&lt;prefix&gt;.&lt;database&gt;._message.&lt;prefix of the message&gt;</c>.</summary>
-    public string ForMessage(string messagePrefix) => _prefix + "._message." + Token(messagePrefix);
+    /// <summary>
+    /// Subject of logical decoding messages (the outbox): <c>&lt;prefix&gt;.&lt;database&gt;._message.&lt;prefix of the message&gt;</c>,
+    /// with the status table name; cached per message prefix (up to <see cref="MaxCachedMessagePrefixes"/>).
+    /// </summary>
+    public MessageSubjects ForMessage(string messagePrefix)
+    {
+        if (_messages.TryGetValue(messagePrefix, out var subjects))
+        {
+            return subjects;
+        }
+
+        subjects = new MessageSubjects("_message." + messagePrefix, _prefix + "._message." + Token(messagePrefix));
+        if (_messages.Count < MaxCachedMessagePrefixes)
+        {
+            _messages.Add(messagePrefix, subjects);
+        }
+
+        return subjects;
+    }
 
     /// <summary>Makes a name usable as one subject token.</summary>
     public static string Token(string name)
@@ -108,4 +129,18 @@ public sealed class RelationSubjects(string table, string baseSubject, bool incl
         ChangeKind.Truncate => Truncate,
         _ => Insert,
     };
+}
+
+/// <summary>The subject and status entry of one logical message prefix.</summary>
+public sealed class MessageSubjects(string table, string subject)
+{
+    private TableCounter? _counter;
+
+    /// <summary><c>_message.&lt;prefix&gt;</c>: the ordering key and the status table name.</summary>
+    public string Table { get; } = table;
+
+    public string Subject { get; } = subject;
+
+    /// <summary>The status counter of these messages, looked up once.</summary>
+    public TableCounter Counter(ListenerStatus status) => _counter ??= status.CounterFor(Table, "message");
 }

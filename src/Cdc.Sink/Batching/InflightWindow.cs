@@ -3,11 +3,16 @@ namespace Cdc.Sink;
 /// <summary>
 /// The published, not yet acknowledged messages in publish order, bounded by a number of slots
 /// (the writer waits for a slot: backpressure). Thread-safe: acks arrive on the connection's reader.
+/// The list is linked through the messages themselves (<see cref="PendingMessage.Previous"/>,
+/// <see cref="PendingMessage.Next"/>): no node is allocated per message.
 /// </summary>
 internal sealed class InflightWindow
 {
-    private readonly LinkedList<PendingMessage> _messages = new();
+    private readonly Lock _lock = new();
     private readonly SemaphoreSlim _slots;
+    private PendingMessage? _first;
+    private PendingMessage? _last;
+    private int _count;
     private TaskCompletionSource? _empty;
 
     public InflightWindow(int capacity)
@@ -19,9 +24,9 @@ internal sealed class InflightWindow
     {
         get
         {
-            lock (_messages)
+            lock (_lock)
             {
-                return _messages.Count;
+                return _count;
             }
         }
     }
@@ -35,24 +40,37 @@ internal sealed class InflightWindow
 
     public void Add(PendingMessage message)
     {
-        lock (_messages)
+        lock (_lock)
         {
-            message.Node = _messages.AddLast(message);
+            message.Previous = _last;
+            message.Next = null;
+            if (_last is null)
+            {
+                _first = message;
+            }
+            else
+            {
+                _last.Next = message;
+            }
+
+            _last = message;
+            message.InWindow = true;
+            _count++;
         }
     }
 
     public void Remove(PendingMessage message)
     {
         TaskCompletionSource? empty = null;
-        lock (_messages)
+        lock (_lock)
         {
-            if (message.Node is not { List: not null } node)
+            if (!message.InWindow)
             {
                 return;
             }
 
-            _messages.Remove(node);
-            if (_messages.Count == 0)
+            Unlink(message);
+            if (_count == 0)
             {
                 empty = _empty;
                 _empty = null;
@@ -65,26 +83,33 @@ internal sealed class InflightWindow
 
     public PendingMessage[] Snapshot()
     {
-        lock (_messages)
+        lock (_lock)
         {
-            return [.. _messages];
+            var snapshot = new PendingMessage[_count];
+            var i = 0;
+            for (var message = _first; message is not null; message = message.Next)
+            {
+                snapshot[i++] = message;
+            }
+
+            return snapshot;
         }
     }
 
     public long? OldestPublishedAt()
     {
-        lock (_messages)
+        lock (_lock)
         {
-            return _messages.First?.Value.PublishedAt;
+            return _first?.PublishedAt;
         }
     }
 
     /// <summary>Completes when every message in the window has been acknowledged (or failed).</summary>
     public Task WaitEmptyAsync(CancellationToken cancellationToken)
     {
-        lock (_messages)
+        lock (_lock)
         {
-            if (_messages.Count == 0)
+            if (_count == 0)
             {
                 return Task.CompletedTask;
             }
@@ -92,5 +117,31 @@ internal sealed class InflightWindow
             _empty ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _empty.Task.WaitAsync(cancellationToken);
         }
+    }
+
+    private void Unlink(PendingMessage message)
+    {
+        if (message.Previous is null)
+        {
+            _first = message.Next;
+        }
+        else
+        {
+            message.Previous.Next = message.Next;
+        }
+
+        if (message.Next is null)
+        {
+            _last = message.Previous;
+        }
+        else
+        {
+            message.Next.Previous = message.Previous;
+        }
+
+        message.Previous = null;
+        message.Next = null;
+        message.InWindow = false;
+        _count--;
     }
 }

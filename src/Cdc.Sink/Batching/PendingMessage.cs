@@ -26,7 +26,13 @@ internal sealed class PendingMessage : IReplyHandler
     /// <summary>Stopwatch timestamp of the latest publish.</summary>
     public long PublishedAt { get; set; }
 
-    public LinkedListNode<PendingMessage>? Node { get; set; }
+    /// <summary>Neighbours in the <see cref="InflightWindow"/>'s list (changed under its lock only).</summary>
+    public PendingMessage? Previous { get; set; }
+
+    public PendingMessage? Next { get; set; }
+
+    /// <summary>In the <see cref="InflightWindow"/> (changed under its lock only).</summary>
+    public bool InWindow { get; set; }
 
     /// <summary>True once: the message is reported exactly once.</summary>
     public bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;

@@ -6,6 +6,9 @@ namespace Cdc.Sink.JetStream;
 /// <summary>JetStream's answer to a publish: the stored sequence, or an error.</summary>
 public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplicate, ApiError? Error)
 {
+    /// <summary>The stream name of the latest PubAck: a publisher's acks name the same stream, so no string per ack.</summary>
+    private static StreamName? _lastStream;
+
     /// <summary>
     /// Parses <c>{"stream":"S","seq":N[,"duplicate":true]}</c> or <c>{"error":{...}}</c> without a
     /// serializer (this runs once per published message).
@@ -29,7 +32,7 @@ public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplic
                 if (reader.ValueTextEquals("stream"u8))
                 {
                     reader.Read();
-                    stream = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    stream = reader.TokenType == JsonTokenType.String ? ReadStreamName(ref reader) : null;
                 }
                 else if (reader.ValueTextEquals("seq"u8))
                 {
@@ -69,6 +72,19 @@ public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplic
         return new PubAck(stream, seq, duplicate, error);
     }
 
+    private static string ReadStreamName(ref Utf8JsonReader reader)
+    {
+        var last = Volatile.Read(ref _lastStream);
+        if (last is not null && reader.ValueTextEquals(last.Utf8))
+        {
+            return last.Value;
+        }
+
+        var name = reader.GetString()!;
+        Volatile.Write(ref _lastStream, new StreamName(System.Text.Encoding.UTF8.GetBytes(name), name));
+        return name;
+    }
+
     private static PubAck Invalid(string why) =>
         new(null, 0, false, new ApiError { Code = 500, ErrCode = 0, Description = "malformed PubAck: " + why });
 
@@ -102,4 +118,6 @@ public readonly record struct PubAck(string? Stream, ulong Sequence, bool Duplic
 
         return new ApiError { Code = code, ErrCode = errCode, Description = description };
     }
+
+    private sealed record StreamName(byte[] Utf8, string Value);
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Cdc.Sink.Nats;
 
 /// <summary>
@@ -55,10 +53,9 @@ public sealed partial class NatsConnection
                 }
             }
 
-            foreach (var item in items.Span)
+            foreach (ref readonly var item in items.Span)
             {
-                var reply = item.ReplyToken >= 0 ? item.ReplyTo + item.ReplyToken.ToString(System.Globalization.CultureInfo.InvariantCulture) : item.ReplyTo;
-                ProtocolWriter.WritePublish(session.Output, item.Subject, reply, item.MessageId, item.Headers, new ReadOnlySequence<byte>(item.Payload));
+                ProtocolWriter.WritePublish(session.Output, in item);
             }
 
             await session.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -85,8 +85,10 @@ public sealed class NatsHeaders
 
         if (headers is not null)
         {
-            foreach (var (name, value) in headers)
+            // Indexed: foreach over an IReadOnlyList boxes its enumerator.
+            for (var i = 0; i < headers.Count; i++)
             {
+                var (name, value) = headers[i];
                 Validate(name, value);
                 length += Encoding.UTF8.GetByteCount(name) + 4 + Encoding.UTF8.GetByteCount(value);
             }

@@ -5,6 +5,12 @@ namespace Cdc.Sink.Nats;
 /// <see cref="ReplyTo"/> followed by <see cref="ReplyToken"/> when the token is not negative
 /// (the muxed inbox: no string per message).
 /// </summary>
+/// <remarks>
+/// The header block's length is measured once, when <see cref="MessageId"/> or <see cref="Headers"/> is set
+/// (constructor, initializer or <c>with</c>), and reused by every size check and every (re)publish. The
+/// headers list must not change afterwards: a block that no longer has the measured length is refused when
+/// written, before any of the message reaches the connection.
+/// </remarks>
 public readonly record struct NatsPublishItem(
     string Subject,
     ReadOnlyMemory<byte> Payload,
@@ -13,7 +19,37 @@ public readonly record struct NatsPublishItem(
     string? ReplyTo = null,
     long ReplyToken = -1)
 {
+    private readonly string? _messageId = MessageId;
+    private readonly IReadOnlyList<KeyValuePair<string, string>>? _headers = Headers;
+
+    /// <summary><c>Nats-Msg-Id</c>, the first header.</summary>
+    public string? MessageId
+    {
+        get => _messageId;
+        init
+        {
+            _messageId = value;
+            HeaderLength = Measure(value, _headers);
+        }
+    }
+
+    /// <summary>Headers after <c>Nats-Msg-Id</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers
+    {
+        get => _headers;
+        init
+        {
+            _headers = value;
+            HeaderLength = Measure(_messageId, value);
+        }
+    }
+
+    /// <summary>Bytes of the header block (HPUB); 0 without headers (PUB).</summary>
+    public int HeaderLength { get; private init; } = Measure(MessageId, Headers);
+
     /// <summary>Bytes the server counts against max_payload (header block plus payload).</summary>
-    public long Size =>
-        (MessageId is not null || Headers is { Count: > 0 } ? NatsHeaders.BlockLength(MessageId, Headers) : 0) + Payload.Length;
+    public long Size => HeaderLength + Payload.Length;
+
+    private static int Measure(string? messageId, IReadOnlyList<KeyValuePair<string, string>>? headers)
+        => messageId is not null || headers is { Count: > 0 } ? NatsHeaders.BlockLength(messageId, headers) : 0;
 }

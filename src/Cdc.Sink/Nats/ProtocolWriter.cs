@@ -56,29 +56,42 @@ internal static class ProtocolWriter
     }
 
     /// <summary>
-    /// PUB (no headers) or HPUB. <paramref name="messageId"/> becomes the first header <c>Nats-Msg-Id</c>.
+    /// PUB (no headers) or HPUB: the control line (with the reply subject, <see cref="NatsPublishItem.ReplyTo"/>
+    /// then the token's digits), the header block (<c>Nats-Msg-Id</c> first), the payload. Everything is written
+    /// as bytes straight into <paramref name="writer"/>; a message that fits in <see cref="MaxControlLine"/> bytes
+    /// takes one span. Nothing is advanced before the header block has been checked against
+    /// <see cref="NatsPublishItem.HeaderLength"/>.
     /// </summary>
-    public static void WritePublish(
-        IBufferWriter<byte> writer,
-        string subject,
-        string? replyTo,
-        string? messageId,
-        IReadOnlyList<KeyValuePair<string, string>>? headers,
-        ReadOnlySequence<byte> payload)
+    public static void WritePublish(IBufferWriter<byte> writer, in NatsPublishItem item)
     {
-        var hasHeaders = messageId is not null || headers is { Count: > 0 };
-        var headerLength = hasHeaders ? NatsHeaders.BlockLength(messageId, headers) : 0;
-        var span = writer.GetSpan(MaxControlLine);
-        var n = Copy(span, hasHeaders ? "HPUB "u8 : "PUB "u8);
-        n += Ascii(span[n..], subject);
+        var headerLength = item.HeaderLength;
+        var payload = item.Payload.Span;
+        var reply = item.ReplyTo;
+        // Upper bound of the control line: "HPUB " subject ' ' reply token ' ' header-length ' ' total-length CRLF.
+        var lineBound = 5 + item.Subject.Length + 1 + (reply?.Length ?? 0) + 20 + 1 + 11 + 1 + 20 + 2;
+        var whole = lineBound + headerLength + payload.Length + 2;
+        var single = whole <= MaxControlLine;
+        var span = writer.GetSpan(single ? whole : lineBound + headerLength);
+
+        var n = Copy(span, headerLength > 0 ? "HPUB "u8 : "PUB "u8);
+        n += Ascii(span[n..], item.Subject);
         span[n++] = (byte)' ';
-        if (replyTo is not null)
+        if (item.ReplyToken >= 0 || reply is not null)
         {
-            n += Ascii(span[n..], replyTo);
+            if (reply is not null)
+            {
+                n += Ascii(span[n..], reply);
+            }
+
+            if (item.ReplyToken >= 0)
+            {
+                n += Number(span[n..], item.ReplyToken);
+            }
+
             span[n++] = (byte)' ';
         }
 
-        if (hasHeaders)
+        if (headerLength > 0)
         {
             n += Number(span[n..], headerLength);
             span[n++] = (byte)' ';
@@ -86,11 +99,29 @@ internal static class ProtocolWriter
 
         n += Number(span[n..], headerLength + payload.Length);
         n += Copy(span[n..], Crlf);
-        writer.Advance(n);
-
-        if (hasHeaders)
+        if (headerLength > 0)
         {
-            var block = writer.GetSpan(headerLength);
+            n += WriteHeaderBlock(span.Slice(n, headerLength), item.MessageId, item.Headers);
+        }
+
+        if (single)
+        {
+            n += Copy(span[n..], payload);
+            n += Copy(span[n..], Crlf);
+            writer.Advance(n);
+            return;
+        }
+
+        writer.Advance(n);
+        writer.Write(payload);
+        writer.Write(Crlf);
+    }
+
+    /// <summary>Writes the header block into <paramref name="block"/>, which must be exactly its measured length.</summary>
+    private static int WriteHeaderBlock(Span<byte> block, string? messageId, IReadOnlyList<KeyValuePair<string, string>>? headers)
+    {
+        try
+        {
             var h = Copy(block, "NATS/1.0\r\n"u8);
             if (messageId is not null)
             {
@@ -101,8 +132,10 @@ internal static class ProtocolWriter
 
             if (headers is not null)
             {
-                foreach (var (name, value) in headers)
+                // Indexed: foreach over an IReadOnlyList boxes its enumerator.
+                for (var i = 0; i < headers.Count; i++)
                 {
+                    var (name, value) = headers[i];
                     h += Encoding.UTF8.GetBytes(name, block[h..]);
                     h += Copy(block[h..], ": "u8);
                     h += Encoding.UTF8.GetBytes(value, block[h..]);
@@ -111,15 +144,17 @@ internal static class ProtocolWriter
             }
 
             h += Copy(block[h..], Crlf);
-            writer.Advance(h);
+            if (h == block.Length)
+            {
+                return h;
+            }
         }
-
-        foreach (var segment in payload)
+        catch (ArgumentException)
         {
-            writer.Write(segment.Span);
+            // Longer than measured: reported below.
         }
 
-        writer.Write(Crlf);
+        throw new InvalidOperationException("the headers changed after the publish item was created (the header block no longer has its measured length)");
     }
 
     /// <summary>Checks a subject (or reply, or queue) before it goes into a control line.</summary>

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Cdc.Decoding;
+using Cdc.Listener.Hosting;
+using Cdc.Listener.Pipeline;
+
+namespace Cdc.Listener.Tests.Pipeline;
+
+public sealed class SubjectMapperTests
+{
+    [Fact]
+    public void Message_subjects_sanitise_the_prefix_and_are_reused_for_the_same_prefix()
+    {
+        var mapper = new SubjectMapper("cdc", "app.db", includeOperation: true);
+        var first = mapper.ForMessage("out box.v1");
+        Assert.Equal("cdc.app_db._message.out_box_v1", first.Subject);
+        Assert.Equal("_message.out box.v1", first.Table);
+        Assert.Same(first, mapper.ForMessage("out box.v1"));
+        Assert.Equal("cdc.app_db._message._", mapper.ForMessage("").Subject);
+    }
+
+    [Fact]
+    public void Message_counter_is_the_status_entry_of_the_prefix()
+    {
+        var status = new ListenerStatus();
+        var subjects = new SubjectMapper("cdc", "db", includeOperation: false).ForMessage("outbox");
+        Assert.Same(status.CounterFor("_message.outbox", "message"), subjects.Counter(status));
+        Assert.Same(subjects.Counter(status), subjects.Counter(status));
+    }
+
+    [Fact]
+    public void Past_the_cache_bound_message_subjects_are_still_right_but_built_each_time()
+    {
+        var mapper = new SubjectMapper("cdc", "db", includeOperation: false);
+        for (var i = 0; i < SubjectMapper.MaxCachedMessagePrefixes; i++)
+        {
+            mapper.ForMessage("p" + i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var late = mapper.ForMessage("late.prefix");
+        Assert.Equal("cdc.db._message.late_prefix", late.Subject);
+        Assert.NotSame(late, mapper.ForMessage("late.prefix"));
+        Assert.Same(mapper.ForMessage("p0"), mapper.ForMessage("p0"));
+    }
+
+    [Theory]
+    [InlineData("slot", 0x0UL, 0)]
+    [InlineData("cdc_slot", 0x16B3A28UL, 7)]
+    [InlineData("s", ulong.MaxValue, int.MaxValue)]
+    [InlineData("", 0xABCDEF0123456789UL, 1_000_000)]
+    [InlineData("slot", 0x10UL, -1)]
+    public void Change_ids_are_slot_fixed_width_hex_lsn_and_index(string slot, ulong lsn, int index)
+        => Assert.Equal(
+            string.Create(CultureInfo.InvariantCulture, $"{slot}:{lsn:X16}:{index}"),
+            MessageIds.ForChange(slot, new Lsn(lsn), index));
+}
