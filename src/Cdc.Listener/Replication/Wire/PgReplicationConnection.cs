@@ -33,6 +33,12 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
     private readonly CancellationTokenSource _background = new();
 
     private ReadOnlySequence<byte> _buffer;
+
+    // The fast path reads whole messages from the first segment by index: _unread is what is left of it, _taken
+    // how much of _buffer was read that way and is not yet sliced off (slicing a sequence per message costs more
+    // than the rest of the message's handling).
+    private ReadOnlyMemory<byte> _unread;
+    private long _taken;
     private volatile bool _bufferHeld;
     private bool _readerCompleted;
     private bool _copyEnded;
@@ -403,17 +409,26 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
     {
         const int XLogHeader = 1 + 8 + 8 + 8;
         const int KeepaliveSize = 1 + 8 + 8 + 1;
+        if (body.IsSingleSegment)
+        {
+            var memory = body.First;
+            var span = memory.Span;
+            if (span.Length >= XLogHeader && span[0] == (byte)ReplicationMessageCode.XLogData)
+            {
+                AcceptXLogData(span, new ReadOnlySequence<byte>(memory[XLogHeader..]));
+                return true;
+            }
+        }
+
         Span<byte> scratch = stackalloc byte[XLogHeader];
         var header = body.FirstSpan.Length >= XLogHeader ? body.FirstSpan : Copy(body, scratch);
-        if (header.Length > 0 && header[0] == (byte)ReplicationMessageCode.XLogData && header.Length >= XLogHeader)
+        if (header.Length >= XLogHeader && header[0] == (byte)ReplicationMessageCode.XLogData)
         {
-            var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
-            _current = new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), body.Slice(XLogHeader));
-            AdvanceReceived(walEnd);
+            AcceptXLogData(header, body.Slice(XLogHeader));
             return true;
         }
 
-        if (header.Length > 0 && header[0] == (byte)ReplicationMessageCode.PrimaryKeepalive && header.Length >= KeepaliveSize)
+        if (header.Length >= KeepaliveSize && header[0] == (byte)ReplicationMessageCode.PrimaryKeepalive)
         {
             AdvanceReceived(BinaryPrimitives.ReadUInt64BigEndian(header[1..]));
             if (header[17] != 0)
@@ -430,6 +445,13 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             : $"PostgreSQL sent a CopyData '{(char)header[0]}' message of {body.Length} bytes, which is not XLogData or a keepalive");
     }
 
+    private void AcceptXLogData(ReadOnlySpan<byte> header, ReadOnlySequence<byte> data)
+    {
+        var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
+        _current = new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data);
+        AdvanceReceived(walEnd);
+    }
+
     private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> body, Span<byte> scratch)
     {
         var length = (int)Math.Min(body.Length, scratch.Length);
@@ -439,9 +461,10 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
 
     private void AdvanceReceived(ulong lsn)
     {
+        // One writer (the reading task); readers on other tasks use Interlocked.Read.
         if (lsn > (ulong)_lastReceivedLsn)
         {
-            Interlocked.Exchange(ref _lastReceivedLsn, (long)lsn);
+            Volatile.Write(ref _lastReceivedLsn, (long)lsn);
         }
     }
 
@@ -453,12 +476,39 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             return false;
         }
 
-        return BackendMessage.TryRead(ref _buffer, _maxBodyBytes, out message);
+        var span = _unread.Span;
+        if (span.Length >= 5)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(span[1..]);
+            if (length >= 4 && length - 4 <= _maxBodyBytes && span.Length - 1 >= length)
+            {
+                message = new BackendMessage((BackendMessageCode)span[0], new ReadOnlySequence<byte>(_unread.Slice(5, length - 4)));
+                _unread = _unread.Slice(1 + length);
+                _taken += 1 + length;
+                return true;
+            }
+        }
+
+        // A message across segments, one not complete yet, or a bad length (TryRead says which).
+        SyncBuffer();
+        var taken = BackendMessage.TryRead(ref _buffer, _maxBodyBytes, out message);
+        _unread = _buffer.First;
+        return taken;
+    }
+
+    private void SyncBuffer()
+    {
+        if (_taken > 0)
+        {
+            _buffer = _buffer.Slice(_taken);
+            _taken = 0;
+        }
     }
 
     /// <summary>Releases what was read and waits for more bytes; throws when the server closed the connection.</summary>
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
+        SyncBuffer();
         if (_readerCompleted)
         {
             throw _buffer.Length > 0
@@ -490,6 +540,8 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         }
 
         _buffer = result.Buffer;
+        _unread = _buffer.First;
+        _taken = 0;
         _bufferHeld = true;
         _readerCompleted = result.IsCompleted;
         _lastReceiveTicks = Environment.TickCount64;
