@@ -41,6 +41,53 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public bool IsRunning { get; private set; }
 
+    /// <summary>The directory of the server's Unix socket (<c>unix_socket_directories</c>): a Host for a local connection.</summary>
+    public string SocketDirectory => Root;
+
+    /// <summary>
+    /// Replaces pg_hba.conf with <paramref name="lines"/> after two entries that keep the fixture's own superuser
+    /// connections working (local and 127.0.0.1 trust for <c>postgres</c>), and waits until the server uses it.
+    /// </summary>
+    public async Task WriteHbaAsync(params string[] lines)
+    {
+        string[] fixture = ["local all all trust", "host all postgres 127.0.0.1/32 trust"];
+        var path = Path.Combine(_dataDirectory, "pg_hba.conf");
+        await File.WriteAllLinesAsync(path, fixture.Concat(lines)).ConfigureAwait(false);
+        await ReloadAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends SIGHUP and waits until new backends see the reloaded configuration: a fresh connection's
+    /// pg_conf_load_time() is when the postmaster last read the files (pg_reload_conf itself does not wait).
+    /// </summary>
+    public async Task ReloadAsync()
+    {
+        const string LoadTime = "SELECT pg_conf_load_time()";
+        var before = await ScalarAsync<DateTime>(LoadTime).ConfigureAwait(false);
+        await ExecuteAsync("SELECT pg_reload_conf()").ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await ScalarAsync<DateTime>(LoadTime).ConfigureAwait(false) <= before)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the server did not reload its configuration in 30 s. {ReadLogTail()}");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>ALTER SYSTEM SET for each setting, then a reload (only settings a reload can change take effect).</summary>
+    public async Task ConfigureAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        foreach (var (name, value) in settings)
+        {
+            await ExecuteAsync($"ALTER SYSTEM SET {name} = {value}").ConfigureAwait(false);
+        }
+
+        await ReloadAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Creates a fresh cluster in a new directory under /tmp and starts it.</summary>
     public static async Task<PostgresServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {

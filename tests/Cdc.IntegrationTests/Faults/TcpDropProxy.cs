@@ -15,6 +15,7 @@ internal sealed class TcpDropProxy : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly Task _accepting;
     private int _drops;
+    private volatile bool _blackhole;
 
     public TcpDropProxy(int targetPort)
     {
@@ -51,6 +52,12 @@ internal sealed class TcpDropProxy : IAsyncDisposable
             _sockets.Clear();
         }
     }
+
+    /// <summary>
+    /// From now on bytes are read and dropped in both directions while the connections stay open: a peer that went
+    /// silent without closing (a hung server, a firewall dropping packets), which only a receive timeout notices.
+    /// </summary>
+    public void Blackhole() => _blackhole = true;
 
     private async Task AcceptAsync()
     {
@@ -103,7 +110,10 @@ internal sealed class TcpDropProxy : IAsyncDisposable
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                if (!_blackhole)
+                {
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)

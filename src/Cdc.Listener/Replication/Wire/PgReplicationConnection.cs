@@ -62,11 +62,27 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true, useZeroByteReads: false));
     }
 
-    /// <summary>A standby status update is sent at least this often while streaming, whether the flush position moved or not.</summary>
-    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// A standby status update is sent at least this often while streaming, whether the flush position moved or not.
+    /// Set it after <see cref="OpenAsync"/> and before <see cref="StartLogicalReplicationAsync"/>, which starts the timer.
+    /// </summary>
+    public TimeSpan StatusInterval
+    {
+        get;
+        set => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the status interval must be positive");
+    } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The stream fails with a <see cref="TimeoutException"/> when the server sends nothing for this long while waited for.</summary>
-    public TimeSpan ReceiverTimeout { get; init; } = TimeSpan.FromSeconds(90);
+    /// <summary>
+    /// The stream fails with a <see cref="TimeoutException"/> when the server sends nothing for this long while waited
+    /// for; <see cref="Timeout.InfiniteTimeSpan"/> turns the check off. Set it before <see cref="StartLogicalReplicationAsync"/>.
+    /// </summary>
+    public TimeSpan ReceiverTimeout
+    {
+        get;
+        set => field = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "the receiver timeout must be positive or infinite");
+    } = TimeSpan.FromSeconds(90);
 
     /// <summary>Run-time parameters the server reported (server_version, server_encoding, ...).</summary>
     public IReadOnlyDictionary<string, string> Parameters => _parameters;
@@ -172,6 +188,7 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
     private async Task AuthenticateAsync(ReplicationConnectionSettings settings, CancellationToken cancellationToken)
     {
         ScramSha256Client? scram = null;
+        var serverProven = false;
         while (true)
         {
             var (code, body) = await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
@@ -197,6 +214,9 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             var data = body.AsMemory(4);
             switch (request)
             {
+                case AuthenticationCode.Ok when scram is not null && !serverProven:
+                    // Without SASLFinal the server never proved it knows the password: an impostor skips straight to Ok.
+                    throw new PgAuthenticationException("PostgreSQL ended SCRAM-SHA-256 authentication without its final message (the server did not prove it knows the password)");
                 case AuthenticationCode.Ok:
                     return;
                 case AuthenticationCode.CleartextPassword:
@@ -222,6 +242,7 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
                     break;
                 case AuthenticationCode.SaslFinal when scram is not null:
                     scram.VerifyServerFinalMessage(data.Span);
+                    serverProven = true;
                     break;
                 case AuthenticationCode.KerberosV5 or AuthenticationCode.Gss or AuthenticationCode.GssContinue or AuthenticationCode.Sspi:
                     throw new PgAuthenticationException($"PostgreSQL asks for {request} authentication, which the replication connection does not support; use password or SCRAM");

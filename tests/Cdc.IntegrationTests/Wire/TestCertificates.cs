@@ -1,0 +1,51 @@
+using Cdc.Testing;
+
+namespace Cdc.IntegrationTests.Wire;
+
+/// <summary>
+/// A test CA and a server certificate it signed (CN=localhost, SAN DNS:localhost only), plus a second, unrelated CA,
+/// made with openssl in a temporary directory the postgres user owns (the server refuses a key others can read).
+/// </summary>
+internal sealed class TestCertificates : IDisposable
+{
+    private TestCertificates(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public string CaCertificate => Path.Combine(Directory, "ca.pem");
+
+    public string OtherCaCertificate => Path.Combine(Directory, "other-ca.pem");
+
+    public string ServerCertificate => Path.Combine(Directory, "server.crt");
+
+    public string ServerKey => Path.Combine(Directory, "server.key");
+
+    public static async Task<TestCertificates> CreateAsync()
+    {
+        var certificates = new TestCertificates(System.IO.Directory.CreateTempSubdirectory("cdc-wire-tls-").FullName);
+        var d = certificates.Directory;
+        string[] ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        await OpenSsl(["req", "-x509", .. ecKey, "-keyout", $"{d}/ca.key", "-out", $"{d}/ca.pem", "-days", "2", "-subj", "/CN=cdc test CA"]);
+        await OpenSsl(["req", "-x509", .. ecKey, "-keyout", $"{d}/other-ca.key", "-out", $"{d}/other-ca.pem", "-days", "2", "-subj", "/CN=cdc other CA"]);
+        await OpenSsl(["req", .. ecKey, "-keyout", certificates.ServerKey, "-out", $"{d}/server.csr", "-subj", "/CN=localhost"]);
+        await File.WriteAllTextAsync($"{d}/server.ext", "subjectAltName = DNS:localhost\nbasicConstraints = CA:FALSE\nkeyUsage = digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\n");
+        await OpenSsl(["x509", "-req", "-in", $"{d}/server.csr", "-CA", $"{d}/ca.pem", "-CAkey", $"{d}/ca.key", "-CAcreateserial",
+            "-out", certificates.ServerCertificate, "-days", "2", "-extfile", $"{d}/server.ext"]);
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(certificates.ServerKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        if (ProcessRunner.IsRoot)
+        {
+            await ProcessRunner.RunAsync("chown", ["-R", "postgres:postgres", d]);
+        }
+
+        return certificates;
+    }
+
+    private static Task<string> OpenSsl(string[] arguments) => ProcessRunner.RunAsync("openssl", arguments);
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
