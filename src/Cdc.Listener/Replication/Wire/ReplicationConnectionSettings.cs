@@ -41,8 +41,8 @@ public sealed record ReplicationConnectionSettings
     /// <summary>The startup <c>options</c> parameter (command-line style <c>-c name=value</c> settings).</summary>
     public string? Options { get; init; }
 
-    /// <summary>Socket receive buffer: large reads keep the kernel from waking the reader for every few kilobytes.</summary>
-    public int ReceiveBufferSize { get; init; } = 1024 * 1024;
+    /// <summary>SO_RCVBUF (Npgsql's Socket Receive Buffer Size); 0 leaves it to the kernel's autotuning.</summary>
+    public int ReceiveBufferSize { get; init; }
 
     /// <summary>
     /// TCP keepalive probes start after this much silence (then every <see cref="KeepAliveInterval"/>, 3 probes):
@@ -94,7 +94,7 @@ public sealed record ReplicationConnectionSettings
             ConnectTimeout = builder.Timeout > 0 ? TimeSpan.FromSeconds(builder.Timeout) : Timeout.InfiniteTimeSpan,
             ApplicationName = NullIfEmpty(builder.ApplicationName) ?? "cdc",
             Options = string.Join(' ', new[] { builder.Options, extraOptions }.Where(o => !string.IsNullOrWhiteSpace(o))),
-            ReceiveBufferSize = Math.Max(builder.ReadBufferSize, 1024 * 1024),
+            ReceiveBufferSize = builder.SocketReceiveBufferSize,
             KeepAliveTime = keepAlive,
             KeepAliveInterval = keepAliveInterval,
         };
