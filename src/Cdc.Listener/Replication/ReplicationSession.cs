@@ -24,7 +24,7 @@ public sealed class ReplicationSession : IAsyncDisposable
     private PgReplicationConnection? _connection;
     private long _framesWritten;
     private volatile bool _awaitingServer;
-    private volatile bool _ended;
+    private volatile bool _broken;
 
     public ReplicationSession(CdcOptions options, PgOutputOptions protocol, ILogger logger)
     {
@@ -65,7 +65,20 @@ public sealed class ReplicationSession : IAsyncDisposable
     public async Task StreamAsync(PipeWriter output, Lsn startFrom, CancellationToken cancellationToken = default)
     {
         var connection = _connection ?? throw new InvalidOperationException("OpenAsync first");
+        try
+        {
+            await StreamFramesAsync(connection, output, startFrom, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A broken or ended stream cannot be ended gracefully: dispose closes it at once.
+            _broken = true;
+            throw;
+        }
+    }
 
+    private async Task StreamFramesAsync(PgReplicationConnection connection, PipeWriter output, Lsn startFrom, CancellationToken cancellationToken)
+    {
         // Returns once the server streams; a refusal (slot busy, dropped, invalidated) throws its PostgresException.
         await connection.StartLogicalReplicationAsync(_options.Slot, startFrom.Value, BuildOptions(), cancellationToken).ConfigureAwait(false);
         ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
@@ -99,7 +112,6 @@ public sealed class ReplicationSession : IAsyncDisposable
 
             if (!more)
             {
-                _ended = true;
                 throw new ReplicationInterruptedException("the server ended the replication stream");
             }
 
@@ -185,7 +197,7 @@ public sealed class ReplicationSession : IAsyncDisposable
 
     /// <summary>
     /// Ends the stream gracefully when it is still healthy (so the server reads the last status update before the
-    /// socket closes), then closes the connection.
+    /// socket closes), then closes the connection; a broken stream is closed at once.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -197,7 +209,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         _connection = null;
         try
         {
-            if (!_ended)
+            if (!_broken)
             {
                 await c.EndReplicationAsync().ConfigureAwait(false);
             }

@@ -95,7 +95,7 @@ public sealed class ReplicationConnectionSettingsTests
         try
         {
             var passfile = Path.Combine(directory.FullName, "pgpass");
-            File.WriteAllText(passfile, "db:5432:app:cdc:from-file\n");
+            File.WriteAllText(passfile, "db:5432:app:cdc:from-file\nreplica:5433:app:cdc:replica-password\n");
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -104,8 +104,12 @@ public sealed class ReplicationConnectionSettingsTests
             var explicitPassword = ReplicationConnectionSettings.From($"Host=db;Username=cdc;Database=app;Password=s3cr3t-value;Passfile={passfile}");
             var fromFile = ReplicationConnectionSettings.From($"Host=db;Username=cdc;Database=app;Passfile={passfile}");
 
-            Assert.Equal("s3cr3t-value", explicitPassword.Password);
-            Assert.Equal("from-file", fromFile.Password);
+            Assert.Equal("s3cr3t-value", explicitPassword.PasswordFor("db", 5432));
+            Assert.Equal("from-file", fromFile.PasswordFor("db", 5432));
+
+            // Each host of a list gets its own password file entry.
+            Assert.Equal("replica-password", fromFile.PasswordFor("replica", 5433));
+            Assert.Null(fromFile.PasswordFor("other", 5432));
             Assert.Equal("db:5432/app as cdc", explicitPassword.ToString());
             Assert.DoesNotContain("s3cr3t", explicitPassword.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("from-file", fromFile.ToString(), StringComparison.Ordinal);

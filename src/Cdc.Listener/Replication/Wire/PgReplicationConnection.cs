@@ -18,7 +18,7 @@ namespace Cdc.Listener.Replication.Wire;
 /// may be sent from any task; writes are serialized.
 /// </para>
 /// </summary>
-public sealed partial class PgReplicationConnection : IAsyncDisposable
+public sealed class PgReplicationConnection : IAsyncDisposable
 {
     /// <summary>How long a graceful end (CopyDone, then ReadyForQuery) may take before the socket is just closed.</summary>
     private static readonly TimeSpan GracefulEndTimeout = TimeSpan.FromSeconds(5);
@@ -42,9 +42,8 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
     private volatile bool _bufferHeld;
     private bool _readerCompleted;
     private bool _copyEnded;
-    private bool _streaming;
+    private volatile bool _streaming;
     private bool _replyRequested;
-    private volatile bool _timedOut;
     private XLogData _current;
     private long _lastReceivedLsn;
     private long _flushedLsn;
@@ -147,6 +146,11 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             // Allow: plain first; a server whose pg_hba.conf only has hostssl for us refuses that, so try TLS.
             return await LoginAsync(settings, host, port, useSsl: true, maxBodyBytes, logger, cancellationToken).ConfigureAwait(false);
         }
+        catch (System.Security.Authentication.AuthenticationException) when (settings.SslMode == SslMode.Prefer && useSsl)
+        {
+            // Prefer (as libpq): the server agreed to TLS but the handshake failed; a plain connection is still acceptable.
+            return await LoginAsync(settings, host, port, useSsl: false, maxBodyBytes, logger, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task<PgReplicationConnection> LoginAsync(
@@ -157,7 +161,7 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         try
         {
             await connection.WriteAsync(FrontendMessages.Startup(StartupParameters(settings)), cancellationToken).ConfigureAwait(false);
-            await connection.AuthenticateAsync(settings, cancellationToken).ConfigureAwait(false);
+            await connection.AuthenticateAsync(settings, host, port, cancellationToken).ConfigureAwait(false);
             await connection.WaitForReadyAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -185,7 +189,7 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         }
     }
 
-    private async Task AuthenticateAsync(ReplicationConnectionSettings settings, CancellationToken cancellationToken)
+    private async Task AuthenticateAsync(ReplicationConnectionSettings settings, string host, int port, CancellationToken cancellationToken)
     {
         ScramSha256Client? scram = null;
         var serverProven = false;
@@ -220,10 +224,10 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
                 case AuthenticationCode.Ok:
                     return;
                 case AuthenticationCode.CleartextPassword:
-                    await WriteAsync(FrontendMessages.Password(Encoding.UTF8.GetBytes(RequirePassword(settings))), cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(FrontendMessages.Password(Encoding.UTF8.GetBytes(RequirePassword(settings, host, port))), cancellationToken).ConfigureAwait(false);
                     break;
                 case AuthenticationCode.Md5Password when data.Length >= 4:
-                    await WriteAsync(FrontendMessages.Password(Md5Password.Compute(settings.User, RequirePassword(settings), data.Span[..4])), cancellationToken)
+                    await WriteAsync(FrontendMessages.Password(Md5Password.Compute(settings.User, RequirePassword(settings, host, port), data.Span[..4])), cancellationToken)
                         .ConfigureAwait(false);
                     break;
                 case AuthenticationCode.Sasl:
@@ -233,7 +237,7 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
                             $"PostgreSQL offers SASL mechanisms {string.Join(", ", SaslMechanisms(data.Span))}; the replication connection speaks {ScramSha256Client.Mechanism}");
                     }
 
-                    scram = new ScramSha256Client(RequirePassword(settings));
+                    scram = new ScramSha256Client(RequirePassword(settings, host, port));
                     await WriteAsync(FrontendMessages.SaslInitialResponse(ScramSha256Client.Mechanism, scram.CreateClientFirstMessage()), cancellationToken)
                         .ConfigureAwait(false);
                     break;
@@ -252,8 +256,8 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         }
     }
 
-    private static string RequirePassword(ReplicationConnectionSettings settings)
-        => settings.Password ?? throw new PgAuthenticationException(
+    private static string RequirePassword(ReplicationConnectionSettings settings, string host, int port)
+        => settings.PasswordFor(host, port) ?? throw new PgAuthenticationException(
             $"PostgreSQL asks for a password for user '{settings.User}' and none is set (Password in Cdc:Connection, PGPASSWORD or a .pgpass entry)");
 
     private static List<string> SaslMechanisms(ReadOnlySpan<byte> data)
@@ -546,18 +550,26 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         if (_replyRequested)
         {
             _replyRequested = false;
-            await SendStatusUpdateAsync(requestReply: false, cancellationToken).ConfigureAwait(false);
+            if (_streaming)
+            {
+                await SendStatusUpdateAsync(requestReply: false, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // The receiver timeout counts time spent waiting here, not time the consumer spent elsewhere.
         _lastReceiveTicks = Environment.TickCount64;
         var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCanceled)
+        while (result.IsCanceled)
         {
+            // Only the housekeeping loop cancels reads. Its cancel may land just after a read that got data, or
+            // before this read began: the timeout counts only when this read itself waited that long.
             _reader.AdvanceTo(result.Buffer.Start);
-            throw _timedOut
-                ? new TimeoutException($"PostgreSQL sent nothing for {ReceiverTimeout.TotalSeconds:0} s (not even a keepalive): the connection is dead")
-                : new OperationCanceledException("the read was cancelled");
+            if (ReceiverTimeout != Timeout.InfiniteTimeSpan && TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceiveTicks) >= ReceiverTimeout)
+            {
+                throw new TimeoutException($"PostgreSQL sent nothing for {ReceiverTimeout.TotalSeconds:0} s (not even a keepalive): the connection is dead");
+            }
+
+            result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
 
         _buffer = result.Buffer;
@@ -588,6 +600,12 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
     /// </summary>
     public Task SendStatusUpdateAsync(ulong flushed, CancellationToken cancellationToken = default)
     {
+        // Outside copy mode (replication refused, or already ended) a CopyData would be a protocol violation.
+        if (!_streaming)
+        {
+            return Task.CompletedTask;
+        }
+
         var current = Interlocked.Read(ref _flushedLsn);
         while ((ulong)current < flushed)
         {
@@ -655,9 +673,8 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
 
                 if (ReceiverTimeout != Timeout.InfiniteTimeSpan && !_bufferHeld && TimeSpan.FromMilliseconds(now - Volatile.Read(ref _lastReceiveTicks)) >= ReceiverTimeout)
                 {
-                    _timedOut = true;
+                    // The reader decides whether its read really waited that long (see FillAsync).
                     _reader.CancelPendingRead();
-                    return;
                 }
             }
         }
@@ -683,7 +700,9 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             return;
         }
 
+        // Nothing may follow CopyDone: stop the periodic status updates first (keepalive replies check _streaming).
         _streaming = false;
+        await StopHousekeepingAsync().ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(GracefulEndTimeout);
         await WriteAsync(FrontendMessages.CopyDone(), timeout.Token).ConfigureAwait(false);
@@ -710,6 +729,15 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
         }
     }
 
+    private async Task StopHousekeepingAsync()
+    {
+        await _background.CancelAsync().ConfigureAwait(false);
+        if (_housekeeping is { } housekeeping)
+        {
+            await housekeeping.ConfigureAwait(false);
+        }
+    }
+
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     public async ValueTask DisposeAsync()
@@ -719,12 +747,8 @@ public sealed partial class PgReplicationConnection : IAsyncDisposable
             return;
         }
 
-        await _background.CancelAsync().ConfigureAwait(false);
-        if (_housekeeping is { } housekeeping)
-        {
-            await housekeeping.ConfigureAwait(false);
-        }
-
+        _streaming = false;
+        await StopHousekeepingAsync().ConfigureAwait(false);
         try
         {
             // Terminate lets the server end the backend without logging an unexpected EOF.

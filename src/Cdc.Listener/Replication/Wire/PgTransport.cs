@@ -115,7 +115,7 @@ internal static class PgTransport
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = host,
-            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Validate(settings, certificate, errors),
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Validate(settings, certificate, chain, errors),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
         if (LoadClientCertificate(settings) is { } clientCertificate)
@@ -132,7 +132,7 @@ internal static class PgTransport
     /// VerifyCA checks the chain against <see cref="ReplicationConnectionSettings.RootCertificate"/> (or the system
     /// store); VerifyFull also checks the host name.
     /// </summary>
-    private static bool Validate(ReplicationConnectionSettings settings, X509Certificate? certificate, SslPolicyErrors errors)
+    private static bool Validate(ReplicationConnectionSettings settings, X509Certificate? certificate, X509Chain? received, SslPolicyErrors errors)
     {
         if (settings.SslMode is not (SslMode.VerifyCA or SslMode.VerifyFull))
         {
@@ -160,6 +160,17 @@ internal static class PgTransport
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(settings.RootCertificate);
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+
+        // Intermediate certificates the server sent with its own: the chain to our root may run through them.
+        if (received is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(received.ChainPolicy.ExtraStore);
+            foreach (var element in received.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
     }

@@ -16,8 +16,14 @@ public sealed record ReplicationConnectionSettings
 
     public required string User { get; init; }
 
-    /// <summary>Password from the connection string, PGPASSWORD or the password file; null when none is known.</summary>
+    /// <summary>Password from the connection string or PGPASSWORD; null means look in the password file.</summary>
     public string? Password { get; init; }
+
+    /// <summary>The password file (Npgsql's Passfile); null means PGPASSFILE or ~/.pgpass.</summary>
+    public string? Passfile { get; init; }
+
+    /// <summary>The password for one endpoint: <see cref="Password"/>, else the password file's entry for that host and port.</summary>
+    public string? PasswordFor(string host, int port) => Password ?? PgPassFile.FindPassword(Passfile, host, port, Database, User);
 
     public required string Database { get; init; }
 
@@ -73,10 +79,6 @@ public sealed record ReplicationConnectionSettings
             ?? Environment.UserName;
         var database = builder.Database ?? Environment.GetEnvironmentVariable("PGDATABASE") ?? user;
         var password = builder.Password ?? Environment.GetEnvironmentVariable("PGPASSWORD");
-        if (password is null && endpoints.Count > 0)
-        {
-            password = PgPassFile.FindPassword(builder.Passfile, endpoints[0].Host, endpoints[0].Port, database, user);
-        }
 
         var keepAlive = builder.TcpKeepAliveTime > 0 ? TimeSpan.FromSeconds(builder.TcpKeepAliveTime) : TimeSpan.FromSeconds(30);
         var keepAliveInterval = builder.TcpKeepAliveInterval > 0 ? TimeSpan.FromSeconds(builder.TcpKeepAliveInterval) : TimeSpan.FromSeconds(10);
@@ -85,6 +87,7 @@ public sealed record ReplicationConnectionSettings
             Endpoints = endpoints,
             User = user,
             Password = password,
+            Passfile = NullIfEmpty(builder.Passfile),
             Database = database,
             SslMode = builder.SslMode,
             RootCertificate = NullIfEmpty(builder.RootCertificate),
