@@ -13,10 +13,6 @@ namespace Cdc.Benchmarks.Replay;
 /// </summary>
 public static class ListenerPathReplay
 {
-    /// <summary>The listener's frame pipe settings (ListenerService.FramePipeOptions).</summary>
-    private static readonly PipeOptions FramePipeOptions = new(
-        pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false);
-
     public static async Task RunAsync(string connectionString, int transactions, IChangeHandler handler, CancellationToken cancellationToken = default)
     {
         var options = new CdcOptions { Connection = connectionString, Slot = "bench", Publication = "bench" };
@@ -24,7 +20,7 @@ public static class ListenerPathReplay
         await using (session.ConfigureAwait(false))
         {
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var pipe = new Pipe(FramePipeOptions);
+            var pipe = new Pipe(XLogFrame.PipeOptions);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var reading = Task.Run(async () =>
             {

@@ -17,12 +17,6 @@ namespace Cdc.Listener.Hosting;
 /// </summary>
 internal sealed class ListenerService(CdcOptions options, ListenerStatus status, ILoggerFactory loggerFactory)
 {
-    private static readonly PipeOptions FramePipeOptions = new(
-        pauseWriterThreshold: 8 * 1024 * 1024,
-        resumeWriterThreshold: 4 * 1024 * 1024,
-        minimumSegmentSize: 64 * 1024,
-        useSynchronizationContext: false);
-
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
@@ -128,7 +122,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
             types.Clear();
             var startedAt = Stopwatch.GetTimestamp();
-            var pipe = new Pipe(FramePipeOptions);
+            var pipe = new Pipe(XLogFrame.PipeOptions);
             using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 
 namespace Cdc.Listener.Replication;
 
@@ -10,6 +11,16 @@ namespace Cdc.Listener.Replication;
 public readonly struct XLogFrame
 {
     public const int HeaderSize = 20;
+
+    /// <summary>
+    /// The frame pipe between the replication session and the decoder: bounded at 8 MiB, so a slow decoder stops the
+    /// session reading the socket and the walsender waits instead of Cdc buffering.
+    /// </summary>
+    public static readonly PipeOptions PipeOptions = new(
+        pauseWriterThreshold: 8 * 1024 * 1024,
+        resumeWriterThreshold: 4 * 1024 * 1024,
+        minimumSegmentSize: 64 * 1024,
+        useSynchronizationContext: false);
 
     public XLogFrame(ulong walStart, ulong walEnd, ReadOnlySequence<byte> data)
     {
