@@ -650,7 +650,7 @@ public sealed class StreamingBatchWriter : IMessageSink
             }
             catch (NatsConnectionException e)
             {
-                // Closed for good: nothing can be republished; pending messages stay unreported.
+                // Closed for good: nothing can be republished; pending messages are reported by DisposeAsync.
                 SinkLog.TransientFailure(_logger, e.Message);
             }
             finally
