@@ -41,3 +41,29 @@ public sealed class MessageTooLargeException : SinkException
 
     public long MaxPayload { get; }
 }
+
+/// <summary>A message the sink cannot put on the wire (a subject, message id or header NATS does not allow).</summary>
+public sealed class InvalidMessageException : SinkException
+{
+    public InvalidMessageException(string messageId, string subject, ArgumentException problem)
+        : base($"message {messageId} for '{subject}' cannot be published: {problem.Message}", problem)
+    {
+        Subject = subject;
+    }
+
+    public string Subject { get; }
+}
+
+/// <summary>
+/// The sink was disposed before the message was acknowledged: it may or may not be stored. Transient: a
+/// replay with the same message id is stored once.
+/// </summary>
+public sealed class SinkStoppedException : SinkException
+{
+    public SinkStoppedException(string messageId)
+        : base($"the sink stopped before message {messageId} was acknowledged")
+    {
+    }
+
+    public override bool IsTransient => true;
+}

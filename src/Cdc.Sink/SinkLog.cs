@@ -53,4 +53,7 @@ internal static partial class SinkLog
 
     [LoggerMessage(3204, LogLevel.Error, "The ack handler threw for message {MessageId}")]
     public static partial void AckHandlerFailed(ILogger logger, string messageId, Exception error);
+
+    [LoggerMessage(3205, LogLevel.Warning, "The batch writer stopped with {Count} messages unacknowledged; each is reported as failed (transient)")]
+    public static partial void StoppedUnacknowledged(ILogger logger, int count);
 }

@@ -24,7 +24,11 @@ namespace Cdc.Sink;
 /// Transient failures (disconnect, missing PubAck, stream leader change) are retried inside: every
 /// unacknowledged message is republished in its original order with the same <c>Nats-Msg-Id</c>, so
 /// JetStream drops what it already stored.</item>
-/// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>.</item>
+/// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>; a
+/// message NATS cannot carry (bad subject, message id or header) fails alone with an
+/// <see cref="InvalidMessageException"/>, and the writer goes on.</item>
+/// <item><see cref="DisposeAsync"/> reports every message not yet acknowledged with a
+/// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
 public sealed class StreamingBatchWriter : IMessageSink
@@ -41,6 +45,7 @@ public sealed class StreamingBatchWriter : IMessageSink
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<OutboundMessage> _batch = [];
+    private int _batchDone;
     private readonly NatsPublishItem[] _items;
     private readonly List<PendingMessage> _itemOwners = [];
     private Task? _loop;
@@ -153,7 +158,11 @@ public sealed class StreamingBatchWriter : IMessageSink
         await _window.WaitEmptyAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops at once: messages not yet acknowledged are not reported (the producer replays them).</summary>
+    /// <summary>
+    /// Stops at once: every message written and not yet acknowledged is reported to
+    /// <see cref="IAckHandler.OnFailed"/> with a <see cref="SinkStoppedException"/> (transient: it may or may
+    /// not be stored; the producer replays it). Call <see cref="DrainAsync"/> first to stop without any.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -173,12 +182,15 @@ public sealed class StreamingBatchWriter : IMessageSink
                 {
                     await task.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException || task == _loop)
                 {
+                    // A loop that failed before has told every later WriteAsync (EnsureRunning); what it left
+                    // unacknowledged is reported below, and an owned connection is still closed.
                 }
             }
         }
 
+        ReportUnacknowledged();
         if (_ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
@@ -202,7 +214,7 @@ public sealed class StreamingBatchWriter : IMessageSink
                 return;
             }
 
-            Fail(pending, new JetStreamException(error.Code, error.ErrCode, error.Description, pending.Message.Subject));
+            Fail(pending, new JetStreamException(error, pending.Message.Subject));
             return;
         }
 
@@ -271,6 +283,46 @@ public sealed class StreamingBatchWriter : IMessageSink
         }
     }
 
+    /// <summary>After the loop has ended: fails the window, the unsent rest of the batch and the queue, in write order.</summary>
+    private void ReportUnacknowledged()
+    {
+        var count = 0;
+        foreach (var pending in _window.Snapshot())
+        {
+            if (pending.TryFinish())
+            {
+                _window.Remove(pending);
+                ReportFailed(pending.Message, new SinkStoppedException(pending.Message.MessageId));
+                count++;
+            }
+        }
+
+        for (var i = _batchDone; i < _batch.Count; i++)
+        {
+            ReportFailed(_batch[i], new SinkStoppedException(_batch[i].MessageId));
+            count++;
+        }
+
+        _batch.Clear();
+        while (_queue.Reader.TryRead(out var item))
+        {
+            if (item.Message is { } message)
+            {
+                ReportFailed(message, new SinkStoppedException(message.MessageId));
+                count++;
+            }
+            else
+            {
+                item.Flushed!.TrySetException(new ObjectDisposedException(nameof(StreamingBatchWriter)));
+            }
+        }
+
+        if (count > 0)
+        {
+            SinkLog.StoppedUnacknowledged(_logger, count);
+        }
+    }
+
     private void EnsureRunning()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -297,55 +349,64 @@ public sealed class StreamingBatchWriter : IMessageSink
     {
         var reader = _queue.Reader;
         var cancellationToken = _stop.Token;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        TaskCompletionSource? flushed = null;
+        try
         {
-            if (!reader.TryRead(out var first))
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
-
-            if (first.Flushed is { } done)
-            {
-                done.TrySetResult();
-                continue;
-            }
-
-            var kind = first.Message!.Kind;
-            _batch.Add(first.Message);
-            long bytes = first.Message.Payload.Length;
-            TaskCompletionSource? flushed = null;
-            var deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
-            while (_batch.Count < _options.MaxRows && bytes < _options.MaxBytes)
-            {
-                if (reader.TryPeek(out var next))
+                if (!reader.TryRead(out var first))
                 {
-                    if (next.Flushed is not null)
-                    {
-                        reader.TryRead(out _);
-                        flushed = next.Flushed;
-                        break;
-                    }
-
-                    if (next.Message!.Kind != kind)
-                    {
-                        break;
-                    }
-
-                    reader.TryRead(out _);
-                    _batch.Add(next.Message);
-                    bytes += next.Message.Payload.Length;
                     continue;
                 }
 
-                var remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0 || !await WaitForMoreAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false))
+                if (first.Flushed is { } done)
                 {
-                    break;
+                    done.TrySetResult();
+                    continue;
                 }
-            }
 
-            await PublishBatchAsync(kind, cancellationToken).ConfigureAwait(false);
-            flushed?.TrySetResult();
+                var kind = first.Message!.Kind;
+                _batch.Add(first.Message);
+                long bytes = first.Message.Payload.Length;
+                flushed = null;
+                var deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
+                while (_batch.Count < _options.MaxRows && bytes < _options.MaxBytes)
+                {
+                    if (reader.TryPeek(out var next))
+                    {
+                        if (next.Flushed is not null)
+                        {
+                            reader.TryRead(out _);
+                            flushed = next.Flushed;
+                            break;
+                        }
+
+                        if (next.Message!.Kind != kind)
+                        {
+                            break;
+                        }
+
+                        reader.TryRead(out _);
+                        _batch.Add(next.Message);
+                        bytes += next.Message.Payload.Length;
+                        continue;
+                    }
+
+                    var remaining = deadline - Stopwatch.GetTimestamp();
+                    if (remaining <= 0 || !await WaitForMoreAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+
+                await PublishBatchAsync(kind, cancellationToken).ConfigureAwait(false);
+                flushed?.TrySetResult();
+            }
+        }
+        finally
+        {
+            // A flush taken from the queue for a batch that did not finish (no-op when it did).
+            flushed?.TrySetException(new ObjectDisposedException(nameof(StreamingBatchWriter)));
         }
     }
 
@@ -378,7 +439,7 @@ public sealed class StreamingBatchWriter : IMessageSink
         try
         {
             await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var message in _batch)
+            while (_batchDone < _batch.Count)
             {
                 if (!_window.TryAcquire())
                 {
@@ -393,7 +454,9 @@ public sealed class StreamingBatchWriter : IMessageSink
                     await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                var pending = Prepare(message);
+                // From here the message is in the window or reported (what is left of the batch when the
+                // loop stops is reported by DisposeAsync).
+                var pending = Prepare(_batch[_batchDone++]);
                 if (pending is null)
                 {
                     continue;
@@ -411,6 +474,8 @@ public sealed class StreamingBatchWriter : IMessageSink
             }
 
             await SendAsync(count, cancellationToken).ConfigureAwait(false);
+            _batch.Clear();
+            _batchDone = 0;
         }
         finally
         {
@@ -418,15 +483,29 @@ public sealed class StreamingBatchWriter : IMessageSink
             {
                 _publishLock.Release();
             }
-
-            _batch.Clear();
         }
     }
 
-    /// <summary>Builds the wire form; applies the oversize policy. Null when the message was failed (slot given back).</summary>
+    /// <summary>
+    /// Builds the wire form; applies the oversize policy. Null when the message was failed (slot given back):
+    /// too large, or not publishable at all (the item checks subject, message id and headers).
+    /// </summary>
     private PendingMessage? Prepare(OutboundMessage message)
     {
-        var item = new NatsPublishItem(message.Subject, message.Payload, message.MessageId, message.Headers, _connection.Mux.Prefix);
+        NatsPublishItem item;
+        try
+        {
+            item = new NatsPublishItem(message.Subject, message.Payload, message.MessageId, message.Headers, _connection.Mux.Prefix);
+        }
+        catch (ArgumentException e)
+        {
+            _window.ReleaseSlot();
+            var error = new InvalidMessageException(message.MessageId, message.Subject, e);
+            SinkLog.PublishFailed(_logger, message.MessageId, message.Subject, error.Message);
+            ReportFailed(message, error);
+            return null;
+        }
+
         var max = _connection.MaxPayload;
         var size = item.Size;
         if (size > max)
@@ -571,7 +650,7 @@ public sealed class StreamingBatchWriter : IMessageSink
             }
             catch (NatsConnectionException e)
             {
-                // Closed for good: nothing can be republished; pending messages stay unreported.
+                // Closed for good: nothing can be republished; pending messages are reported by DisposeAsync.
                 SinkLog.TransientFailure(_logger, e.Message);
             }
             finally

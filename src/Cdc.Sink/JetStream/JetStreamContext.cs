@@ -111,34 +111,17 @@ public sealed class JetStreamContext
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
-        var handler = new PubAckWaiter();
-        var token = _connection.Mux.Register(handler);
+        PubAck ack;
         try
         {
-            await _connection.PublishManyAsync(
-                new[] { new NatsPublishItem(subject, payload, messageId, headers, _connection.Mux.Prefix, token) },
-                cancellationToken).ConfigureAwait(false);
-            var wait = timeout ?? _connection.Options.RequestTimeout;
-            PubAck ack;
-            try
-            {
-                ack = await handler.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                throw new NatsTimeoutException($"no PubAck for '{subject}' within {wait}");
-            }
-
-            return ack.Error is { } error ? throw new JetStreamException(error.Code, error.ErrCode, error.Description, subject) : ack;
+            ack = await _connection.RequestAsync(subject, payload, messageId, headers, static frame => PubAck.Parse(frame.Payload), timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (NatsNoRespondersException)
         {
             throw new JetStreamNoStreamException(subject);
         }
-        finally
-        {
-            _connection.Mux.Remove(token);
-        }
+
+        return ack.Error is { } error ? throw new JetStreamException(error, subject) : ack;
     }
 
     /// <summary>Creates a pull consumer: durable when <see cref="ConsumerConfig.DurableName"/> is set, otherwise ephemeral.</summary>
@@ -224,7 +207,7 @@ public sealed class JetStreamContext
         var response = JsonSerializer.Deserialize(reply.Data.Span, responseInfo)
             ?? throw new JetStreamException(500, 0, "empty API response", subject);
         return response.Error is { } error
-            ? throw new JetStreamException(error.Code, error.ErrCode, error.Description, subject)
+            ? throw new JetStreamException(error, subject)
             : response;
     }
 }

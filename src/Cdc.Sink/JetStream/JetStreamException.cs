@@ -11,6 +11,12 @@ public class JetStreamException : SinkException
         Description = description;
     }
 
+    /// <summary>The error of an API response or a PubAck.</summary>
+    public JetStreamException(ApiError error, string? context)
+        : this(error.Code, error.ErrCode, error.Description, context)
+    {
+    }
+
     /// <summary>HTTP-like status (400, 404, 500, 503).</summary>
     public int Code { get; }
 

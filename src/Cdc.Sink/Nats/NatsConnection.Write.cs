@@ -33,11 +33,7 @@ public sealed partial class NatsConnection
     /// </summary>
     public async ValueTask PublishManyAsync(ReadOnlyMemory<NatsPublishItem> items, long? requiredSessionId, CancellationToken cancellationToken = default)
     {
-        foreach (var item in items.Span)
-        {
-            ProtocolWriter.ValidateSubject(item.Subject);
-        }
-
+        // The items checked their subjects and headers when they were made.
         var session = requiredSessionId is { } required
             ? await AcquireWriterOnAsync(required, cancellationToken).ConfigureAwait(false)
             : await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
@@ -126,36 +122,42 @@ public sealed partial class NatsConnection
     /// to <paramref name="subject"/>) throws <see cref="NatsNoRespondersException"/>; no reply in
     /// time throws <see cref="NatsTimeoutException"/>.
     /// </summary>
-    public async Task<NatsMsg> RequestAsync(
+    public Task<NatsMsg> RequestAsync(
         string subject,
         ReadOnlyMemory<byte> payload,
         IReadOnlyList<KeyValuePair<string, string>>? headers = null,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        RequestAsync(subject, payload, null, headers, NatsMsg.From, timeout, cancellationToken);
+
+    /// <summary>
+    /// The one request/reply flow: registers a <see cref="ReplyWaiter{T}"/> in the mux, publishes with its
+    /// token, and waits for the reply converted by <paramref name="read"/> (on the read loop).
+    /// </summary>
+    internal async Task<T> RequestAsync<T>(
+        string subject,
+        ReadOnlyMemory<byte> payload,
+        string? messageId,
+        IReadOnlyList<KeyValuePair<string, string>>? headers,
+        Func<ProtocolParser, T> read,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken)
     {
-        var handler = new RequestReplyHandler();
-        var token = _mux.Register(handler);
+        var item = new NatsPublishItem(subject, payload, messageId, headers, _mux.Prefix);
+        var waiter = new ReplyWaiter<T>(subject, read);
+        var token = _mux.Register(waiter);
         try
         {
-            var item = new NatsPublishItem(subject, payload, null, headers, _mux.Prefix, token);
-            await PublishManyAsync(new[] { item }, cancellationToken).ConfigureAwait(false);
+            await PublishManyAsync(new[] { item with { ReplyToken = token } }, cancellationToken).ConfigureAwait(false);
             var wait = timeout ?? _options.RequestTimeout;
-            NatsMsg reply;
             try
             {
-                reply = await handler.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                return await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 throw new NatsTimeoutException($"no reply to '{subject}' within {wait}");
             }
-
-            if (reply.Status == 503)
-            {
-                throw new NatsNoRespondersException(subject);
-            }
-
-            return reply;
         }
         finally
         {

@@ -80,6 +80,7 @@ public sealed class NatsHeaders
         var length = 10 + 2; // "NATS/1.0\r\n" ... "\r\n"
         if (messageId is not null)
         {
+            Validate("Nats-Msg-Id", messageId);
             length += 15 + Encoding.UTF8.GetByteCount(messageId); // "Nats-Msg-Id: " + value + CRLF
         }
 

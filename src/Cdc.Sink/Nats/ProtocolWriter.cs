@@ -157,13 +157,15 @@ internal static class ProtocolWriter
         throw new InvalidOperationException("the headers changed after the publish item was created (the header block no longer has its measured length)");
     }
 
-    /// <summary>Checks a subject (or reply, or queue) before it goes into a control line.</summary>
-    public static void ValidateSubject(string subject, string what = "subject")
+    /// <summary>Checks a subject (or reply, or queue) before it goes into a control line; returns it.</summary>
+    public static string ValidateSubject(string? subject, string what = "subject")
     {
-        if (subject.Length == 0 || subject.Length > 1024 || subject.AsSpan().IndexOfAny(" \t\r\n") >= 0 || !System.Text.Ascii.IsValid(subject))
+        if (subject is null || subject.Length == 0 || subject.Length > 1024 || subject.AsSpan().IndexOfAny(" \t\r\n") >= 0 || !System.Text.Ascii.IsValid(subject))
         {
             throw new ArgumentException($"invalid {what} '{subject}': 1..1024 ASCII characters without whitespace", what);
         }
+
+        return subject;
     }
 
     private static int Copy(Span<byte> destination, ReadOnlySpan<byte> source)

@@ -153,10 +153,7 @@ public sealed class StreamingBatchWriterTests
                 await writer.WriteAsync(Messages.Row("t", i, payloadBytes: 100));
             }
         });
-        while (acks.Reported < 2000)
-        {
-            await Task.Delay(5);
-        }
+        await Eventually.UntilAsync(() => acks.Reported >= 2000, TimeSpan.FromSeconds(60), "2,000 acks before the restart", producer);
 
         await server.RestartAsync();
         var reportedAtRestart = acks.Reported;
@@ -172,6 +169,54 @@ public sealed class StreamingBatchWriterTests
         Assert.Empty(acks.Failed);
         Assert.Equal((ulong)total, info!.State!.Messages);
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"slot:t:{i:D8}"), stored.Select(m => m.Headers?["Nats-Msg-Id"]));
+    }
+
+    [Fact]
+    public async Task A_message_NATS_cannot_carry_fails_alone_and_the_writer_goes_on()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions(), acks);
+        await writer.StartAsync();
+        var row = Messages.Row("t", 0);
+
+        await writer.WriteAsync(row);
+        await writer.WriteAsync(Messages.Row("bad subject", 1));
+        await writer.WriteAsync(new OutboundMessage { Kind = row.Kind, Table = "t", Subject = row.Subject, MessageId = "id\r\nX-Injected: 1", Payload = row.Payload, State = 2 });
+        await writer.WriteAsync(new OutboundMessage { Kind = row.Kind, Table = "t", Subject = row.Subject, MessageId = "slot:t:3", Payload = row.Payload, Headers = [new("Bad: name", "v")], State = 3 });
+        await writer.WriteAsync(Messages.Row("t", 4));
+        await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var stored = await ReadAllAsync(writer.JetStream, "CDC", 2);
+
+        Assert.Equal([1, 2, 3], acks.Failed.Select(f => (int)f.Message.State!).Order());
+        Assert.All(acks.Failed, f => Assert.IsType<InvalidMessageException>(f.Error));
+        Assert.Contains("invalid subject 'cdc.db.public.bad subject'", acks.Failed.Single(f => (int)f.Message.State! == 1).Error.Message, StringComparison.Ordinal);
+        Assert.Equal([0, 4], acks.Acked.Select(a => (int)a.Message.State!).Order());
+        Assert.Equal(["t:0", "t:4"], stored.Select(Text));
+        Assert.Equal(0, acks.DoubleReports);
+    }
+
+    [Fact]
+    public async Task Dispose_reports_every_message_not_yet_acknowledged_in_write_order()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        // No stream listens on "nostream.>": the first five stay in the window (503, retried), the rest wait in an open batch.
+        var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { MaxRows = 5, Timeout = TimeSpan.FromMinutes(1) }, acks);
+        await writer.StartAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await writer.WriteAsync(Messages.Row("t", i, prefix: "nostream"));
+        }
+
+        await Eventually.UntilAsync(() => writer.PendingAcks == 5, TimeSpan.FromSeconds(10), "five messages published and waiting for their PubAck");
+        await writer.DisposeAsync();
+
+        Assert.Empty(acks.Acked);
+        Assert.Equal(Enumerable.Range(0, 8), acks.Failed.Select(f => (int)f.Message.State!));
+        Assert.All(acks.Failed, f => Assert.True(Assert.IsType<SinkStoppedException>(f.Error).IsTransient));
+        Assert.Equal(0, acks.DoubleReports);
+        Assert.Equal(0, writer.PendingAcks);
     }
 
     [Fact]

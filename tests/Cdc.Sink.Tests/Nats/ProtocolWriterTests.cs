@@ -63,6 +63,23 @@ public sealed class ProtocolWriterTests
         Assert.Equal(0, output.WrittenCount);
     }
 
+    [Theory]
+    [InlineData("a b", null, null, null, null)]
+    [InlineData("", null, null, null, null)]
+    [InlineData("a.\u00e4", null, null, null, null)]
+    [InlineData("a", "_INBOX.x y", null, null, null)]
+    [InlineData("a", "r\r\nPUB b 1", null, null, null)]
+    [InlineData("a", null, "id\r\nX: 1", null, null)]
+    [InlineData("a", null, "id", "Bad: name", "v")]
+    [InlineData("a", null, "id", "K", "v\r\n")]
+    public void An_item_NATS_cannot_carry_is_refused_when_it_is_made(string subject, string? replyTo, string? messageId, string? name, string? value)
+    {
+        IReadOnlyList<KeyValuePair<string, string>>? headers = name is null ? null : [new(name, value!)];
+        Assert.Throws<ArgumentException>(() => new NatsPublishItem(subject, Xyz, messageId, headers, replyTo));
+        var valid = new NatsPublishItem("a", Xyz);
+        Assert.Throws<ArgumentException>(() => valid with { Subject = subject, ReplyTo = replyTo, MessageId = messageId, Headers = headers });
+    }
+
     private static string Write(NatsPublishItem item)
     {
         var output = new ArrayBufferWriter<byte>();

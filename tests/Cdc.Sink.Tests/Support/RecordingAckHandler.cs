@@ -15,7 +15,9 @@ internal sealed class RecordingAckHandler : IAckHandler
 
     public int Reported => _acked.Count + _failed.Count;
 
-    public int DoubleReports { get; private set; }
+    private int _doubleReports;
+
+    public int DoubleReports => Volatile.Read(ref _doubleReports);
 
     public void OnAcked(OutboundMessage message, ulong streamSequence)
     {
@@ -29,25 +31,11 @@ internal sealed class RecordingAckHandler : IAckHandler
         _failed.Enqueue((message, error));
     }
 
-    public async Task WaitForAsync(int reports, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Reported < reports)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{Reported} of {reports} messages reported after {timeout}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     private void Count(OutboundMessage message)
     {
         if (_reports.AddOrUpdate(message.MessageId, 1, (_, n) => n + 1) > 1)
         {
-            DoubleReports++;
+            Interlocked.Increment(ref _doubleReports);
         }
     }
 }
