@@ -35,6 +35,13 @@ internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogg
 
     public void OnFailed(OutboundMessage message, Exception error)
     {
+        if (error is SinkStoppedException)
+        {
+            // The sink was disposed at shutdown with this change un-acked: the slot was not confirmed past it,
+            // so the next start delivers it again. Not a refusal, and nothing is lost.
+            return;
+        }
+
         var failure = new SinkDeliveryException(
             $"the sink refused change {message.MessageId} on {message.Subject}: {error.Message}", error);
         Interlocked.CompareExchange(ref _failure, failure, null);
