@@ -38,9 +38,11 @@ public sealed class DedupeModeTests
             }
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // NATS comes back only once cdc holds every update (it says so in a status update): they all meet the lag.
+        var walEnd = await SlotPosition.CurrentWalLsnAsync(pg);
+        await SlotPosition.WaitForReceivedAsync(pg, "cdc", walEnd, TimeSpan.FromSeconds(60), diagnostics: () => cdc.Output);
         await nats.StartExistingAsync();
-        await SlotPosition.WaitForConfirmedAsync(pg, "cdc", await SlotPosition.CurrentWalLsnAsync(pg), TimeSpan.FromSeconds(90), diagnostics: () => cdc.Output);
+        await SlotPosition.WaitForConfirmedAsync(pg, "cdc", walEnd, TimeSpan.FromSeconds(90), diagnostics: () => cdc.Output);
 
         var changes = await StreamContents.ReadAllAsync(nats.Url, "S");
         var committed = Rows + (Rows * Rounds);

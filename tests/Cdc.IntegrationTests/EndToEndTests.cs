@@ -84,8 +84,17 @@ public sealed class EndToEndTests : IAsyncLifetime
         await _nats.KillAsync();
         var beforeSecondBatch = await ConfirmedFlushLsnAsync();
         var secondBatch = await WriteWorkloadAsync(seed: 3);
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(beforeSecondBatch, await ConfirmedFlushLsnAsync());
+        var afterSecondBatch = await CurrentWalLsnAsync();
+
+        // Judged once cdc has the whole second batch (it says so in a status update), then for a few seconds more:
+        // long enough for its confirm and idle loops to act on it.
+        await SlotPosition.WaitForReceivedAsync(_pg, "e2e", afterSecondBatch, TimeSpan.FromSeconds(30), "shop", () => cdc.Output);
+        var watchUntil = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < watchUntil)
+        {
+            Assert.Equal(beforeSecondBatch, await ConfirmedFlushLsnAsync());
+            await Task.Delay(200);
+        }
 
         // The sidecar crashes while changes are unacknowledged; NATS comes back; a new sidecar
         // replays from the slot and JetStream drops what it already has.

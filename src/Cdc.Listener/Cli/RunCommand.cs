@@ -117,6 +117,12 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
             return ExitCodes.BadConfiguration;
         }
+        catch (InvalidDataException e)
+        {
+            // A settings file that is not JSON: the file, and where the parser stopped.
+            await Console.Error.WriteLineAsync($"cdc: {e.Message.TrimEnd('.')}: {e.GetBaseException().Message}").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
         catch (InvalidOperationException e) when (e.InnerException is FormatException or InvalidCastException or OverflowException or ArgumentException)
         {
             // Binding a value of the wrong type (e.g. --max-in-flight-bytes abc) names the key.

@@ -34,6 +34,15 @@ internal static class CdcHost
 
         builder.Configuration.AddInMemoryCollection(overrides);
 
+        // Cdc:Tables is a list (Cdc:Tables:0, CDC__TABLES__0, --tables): the binder drops a single value without a
+        // word, and a publication Cdc creates would then cover every table.
+        var tablesKey = CdcOptions.SectionName + ":" + nameof(CdcOptions.Tables);
+        if (!string.IsNullOrEmpty(builder.Configuration[tablesKey]))
+        {
+            throw new CdcConfigurationException(
+                $"{tablesKey} = '{builder.Configuration[tablesKey]}' is a single value: give a list ({tablesKey}:0, {tablesKey}:1, ... or CDC__TABLES__0, ...) or --tables a,b");
+        }
+
         builder.Logging.ClearProviders();
 
         // A failed start is reported by cdc itself in one line naming the key; the host's own report adds a stack trace.

@@ -122,8 +122,6 @@ public sealed class ListenerStatus
         counter.Add(bytes);
     }
 
-    public void CountChange(string table, string operation, int bytes) => CountChange(CounterFor(table, operation), bytes);
-
     public void CountTransaction(long commitTimeMicros)
     {
         Interlocked.Increment(ref _transactions);

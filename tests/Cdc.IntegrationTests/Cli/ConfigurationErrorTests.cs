@@ -40,6 +40,37 @@ public sealed class ConfigurationErrorTests
     }
 
     [Fact]
+    public async Task A_settings_file_that_is_not_JSON_exits_2_with_one_line_naming_the_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cdc-bad-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{ \"Cdc\": { \"Slot\": ");
+        try
+        {
+            var (exitCode, output) = await CdcProcess.RunAsync(["run", "--connection", Connection, "--config", file], TimeSpan.FromSeconds(30));
+
+            Assert.Equal(2, exitCode);
+            var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith($"cdc: Failed to load configuration from file '{file}': ", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_single_value_for_the_table_list_is_refused_not_dropped()
+    {
+        // Dropped silently, it would make a publication Cdc creates cover every table.
+        var (exitCode, output) = await CdcProcess.RunAsync(["run"], TimeSpan.FromSeconds(30),
+            new Dictionary<string, string> { ["CDC__CONNECTION"] = Connection, ["CDC__TABLES"] = "public.items" });
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("cdc: Cdc:Tables = 'public.items' is a single value: give a list", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_status_address_in_use_fails_in_one_line_before_replication_starts()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
@@ -65,6 +96,22 @@ public sealed class ConfigurationErrorTests
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith(expected, output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("run --bogus", "cdc run: Unrecognized command or argument '--bogus'.")]
+    [InlineData("run --log-format xml", "cdc run: Argument 'xml' not recognized. Must be one of: 'console' 'json'")]
+    [InlineData("status --max-lag", "cdc status: Required argument missing for option: '--max-lag'.")]
+    public async Task An_unknown_option_or_a_malformed_command_line_exits_2_in_a_line_per_problem(string arguments, string expected)
+    {
+        var (exitCode, output) = await CdcProcess.RunAsync(arguments.Split(' '), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith(expected, lines[0], StringComparison.Ordinal);
+        var command = "cdc " + arguments.Split(' ')[0];
+        Assert.Equal($"{command}: see '{command} --help'", lines[1]);
     }
 
     [Theory]

@@ -78,6 +78,20 @@ internal sealed class FaultEnvironment : IAsyncDisposable
     public Task WaitForSlotAsync(string lsn, TimeSpan timeout, Func<string>? diagnostics = null)
         => SlotPosition.WaitForConfirmedAsync(Postgres, Slot, lsn, timeout, Database, diagnostics);
 
+    /// <summary>
+    /// After a <see cref="Workload"/> run: waits until the slot passed the WAL end, then checks that the stream holds
+    /// every committed change once, in commit order, and that replaying it reproduces the tables.
+    /// </summary>
+    public async Task AssertWorkloadDeliveredAsync(Func<string> diagnostics)
+    {
+        var committed = await Workload.CountCommittedChangesAsync(Connection);
+        await WaitForSlotAsync(await CurrentWalLsnAsync(), TimeSpan.FromSeconds(90), diagnostics);
+
+        var changes = await StreamContents.ReadAllAsync(Nats.Url, Stream);
+        StreamAssertions.ExactlyOnceInCommitOrder(changes, Slot, committed);
+        await StreamAssertions.ReplayReproducesTablesAsync(changes, Connection, Workload.Projections);
+    }
+
     /// <summary>Pid of the walsender serving the slot, or null when the slot is not active.</summary>
     public async Task<int?> ActiveWalsenderPidAsync()
         => await Postgres.ScalarAsync<int?>($"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{Slot}'", Database);

@@ -12,6 +12,23 @@ public static class SlotPosition
     public static Task<string?> ConfirmedFlushLsnAsync(PostgresServer pg, string slot, string database = "postgres")
         => pg.ScalarAsync<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{slot}'", database);
 
+    /// <summary>
+    /// Waits until cdc reports (pg_stat_replication.write_lsn of the slot's walsender, sent with its periodic status
+    /// update) that it has received the WAL up to <paramref name="lsn"/>.
+    /// </summary>
+    public static async Task WaitForReceivedAsync(
+        PostgresServer pg, string slot, string lsn, TimeSpan timeout, string database = "postgres", Func<string>? diagnostics = null)
+    {
+        var query = $"SELECT coalesce(bool_or(r.write_lsn >= '{lsn}'::pg_lsn), false) FROM pg_stat_replication r "
+            + $"JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = '{slot}'";
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await pg.ScalarAsync<bool>(query, database))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"cdc did not report receiving the WAL up to {lsn} on slot {slot} within {timeout}\n{diagnostics?.Invoke()}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Waits until the slot's confirmed flush LSN reaches <paramref name="lsn"/> (everything before it is in JetStream).</summary>
     public static async Task WaitForConfirmedAsync(
         PostgresServer pg, string slot, string lsn, TimeSpan timeout, string database = "postgres", Func<string>? diagnostics = null)
