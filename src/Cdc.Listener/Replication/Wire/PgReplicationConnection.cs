@@ -49,6 +49,7 @@ public sealed class PgReplicationConnection : IAsyncDisposable
     private long _flushedLsn;
     private long _lastReceiveTicks = Environment.TickCount64;
     private long _lastStatusTicks = Environment.TickCount64;
+    private long _lastPingTicks;
     private Task? _housekeeping;
     private int _disposed;
 
@@ -543,6 +544,9 @@ public sealed class PgReplicationConnection : IAsyncDisposable
 
         if (_bufferHeld)
         {
+            // Restart the silence clock before the housekeeping loop may look at it (it checks only while the buffer
+            // is not held): the time the consumer held the buffer is not silence from the server.
+            Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
             _bufferHeld = false;
             _reader.AdvanceTo(_buffer.Start, _buffer.End);
         }
@@ -671,7 +675,17 @@ public sealed class PgReplicationConnection : IAsyncDisposable
                     await SendStatusUpdateAsync(requestReply: false, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (ReceiverTimeout != Timeout.InfiniteTimeSpan && !_bufferHeld && TimeSpan.FromMilliseconds(now - Volatile.Read(ref _lastReceiveTicks)) >= ReceiverTimeout)
+                var silence = TimeSpan.FromMilliseconds(now - Volatile.Read(ref _lastReceiveTicks));
+                if (ReceiverTimeout != Timeout.InfiniteTimeSpan && !_bufferHeld && silence >= ReceiverTimeout / 2
+                    && TimeSpan.FromMilliseconds(now - _lastPingTicks) >= ReceiverTimeout / 2)
+                {
+                    // An idle walsender that hears from us regularly sends nothing at all (it asks for a reply only when
+                    // we go quiet): ask it for one, as PostgreSQL's own walreceiver does at half its timeout.
+                    _lastPingTicks = now;
+                    await SendStatusUpdateAsync(requestReply: true, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (ReceiverTimeout != Timeout.InfiniteTimeSpan && !_bufferHeld && silence >= ReceiverTimeout)
                 {
                     // The reader decides whether its read really waited that long (see FillAsync).
                     _reader.CancelPendingRead();
