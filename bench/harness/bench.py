@@ -32,7 +32,7 @@ def parse_args(argv):
     p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-4)")
     p.add_argument("--contenders", default="a,b,c,d,e", help="comma-separated contender keys (a-e)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
-    p.add_argument("--no-install", action="store_true", help="do not apt-get install missing servers")
+    p.add_argument("--no-install", action="store_true", help="bench/run: do not run scripts/setup (which installs what is missing)")
     p.add_argument("--output", default=os.path.join(REPO, "docs"), help="where benchmarks.md/.json/.svg go")
     p.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md/.svg from benchmarks.json")
     p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
@@ -47,15 +47,13 @@ def parse_args(argv):
     return args
 
 
-def install_missing(progress):
-    missing = [pkg for pkg, path in (("postgresql-15", servers.PG_BIN + "/postgres"),
-                                     ("nats-server", servers.NATS_BIN)) if not os.path.exists(path)]
-    if not missing:
-        return
-    progress.line(f"installing {' '.join(missing)} (apt-get)")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+def check_servers():
+    """bench/run has run scripts/setup (unless --no-install); say what is still missing."""
+    missing = [path for path in (servers.PG_BIN + "/postgres", servers.PG_BIN + "/pg_waldump", servers.NATS_BIN)
+               if not os.path.exists(path)]
+    if missing:
+        raise SystemExit(f"bench/run: {', '.join(missing)} missing: run scripts/setup "
+                         "(apt-get install -y postgresql-15 nats-server)")
 
 
 def make_builder(progress):
@@ -120,7 +118,7 @@ def main(argv):
         progress.line(f"rewrote {os.path.join(args.output, 'benchmarks.md')} from benchmarks.json")
         return 0
     command = "bench/run" + ("".join(f" {a}" for a in argv) if argv else "")
-    install_missing(progress)
+    check_servers()
     build = make_builder(progress)
     contenders = all_contenders()
     unavailable = {}

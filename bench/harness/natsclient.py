@@ -99,10 +99,9 @@ class NatsConnection:
                 if subj != inbox:
                     self._pending.append(message)
                     continue
-                if subj == inbox:
-                    if headers and b" 503" in headers.split(b"\r\n", 1)[0]:
-                        raise NatsError(f"no responders for {subject}")
-                    return json.loads(data) if data else {}
+                if headers and b" 503" in headers.split(b"\r\n", 1)[0]:
+                    raise NatsError(f"no responders for {subject}")
+                return json.loads(data) if data else {}
         finally:
             self._sock.settimeout(None)
             self.unsubscribe(sid)

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import report  # noqa: E402
 import servers  # noqa: E402
+import workloads  # noqa: E402
 from natsclient import NatsConnection, protobuf_int_field  # noqa: E402
 from pgwire import format_lsn, parse_lsn  # noqa: E402
 
@@ -52,6 +53,20 @@ class LsnTests(unittest.TestCase):
         self.assertLess(parse_lsn("0/FFFFFFFF"), parse_lsn("1/0"))
 
 
+class WalDumpTests(unittest.TestCase):
+    COMMIT = ("rmgr: Transaction len (rec/tot):    405/   405, tx:        724, lsn: 0/01527978, prev 0/01527938, "
+              "desc: COMMIT 2026-11-22 05:33:23.243122 UTC; inval msgs: catcache 80 catcache 79 snapshot 2608")
+
+    def test_commit_line_gives_its_start_lsn_and_total_length(self):
+        self.assertEqual(workloads.commit_record(self.COMMIT), (parse_lsn("0/01527978"), 405))
+
+    def test_other_records_are_not_commits(self):
+        for line in ("rmgr: Heap        len (rec/tot):     59/    59, tx:        724, lsn: 0/01527938, prev 0/01527900, desc: INSERT off 1",
+                     "rmgr: Transaction len (rec/tot):     34/    34, tx:        725, lsn: 0/01527B10, prev 0/01527AD8, desc: ABORT 2026-11-22",
+                     "pg_waldump: error: error in WAL record at 0/1527B10: invalid record length"):
+            self.assertIsNone(workloads.commit_record(line), line)
+
+
 class ProtobufTests(unittest.TestCase):
     def test_commit_time_is_read_after_other_fields(self):
         self.assertEqual(protobuf_int_field(change_event(1_700_000_000_123_456), 8), 1_700_000_000_123_456)
@@ -73,6 +88,13 @@ class TargetTests(unittest.TestCase):
         measured, verdict, note = rows["w1 changes/s c ≥ 1.00× b"]
         self.assertEqual(measured, "0.80×")
         self.assertEqual(verdict, "missed by 20%")
+        self.assertIn("walsender busy", note)
+
+    def test_cpu_ratio_shortfall_is_quantified(self):
+        rows = self.run_with([result("b", 100_000, 4.0, 4.0), result("c", 100_000, 3.0, 2.0)])
+        measured, verdict, note = rows["w1 Cdc CPU per change in c ≤ 0.25× b's"]
+        self.assertTrue(measured.startswith("0.62×"), measured)
+        self.assertEqual(verdict, "missed by 150%")
         self.assertIn("walsender busy", note)
 
     def test_cpu_ratio_target_met(self):
@@ -107,7 +129,8 @@ class ReportFileTests(unittest.TestCase):
                 f.write("# Benchmarks\n\nintro\n\n## Later section\n\nkept\n")
             report.write(run, d)
             report.write(run, d)
-            text = open(path).read()
+            with open(path) as f:
+                text = f.read()
             self.assertEqual(text.count(report.BEGIN), 1)
             self.assertIn("kept", text)
             self.assertIn("| b | 100,000 |", text)

@@ -1,10 +1,11 @@
 """The four workloads of issue 7. Each creates its table and publication before the source slot
 exists, then writes its changes either before the contenders start (backlog) or while one runs
 (steady rate)."""
+import re
 import threading
 import time
 
-from pgwire import PgConnection
+from pgwire import PgConnection, format_lsn, parse_lsn
 
 ROW_COLUMNS = """id bigserial PRIMARY KEY, account_id int NOT NULL, amount numeric(12,2) NOT NULL,
     status text NOT NULL, note text NOT NULL, created_at timestamptz NOT NULL"""
@@ -205,18 +206,26 @@ def last_commit_end_lsn(cluster, db, since_lsn):
     """The end LSN of the newest commit record: the position a contender's confirmed_flush_lsn
     reaches once it has everything. pg_current_wal_insert_lsn() alone may be past it (a page
     header, or a background record written after the commit)."""
-    from pgwire import format_lsn, parse_lsn
     insert = parse_lsn(db.scalar("SELECT pg_current_wal_insert_lsn()"))
     start = max(since_lsn, insert - 4 * 1024 * 1024)
     last = None
     for line in cluster.waldump_records(format_lsn(start), format_lsn(insert)).splitlines():
-        if "rmgr: Transaction" in line and "desc: COMMIT" in line:
-            last = line
+        record = commit_record(line)
+        if record:
+            last = record
     if last is None:
         return insert, "pg_current_wal_insert_lsn (no commit found by pg_waldump)"
-    total = int(last.split("rec/tot):")[1].split("/")[1].split(",")[0])
-    lsn = parse_lsn(last.split("lsn: ")[1].split(",")[0])
+    lsn, total = last
     page = 8192
     if lsn % page + total <= page:
         return lsn + ((total + 7) & ~7), "pg_waldump"
     return insert, "pg_current_wal_insert_lsn (commit record crosses a page)"
+
+
+_COMMIT = re.compile(r"rmgr: Transaction\s+len \(rec/tot\):\s*\d+/\s*(\d+),.*\blsn: ([0-9A-F]+/[0-9A-F]+),.*\bdesc: COMMIT")
+
+
+def commit_record(line):
+    """(start LSN, total length) of a pg_waldump line describing a commit record, else None."""
+    m = _COMMIT.search(line)
+    return (parse_lsn(m.group(2)), int(m.group(1))) if m else None
