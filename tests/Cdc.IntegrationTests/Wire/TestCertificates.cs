@@ -3,8 +3,9 @@ using Cdc.Testing;
 namespace Cdc.IntegrationTests.Wire;
 
 /// <summary>
-/// A test CA and a server certificate it signed (CN=localhost, SAN DNS:localhost only), plus a second, unrelated CA,
-/// made with openssl in a temporary directory the postgres user owns (the server refuses a key others can read).
+/// A test CA and a server certificate it signed (CN=localhost, SAN DNS:localhost only), a second server certificate
+/// signed by an intermediate CA the test CA signed, plus a second, unrelated CA, made with openssl in a temporary
+/// directory the postgres user owns (the server refuses a key others can read).
 /// </summary>
 internal sealed class TestCertificates : IDisposable
 {
@@ -20,6 +21,11 @@ internal sealed class TestCertificates : IDisposable
 
     public string ServerKey => Path.Combine(Directory, "server.key");
 
+    /// <summary>The server certificate the intermediate CA issued, followed by the intermediate (what ssl_cert_file holds).</summary>
+    public string IntermediateServerChain => Path.Combine(Directory, "intermediate-server-chain.crt");
+
+    public string IntermediateServerKey => Path.Combine(Directory, "intermediate-server.key");
+
     public static async Task<TestCertificates> CreateAsync()
     {
         var certificates = new TestCertificates(System.IO.Directory.CreateTempSubdirectory("cdc-wire-tls-").FullName);
@@ -32,9 +38,21 @@ internal sealed class TestCertificates : IDisposable
         await OpenSsl(["x509", "-req", "-in", $"{d}/server.csr", "-CA", $"{d}/ca.pem", "-CAkey", $"{d}/ca.key", "-CAcreateserial",
             "-out", certificates.ServerCertificate, "-days", "2", "-extfile", $"{d}/server.ext"]);
 
+        // root -> intermediate -> server
+        await OpenSsl(["req", .. ecKey, "-keyout", $"{d}/intermediate.key", "-out", $"{d}/intermediate.csr", "-subj", "/CN=cdc test intermediate CA"]);
+        await File.WriteAllTextAsync($"{d}/intermediate.ext", "basicConstraints = critical, CA:TRUE, pathlen:0\nkeyUsage = critical, keyCertSign, cRLSign\n");
+        await OpenSsl(["x509", "-req", "-in", $"{d}/intermediate.csr", "-CA", $"{d}/ca.pem", "-CAkey", $"{d}/ca.key", "-CAcreateserial",
+            "-out", $"{d}/intermediate.pem", "-days", "2", "-extfile", $"{d}/intermediate.ext"]);
+        await OpenSsl(["req", .. ecKey, "-keyout", certificates.IntermediateServerKey, "-out", $"{d}/intermediate-server.csr", "-subj", "/CN=localhost"]);
+        await OpenSsl(["x509", "-req", "-in", $"{d}/intermediate-server.csr", "-CA", $"{d}/intermediate.pem", "-CAkey", $"{d}/intermediate.key", "-CAcreateserial",
+            "-out", $"{d}/intermediate-server.crt", "-days", "2", "-extfile", $"{d}/server.ext"]);
+        await File.WriteAllTextAsync(certificates.IntermediateServerChain,
+            await File.ReadAllTextAsync($"{d}/intermediate-server.crt") + await File.ReadAllTextAsync($"{d}/intermediate.pem"));
+
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(certificates.ServerKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(certificates.IntermediateServerKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
         if (ProcessRunner.IsRoot)

@@ -127,6 +127,53 @@ public sealed class WireTlsTests : IAsyncLifetime
             $"SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '{applicationName}' AND a.backend_type = 'walsender'");
 }
 
+/// <summary>
+/// VerifyCA / VerifyFull against a server whose certificate an intermediate CA issued: the server sends the
+/// intermediate with its certificate, Root Certificate holds only the root.
+/// </summary>
+public sealed class WireTlsIntermediateCaTests : IAsyncLifetime
+{
+    private TestCertificates _certificates = null!;
+    private PostgresServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _certificates = await TestCertificates.CreateAsync();
+        _server = await PostgresServer.StartAsync(new Dictionary<string, string>
+        {
+            ["ssl"] = "on",
+            ["ssl_cert_file"] = $"'{_certificates.IntermediateServerChain}'",
+            ["ssl_key_file"] = $"'{_certificates.IntermediateServerKey}'",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _certificates.Dispose();
+    }
+
+    [Theory]
+    [InlineData(SslMode.VerifyFull)]
+    [InlineData(SslMode.VerifyCA)]
+    public async Task Verify_modes_accept_a_chain_through_an_intermediate_the_server_sends(SslMode mode)
+    {
+        var applicationName = "tls_intermediate_" + mode;
+        var connectionString = new NpgsqlConnectionStringBuilder(_server.ConnectionString())
+        {
+            Host = "localhost",
+            SslMode = mode,
+            RootCertificate = _certificates.CaCertificate,
+            ApplicationName = applicationName,
+        }.ConnectionString;
+
+        await using var connection = await WireSlot.OpenAsync(connectionString);
+
+        Assert.True(await _server.ScalarAsync<bool>(
+            $"SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '{applicationName}' AND a.backend_type = 'walsender'"));
+    }
+}
+
 /// <summary>SSL Modes against a server with ssl = off.</summary>
 [Collection(WireServerCollection.Name)]
 public sealed class WireNoTlsServerTests(WireServerFixture fixture)

@@ -1,21 +1,29 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using Cdc.Decoding;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Replication;
 using Cdc.Listener.Replication.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cdc.Listener.Tests.Wire;
 
 /// <summary>
-/// Faults a real PostgreSQL never produces (corrupt lengths, a close inside a message, a SCRAM exchange cut short),
-/// played by an in-process server on loopback that logs in with AuthenticationOk and answers START_REPLICATION.
+/// Faults a real PostgreSQL never produces (corrupt lengths, a close inside a message, a SCRAM exchange cut short) and
+/// timings it produces only by chance (a keepalive request racing CopyDone, a failed TLS handshake), played by an
+/// in-process server on loopback that logs in with AuthenticationOk and answers START_REPLICATION.
 /// </summary>
 public sealed class FakeServerTests : IAsyncDisposable
 {
     private const int MaxMessageBytes = 1024 * 1024;
+    private static readonly TimeSpan ReceiverTimeout = TimeSpan.FromSeconds(1);
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
 
     public FakeServerTests() => _listener.Start();
 
@@ -81,8 +89,7 @@ public sealed class FakeServerTests : IAsyncDisposable
     [Fact]
     public async Task Messages_dribbled_one_byte_at_a_time_arrive_whole_and_keepalive_requests_are_answered()
     {
-        byte[] keepalive = [.. Header('d', 4 + 18), (byte)'k', .. Be64(0x500), .. Be64(0), 1];
-        byte[] stream = [.. XLogData(0x100, "Bxyz"u8.ToArray()), .. keepalive, .. XLogData(0x200, "C"u8.ToArray())];
+        byte[] stream = [.. XLogData(0x100, "Bxyz"u8.ToArray()), .. Keepalive(0x500, replyRequested: true), .. XLogData(0x200, "C"u8.ToArray())];
         var reply = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         var server = ServeAsync(streaming: async socket =>
         {
@@ -112,6 +119,141 @@ public sealed class FakeServerTests : IAsyncDisposable
         await Assert.ThrowsAsync<EndOfStreamException>(async () => await next);
         await connection.DisposeAsync(); // the server waits for the client to close
         await server;
+    }
+
+    [Fact]
+    public async Task EndReplicationAsync_sends_nothing_but_CopyDone_and_Terminate_though_a_status_update_is_due_and_a_keepalive_asks_for_a_reply()
+    {
+        var server = ServeAsync(streaming: async socket =>
+        {
+            // Status updates before CopyDone are what the 20 ms interval asks for.
+            while ((await ReceiveMessageAsync(socket))[0] != (byte)'c')
+            {
+            }
+
+            // A keepalive the server sent before it read CopyDone, then a while before it answers: the window in which
+            // a timer tick or a keepalive reply would put a CopyData after the client's CopyDone.
+            await SendAsync(socket, Keepalive(0x500, replyRequested: true));
+            await Task.Delay(TimeSpan.FromMilliseconds(300), _timeout.Token);
+            await SendAsync(socket, [.. Typed('c', []), .. Typed('C', "START_STREAMING\0"u8.ToArray()), .. Typed('Z', "I"u8.ToArray())]);
+        });
+        var connection = await StreamAsync(c => c.StatusInterval = TimeSpan.FromMilliseconds(20));
+
+        await connection.EndReplicationAsync(_timeout.Token);
+        await connection.SendStatusUpdateAsync(0x900, _timeout.Token);
+        await connection.DisposeAsync();
+
+        Assert.Equal(Messages(Typed('X', [])), Messages(await server));
+    }
+
+    [Fact]
+    public async Task SendStatusUpdateAsync_before_StartLogicalReplicationAsync_writes_nothing()
+    {
+        var server = AcceptAsync(async socket =>
+        {
+            await LoginAsync(socket);
+            return await ReceiveUntilClosedAsync(socket);
+        });
+        var connection = await PgReplicationConnection.OpenAsync(Settings(), MaxMessageBytes, NullLogger.Instance, _timeout.Token);
+
+        await connection.SendStatusUpdateAsync(0x900, _timeout.Token);
+        await connection.DisposeAsync();
+
+        Assert.Equal(Messages(Typed('X', [])), Messages(await server));
+    }
+
+    [Fact]
+    public async Task Receiver_timeout_stays_quiet_while_keepalives_arrive_and_fires_when_the_server_goes_silent()
+    {
+        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = ServeAsync(streaming: socket => KeepalivesUntilAsync(socket, silent.Task));
+        await using var connection = await StreamAsync(ShortReceiverTimeout);
+
+        // Keepalives end no MoveNextAsync: one call waits the whole 3 s, through 30 keepalives and 30 checks.
+        await AssertReadsUntilCancelledAsync(connection, TimeSpan.FromSeconds(3));
+
+        Assert.True(connection.LastReceivedLsn >= 20, $"only {connection.LastReceivedLsn} keepalives arrived");
+        silent.SetResult();
+        await AssertTimesOutAsync(connection);
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
+    [Fact]
+    public async Task Receiver_timeout_check_cancelling_no_waiting_read_is_not_a_timeout_and_keeps_running()
+    {
+        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = ServeAsync(streaming: socket => KeepalivesUntilAsync(socket, silent.Task));
+        await using var connection = await StreamAsync(ShortReceiverTimeout);
+
+        // The caller gives up a read and reads again only after three receiver timeouts: meanwhile the check sees no
+        // read and an old receive time and cancels, though the server kept sending. That cancel lands on the next
+        // read, as one that races a read which just got data does.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await connection.MoveNextAsync(new CancellationToken(canceled: true)));
+        await Task.Delay(3 * ReceiverTimeout, _timeout.Token);
+        var before = connection.LastReceivedLsn;
+        await AssertReadsUntilCancelledAsync(connection, TimeSpan.FromSeconds(1));
+
+        Assert.True(connection.LastReceivedLsn > before, "the resumed read got no keepalives");
+        silent.SetResult();
+        await AssertTimesOutAsync(connection);
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
+    [Theory]
+    [InlineData("alert")]
+    [InlineData("garbage")]
+    [InlineData("close")]
+    public async Task Prefer_falls_back_to_plain_when_the_TLS_handshake_fails_after_the_server_agreed(string failure)
+    {
+        var server = ServeTlsThenPlainAsync();
+        var connection = await PgReplicationConnection.OpenAsync(Settings() with { SslMode = Npgsql.SslMode.Prefer }, MaxMessageBytes, NullLogger.Instance, _timeout.Token);
+
+        Assert.Equal("15.99", connection.ServerVersion);
+        await connection.DisposeAsync();
+        Assert.Equal(Messages(Typed('X', [])), Messages(await server));
+
+        async Task<byte[]> ServeTlsThenPlainAsync()
+        {
+            await AcceptAsync(socket => AgreeToTlsThenFailAsync(socket, failure));
+            return await AcceptAsync(async socket =>
+            {
+                await LoginAsync(socket);
+                return await ReceiveUntilClosedAsync(socket);
+            });
+        }
+    }
+
+    [Fact]
+    public async Task Require_does_not_fall_back_when_the_TLS_handshake_fails()
+    {
+        var server = AcceptAsync(socket => AgreeToTlsThenFailAsync(socket, "alert"));
+
+        await Assert.ThrowsAsync<AuthenticationException>(
+            () => PgReplicationConnection.OpenAsync(Settings() with { SslMode = Npgsql.SslMode.Require }, MaxMessageBytes, NullLogger.Instance, _timeout.Token));
+
+        await server;
+        Assert.False(_listener.Pending(), "Require tried again without TLS");
+    }
+
+    [Fact]
+    public async Task ReplicationSession_whose_stream_broke_closes_at_once_instead_of_ending_gracefully()
+    {
+        // A CopyData that is neither XLogData nor a keepalive breaks the stream, and the server then says nothing more
+        // without closing: a graceful end (CopyDone, then waiting for the server's) would wait out its 5 s.
+        var server = ServeAsync(streaming: async socket => await SendAsync(socket, Typed('d', "x"u8.ToArray())));
+        var session = new ReplicationSession(
+            new CdcOptions { Connection = $"Host=127.0.0.1;Port={Port};Username=cdc;Database=app;SSL Mode=Disable;Passfile=/nonexistent/pgpass" },
+            new PgOutputOptions(), NullLogger.Instance);
+        await session.OpenAsync(_timeout.Token);
+        await Assert.ThrowsAsync<PgProtocolException>(() => session.StreamAsync(new Pipe().Writer, Lsn.Invalid, _timeout.Token));
+
+        var closing = Stopwatch.StartNew();
+        await session.DisposeAsync();
+
+        Assert.True(closing.Elapsed < TimeSpan.FromSeconds(1), $"closing the broken session took {closing.ElapsedMilliseconds} ms");
+        Assert.Equal(Messages(Typed('X', [])), Messages(await server));
     }
 
     [Fact]
@@ -148,37 +290,115 @@ public sealed class FakeServerTests : IAsyncDisposable
         await server;
     }
 
+    private int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
     private ReplicationConnectionSettings Settings() => new()
     {
-        Endpoints = [("127.0.0.1", ((IPEndPoint)_listener.LocalEndpoint).Port)],
+        Endpoints = [("127.0.0.1", Port)],
         User = "cdc",
         Database = "app",
         SslMode = Npgsql.SslMode.Disable,
     };
 
-    private async Task<PgReplicationConnection> StreamAsync()
+    private async Task<PgReplicationConnection> StreamAsync(Action<PgReplicationConnection>? configure = null)
     {
         var connection = await PgReplicationConnection.OpenAsync(Settings(), MaxMessageBytes, NullLogger.Instance, _timeout.Token);
+        configure?.Invoke(connection);
         await connection.StartLogicalReplicationAsync("slot", 0, [], _timeout.Token);
         return connection;
     }
 
-    /// <summary>Logs the client in, answers its START_REPLICATION with CopyBothResponse, then runs <paramref name="streaming"/>.</summary>
-    private Task ServeAsync(Func<Socket, Task> streaming) => AcceptAsync(async socket =>
+    /// <summary>
+    /// Ten keepalive intervals, checked every 100 ms (a quarter of the status interval). Shorter would also test how
+    /// long a busy test host stalls the thread pool (0.7 s seen on two cores).
+    /// </summary>
+    private static void ShortReceiverTimeout(PgReplicationConnection connection)
     {
-        await ReceiveStartupAsync(socket);
-        await SendAsync(socket, [.. Authentication(0, []), .. Typed('S', "server_version\015.99\0"u8.ToArray()), .. Typed('Z', "I"u8.ToArray())]);
+        connection.ReceiverTimeout = ReceiverTimeout;
+        connection.StatusInterval = TimeSpan.FromMilliseconds(400);
+    }
+
+    /// <summary>MoveNextAsync ends only by the caller's cancellation after <paramref name="duration"/>: no receiver timeout.</summary>
+    private async Task AssertReadsUntilCancelledAsync(PgReplicationConnection connection, TimeSpan duration)
+    {
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token);
+        reading.CancelAfter(duration);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await connection.MoveNextAsync(reading.Token));
+    }
+
+    /// <summary>The next read fails with the receiver timeout after about that long, well before the test's own deadline.</summary>
+    private async Task AssertTimesOutAsync(PgReplicationConnection connection)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token);
+        deadline.CancelAfter(5 * ReceiverTimeout);
+        var waited = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<TimeoutException>(async () => await connection.MoveNextAsync(deadline.Token));
+        Assert.True(waited.Elapsed >= 0.8 * ReceiverTimeout, $"timed out after {waited.ElapsedMilliseconds} ms of silence");
+    }
+
+    /// <summary>A keepalive (no reply requested) every 100 ms, each one LSN further, until <paramref name="silent"/>.</summary>
+    private async Task KeepalivesUntilAsync(Socket socket, Task silent)
+    {
+        for (ulong lsn = 1; !silent.IsCompleted; lsn++)
+        {
+            await SendAsync(socket, Keepalive(lsn, replyRequested: false));
+            await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(100), _timeout.Token), silent);
+        }
+    }
+
+    /// <summary>Answers the SSLRequest with 'S', then fails the handshake: a fatal TLS alert, non-TLS bytes or a close.</summary>
+    private async Task AgreeToTlsThenFailAsync(Socket socket, string failure)
+    {
+        var request = await ReceiveAsync(socket, 8);
+        Assert.Equal(80877103, BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(4)));
+        await SendAsync(socket, "S"u8.ToArray());
+        var hello = await ReceiveAsync(socket, 5);
+        Assert.Equal(0x16, hello[0]); // a TLS handshake record: the ClientHello
+        switch (failure)
+        {
+            case "alert":
+                await SendAsync(socket, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]); // fatal handshake_failure
+                break;
+            case "garbage":
+                await SendAsync(socket, "this is not TLS\n"u8.ToArray());
+                break;
+        }
+
+        socket.Shutdown(SocketShutdown.Both);
+    }
+
+    /// <summary>Logs the client in, answers its START_REPLICATION with CopyBothResponse, then runs <paramref name="streaming"/>.</summary>
+    /// <returns>What the client sent after <paramref name="streaming"/> until it closed.</returns>
+    private Task<byte[]> ServeAsync(Func<Socket, Task> streaming) => AcceptAsync(async socket =>
+    {
+        await LoginAsync(socket);
         var query = await ReceiveMessageAsync(socket);
         Assert.Equal((byte)'Q', query[0]);
         await SendAsync(socket, Typed('W', [0, 0, 0]));
         await streaming(socket);
-
-        // Wait for the client to close (Terminate, then FIN) so the test sees its own outcome, not a reset.
-        var buffer = new byte[1024];
-        while (await socket.ReceiveAsync(buffer, SocketFlags.None, _timeout.Token) > 0)
-        {
-        }
+        return await ReceiveUntilClosedAsync(socket);
     });
+
+    /// <summary>A plain (protocol 3.0) startup answered with AuthenticationOk, server_version and ReadyForQuery.</summary>
+    private async Task LoginAsync(Socket socket)
+    {
+        Assert.Equal(196608, await ReceiveStartupAsync(socket));
+        await SendAsync(socket, [.. Authentication(0, []), .. Typed('S', "server_version\015.99\0"u8.ToArray()), .. Typed('Z', "I"u8.ToArray())]);
+    }
+
+    /// <summary>Waits for the client to close (Terminate, then FIN), so the test sees its own outcome, not a reset.</summary>
+    private async Task<byte[]> ReceiveUntilClosedAsync(Socket socket)
+    {
+        var received = new List<byte>();
+        var buffer = new byte[1024];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, _timeout.Token)) > 0)
+        {
+            received.AddRange(buffer.AsSpan(0, read));
+        }
+
+        return [.. received];
+    }
 
     private async Task AcceptAsync(Func<Socket, Task> serve)
     {
@@ -186,10 +406,33 @@ public sealed class FakeServerTests : IAsyncDisposable
         await serve(socket);
     }
 
-    private async Task ReceiveStartupAsync(Socket socket)
+    private async Task<T> AcceptAsync<T>(Func<Socket, Task<T>> serve)
+    {
+        using var socket = await _listener.AcceptSocketAsync(_timeout.Token);
+        return await serve(socket);
+    }
+
+    /// <returns>The protocol version (or request code) the startup packet carries.</returns>
+    private async Task<int> ReceiveStartupAsync(Socket socket)
     {
         var length = BinaryPrimitives.ReadInt32BigEndian(await ReceiveAsync(socket, 4));
-        await ReceiveAsync(socket, length - 4);
+        var body = await ReceiveAsync(socket, length - 4);
+        return BinaryPrimitives.ReadInt32BigEndian(body);
+    }
+
+    /// <summary>Frontend messages as "code:length" (CopyData also with its first body byte), for readable assertions.</summary>
+    private static List<string> Messages(byte[] bytes)
+    {
+        var messages = new List<string>();
+        for (var at = 0; at + 5 <= bytes.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(at + 1));
+            var code = (char)bytes[at];
+            messages.Add(code == 'd' && at + 5 < bytes.Length ? $"d{(char)bytes[at + 5]}:{length}" : $"{code}:{length}");
+            at += 1 + length;
+        }
+
+        return messages;
     }
 
     private async Task<byte[]> ReceiveMessageAsync(Socket socket)
@@ -222,6 +465,8 @@ public sealed class FakeServerTests : IAsyncDisposable
     private static byte[] Typed(char code, byte[] body) => [.. Header(code, 4 + body.Length), .. body];
 
     private static byte[] Authentication(int request, byte[] data) => Typed('R', [.. Be32(request), .. data]);
+
+    private static byte[] Keepalive(ulong walEnd, bool replyRequested) => Typed('d', [(byte)'k', .. Be64(walEnd), .. Be64(0), replyRequested ? (byte)1 : (byte)0]);
 
     private static byte[] XLogData(ulong walStart, byte[] data) => Typed('d', [(byte)'w', .. Be64(walStart), .. Be64(walStart), .. Be64(0), .. data]);
 

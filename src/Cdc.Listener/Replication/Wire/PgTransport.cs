@@ -123,7 +123,16 @@ internal static class PgTransport
             options.ClientCertificates = [clientCertificate];
         }
 
-        await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // A handshake the server cut off is a failed handshake too: Prefer then tries plain, as libpq does.
+            throw new AuthenticationException($"the TLS handshake with PostgreSQL at {host} failed: {e.Message}", e);
+        }
+
         return tls;
     }
 
