@@ -129,6 +129,34 @@ public sealed class ChangeEventEncoderTests
         Assert.Equal(Value.KindOneofCase.Text, handler.Events[1].NewRow[0].Value.KindCase);
     }
 
+    [Theory]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdead00")]
+    [InlineData("A0EEBC999C0B4EF8BB6D6BB9BD380A11", "\\xDEAD00")]
+    [InlineData("a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11", "\\336\\255\\000")]
+    public void Uuid_and_bytea_text_forms_encode_the_same_by_both_paths(string uuid, string bytea)
+    {
+        var handler = new Handler();
+        Run(handler, new ChangeDecoder(new PgOutputOptions()),
+            PgOutputBuilder.Relation(Relid, "blobs", 'd', ("u", 2950, true), ("b", 17, false)),
+            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple(uuid, bytea).Bytes());
+
+        var row = Assert.Single(handler.Events).NewRow;
+        Assert.Equal(Convert.FromHexString("a0eebc999c0b4ef8bb6d6bb9bd380a11"), row[0].Value.Uuid.ToByteArray());
+        Assert.Equal(new byte[] { 0xDE, 0xAD, 0x00 }, row[1].Value.Bytes.ToByteArray());
+    }
+
+    [Theory]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "\\xdead")]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdeaz")]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdea")]
+    public void Malformed_uuid_or_bytea_hex_text_is_a_protocol_error(string uuid, string bytea)
+    {
+        var insert = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple(uuid, bytea).Bytes();
+        var relation = PgOutputBuilder.Relation(Relid, "blobs", 'd', ("u", 2950, true), ("b", 17, false));
+        var error = Assert.Throws<PgOutputException>(() => Run(new Handler(), new ChangeDecoder(new PgOutputOptions()), relation, insert));
+        Assert.Contains(uuid.Length == 36 ? "bytea" : "uuid", error.Message, StringComparison.Ordinal);
+    }
+
     private static List<ChangeEvent> Decode(char identity, params byte[][] changes)
     {
         var handler = new Handler();

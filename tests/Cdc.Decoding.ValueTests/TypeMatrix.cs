@@ -82,6 +82,7 @@ internal static class TypeMatrix
         new("c_regtype", "regtype", "'integer'", "'text[]'", "c_regtype::oid::text"),
         new("c_xid", "xid", "'4294967295'", "'0'"),
         new("c_xid8", "xid8", "'9223372036854775807'", "'0'"),
+        new("c_xid8_high", "xid8", "'18446744073709551615'", "'9223372036854775808'"),
         new("c_pg_lsn", "pg_lsn", "'16/B374D848'", "'0/0'"),
         new("c_snapshot", "pg_snapshot", "'10:20:10,14,15'", "'1:1:'"),
         new("c_tsvector", "tsvector", "$$'a':1A,2 'b''c':3 'fat' 'back\\\\slash' 'caf\u00e9':9D$$", "''"),
