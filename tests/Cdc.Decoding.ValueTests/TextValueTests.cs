@@ -34,6 +34,13 @@ public sealed class TextValueTests
     }
 
     [Fact]
+    public void Pg_lsn_and_pg_snapshot_arrays_are_arrays_of_their_element_type()
+    {
+        Assert.Equal(3220u, Text(3221, "{16/B374D848,NULL}").Array.ElementTypeOid);
+        Assert.Equal(5038u, Text(5039, "{10:20:10}").Array.ElementTypeOid);
+    }
+
+    [Fact]
     public void Reg_types_printed_as_names_stay_text()
         => Assert.Equal("pg_class", Text(2205, "pg_class").Text);
 

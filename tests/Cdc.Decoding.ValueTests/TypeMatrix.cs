@@ -110,6 +110,8 @@ internal static class TypeMatrix
         new("c_nummultirange", "nummultirange", "'{(,0],[1.5,2.5]}'", "'{}'"),
         new("c_tstzmultirange", "tstzmultirange", "'{[2024-01-01 00:00+00,2024-01-02 00:00+00)}'", "'{}'"),
         new("c_int4_arr", "int4[]", "'{1,NULL,3}'", "'{}'"),
+        new("c_pg_lsn_arr", "pg_lsn[]", "'{16/B374D848,NULL}'", "'{0/0}'"),
+        new("c_snapshot_arr", "pg_snapshot[]", "ARRAY['10:20:10,14,15'::pg_snapshot]", "'{}'"),
         new("c_int4_arr_b", "int4[]", "'[0:1]={1,2}'", "'{{1,2},{3,NULL}}'"),
         new("c_int4_arr_c", "int4[]", "'{{{1,2}},{{3,4}}}'", "'[-2:-1][3:3]={{7},{8}}'"),
         new("c_text_arr", "text[]", "ARRAY['a b', 'NULL', NULL, '', 'q\"uote', E'back\\\\slash', '{brace}', 'x,y', E'tab\\there', 'caf\u00e9']", "'{{a,b},{c,d}}'"),
