@@ -1,7 +1,7 @@
 using System.Buffers;
 using Cdc.Decoding.Protocol;
 using Cdc.Decoding.Protocol.Messages;
-using Cdc.Decoding.Types;
+using Cdc.Decoding.Values;
 
 namespace Cdc.Decoding;
 
@@ -307,7 +307,7 @@ public sealed class ChangeDecoder
 
     private (string Name, PgTypeInfo? Custom) DescribeType(uint oid)
     {
-        var builtin = BuiltinTypeNames.TryGetName(oid, out var builtinName);
+        var builtin = BuiltinTypes.TryGet(oid, out var builtinType);
         PgTypeInfo? custom = null;
         if (!builtin && _typeResolver is not null && !_resolvedTypes.TryGetValue(oid, out custom))
         {
@@ -317,7 +317,7 @@ public sealed class ChangeDecoder
 
         if (builtin)
         {
-            return (builtinName, null);
+            return (builtinType.Name, null);
         }
 
         if (_typeMessages.TryGetValue(oid, out var fromMessage))

@@ -54,8 +54,11 @@ public sealed class HostileInputTests
             {
                 MessageDescriber.Describe(new ReadOnlySequence<byte>(message, 0, length), streamed, Options);
             }
-            catch (PgOutputException)
+            catch (PgOutputException e)
             {
+                // The error names the message (type byte, 0 when nothing was there) and where in it reading stopped.
+                Assert.Equal((length == 0 ? (byte)0 : message[0], new Lsn(0x10)), (e.MessageType, e.Lsn));
+                Assert.InRange(e.Offset, 0, length);
                 failures++;
             }
         }
@@ -186,6 +189,7 @@ public sealed class HostileInputTests
         var messages = CapturedMessage.LoadCaptured("v2-streaming.txt");
         var outcome = await Task.Run(() => Fuzz([(OptionsFor("v2-streaming.txt"), messages)], 300, seed: 7)).WaitAsync(TimeSpan.FromMinutes(5));
         Assert.Equal(300, outcome.Runs);
+        Assert.True(outcome.ProtocolErrors > 300 / 10, $"only {outcome.ProtocolErrors} of 300 mutations were detected");
     }
 
     private static (int Runs, int ProtocolErrors) Fuzz((PgOutputOptions Options, IReadOnlyList<CapturedMessage> Messages)[] corpus, int iterations, int seed)

@@ -326,13 +326,15 @@ public sealed class TransactionAssemblerTests
             _ => [[(byte)'Z', 0, 0]],
         };
 
-        Assert.Throws<PgOutputException>(() =>
+        // Every message before the last one is in place: only the last one is refused, and the error names it.
+        foreach (var m in messages[..^1])
         {
-            foreach (var m in messages)
-            {
-                Append(assembler, m);
-            }
-        });
+            Append(assembler, m);
+        }
+
+        var error = Assert.Throws<PgOutputException>(() => Append(assembler, messages[^1]));
+        Assert.Equal(messages[^1].Length == 0 ? (byte)0 : messages[^1][0], error.MessageType);
+        Assert.Equal(new Lsn(0x10), error.Lsn);
     }
 
     [Fact]
@@ -340,7 +342,10 @@ public sealed class TransactionAssemblerTests
     {
         using var assembler = new TransactionAssembler(new PgOutputOptions { MaxMessageBytes = 64 });
         Append(assembler, Begin(1, 2, 3));
-        Assert.Throws<PgOutputException>(() => Append(assembler, Insert(null, Rel, "1", new string('x', 100))));
+        var error = Assert.Throws<PgOutputException>(() => Append(assembler, Insert(null, Rel, "1", new string('x', 100))));
+        Assert.Contains("MaxMessageBytes 64", error.Message, StringComparison.Ordinal);
+        Assert.Equal((byte)'I', error.MessageType);
+        Assert.Equal(0, assembler.BufferedBytes);
     }
 
     private static CommittedTransaction? Append(TransactionAssembler assembler, byte[] message)

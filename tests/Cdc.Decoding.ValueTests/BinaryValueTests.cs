@@ -60,6 +60,16 @@ public sealed class BinaryValueTests
     public void Numeric_digit_group_over_9999_is_refused()
         => Assert.Throws<PgOutputException>(() => Binary(1700, "00010000000000002710"));
 
+    [Theory]
+    [InlineData("7FFFFFFFFFFFFFFF", 9223372036854775807L, null)]
+    [InlineData("8000000000000000", null, "9223372036854775808")]
+    [InlineData("FFFFFFFFFFFFFFFF", null, "18446744073709551615")]
+    public void Xid8_is_int_up_to_int64_max_and_its_decimal_text_above_never_a_negative(string hex, long? integer, string? asText)
+    {
+        var value = Binary(5069, hex);
+        Assert.Equal((integer, asText), (value.KindCase == Value.KindOneofCase.Int ? value.Int : (long?)null, value.KindCase == Value.KindOneofCase.Text ? value.Text : null));
+    }
+
     [Fact]
     public void Float4_is_widened_exactly_and_keeps_nan()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Cdc.Decoding.Tests.Support;
 using Cdc.V1;
 using Google.Protobuf;
 
@@ -8,12 +9,12 @@ public sealed class ChangeEventEncoderTests
 {
     private const uint Relid = 16400;
 
-    private static readonly (string, uint, bool)[] _columns = [("id", 23, true), ("body", 25, false), ("note", 25, false)];
+    private static readonly (string, uint, int, bool)[] _columns = [("id", 23, -1, true), ("body", 25, -1, false), ("note", 25, -1, false)];
 
     [Fact]
     public void Unchanged_toast_is_marked_unchanged_and_null_is_null()
     {
-        var events = Decode('d', new PgOutputBuilder().Byte('U').Int32((int)Relid).Byte('N').Tuple("1", PgOutputBuilder.Unchanged, null).Bytes());
+        var events = Decode('d', PgOutputBuilder.Update(null, Relid, null, null, "1", "~", null));
         var row = events[0].NewRow;
         Assert.Equal(Operation.Update, events[0].Operation);
         Assert.Equal(1, row[0].Value.Int);
@@ -26,9 +27,7 @@ public sealed class ChangeEventEncoderTests
     [Fact]
     public void With_replica_identity_full_unchanged_toast_is_filled_from_the_old_row()
     {
-        var events = Decode('f', new PgOutputBuilder().Byte('U').Int32((int)Relid)
-            .Byte('O').Tuple("1", "a large body", "old note")
-            .Byte('N').Tuple("1", PgOutputBuilder.Unchanged, "new note").Bytes());
+        var events = Decode('f', PgOutputBuilder.Update(null, Relid, 'O', ["1", "a large body", "old note"], "1", "~", "new note"));
         var changeEvent = events[0];
         Assert.Equal("a large body", changeEvent.NewRow[1].Value.Text);
         Assert.Equal("new note", changeEvent.NewRow[2].Value.Text);
@@ -40,7 +39,7 @@ public sealed class ChangeEventEncoderTests
     [Fact]
     public void Delete_by_key_reports_only_the_key_columns()
     {
-        var events = Decode('d', new PgOutputBuilder().Byte('D').Int32((int)Relid).Byte('K').Tuple("7", null, null).Bytes());
+        var events = Decode('d', PgOutputBuilder.Delete(null, Relid, 'K', "7", null, null));
         var changeEvent = events[0];
         Assert.Equal(Operation.Delete, changeEvent.Operation);
         Assert.False(changeEvent.OldRowFull);
@@ -53,8 +52,8 @@ public sealed class ChangeEventEncoderTests
     public void Event_carries_identity_order_and_column_types()
     {
         var events = Decode('d',
-            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("1", "x", null).Bytes(),
-            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("2", "y", "z").Bytes());
+            PgOutputBuilder.Insert(null, Relid, "1", "x", null),
+            PgOutputBuilder.Insert(null, Relid, "2", "y", "z"));
         Assert.Equal(2, events.Count);
         var first = events[0];
         Assert.Equal(("db", "public", "items", Relid), (first.Database, first.Schema, first.Table, first.RelationId));
@@ -68,11 +67,11 @@ public sealed class ChangeEventEncoderTests
     [Fact]
     public void Invalid_utf8_text_is_encoded_the_same_by_both_paths_and_stays_parseable()
     {
-        var builder = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Int16(3);
-        builder.Byte('t').Int32(1).Byte('1');
-        builder.Byte('t').Int32(3).Byte(0x61).Byte(0xFF).Byte(0x62);
-        builder.Byte('n');
-        var events = Decode('d', builder.Bytes());
+        var insert = PgOutputBuilder.Message('I').UInt32(Relid).Char('N').Int16(3)
+            .Char('t').Int32(1).Char('1')
+            .Char('t').Int32(3).Bytes([0x61, 0xFF, 0x62])
+            .Char('n');
+        var events = Decode('d', insert);
         // The handler checks that Encode's bytes equal ToEvent's and parse back.
         Assert.Equal("a\uFFFDb", events[0].NewRow[1].Value.Text);
     }
@@ -80,7 +79,7 @@ public sealed class ChangeEventEncoderTests
     [Fact]
     public void Truncate_reports_its_options()
     {
-        var events = Decode('d', new PgOutputBuilder().Byte('T').Int32(1).Byte(3).Int32((int)Relid).Bytes());
+        var events = Decode('d', PgOutputBuilder.Truncate(null, 3, Relid));
         Assert.Equal(Operation.Truncate, events[0].Operation);
         Assert.True(events[0].TruncateCascade);
         Assert.True(events[0].TruncateRestartIdentity);
@@ -92,11 +91,11 @@ public sealed class ChangeEventEncoderTests
         // The encoder caches each relation's column names and types: the second R (same relid) must replace them.
         var handler = new Handler();
         Run(handler, new ChangeDecoder(new PgOutputOptions()),
-            PgOutputBuilder.Relation(Relid, "items", 'd', _columns),
-            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("1", "x", "y").Bytes(),
-            PgOutputBuilder.Relation(Relid, "items_v2", 'd', ("key", 20, true), ("title", 25, true), ("done", 16, false), ("body", 25, false)),
-            new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("2", "t", "t", "b").Bytes(),
-            new PgOutputBuilder().Byte('D').Int32((int)Relid).Byte('K').Tuple("3", "u", null, null).Bytes());
+            PgOutputBuilder.Relation(Relid, "public", "items", 'd', _columns),
+            PgOutputBuilder.Insert(null, Relid, "1", "x", "y"),
+            PgOutputBuilder.Relation(Relid, "public", "items_v2", 'd', ("key", 20, -1, true), ("title", 25, -1, true), ("done", 16, -1, false), ("body", 25, -1, false)),
+            PgOutputBuilder.Insert(null, Relid, "2", "t", "t", "b"),
+            PgOutputBuilder.Delete(null, Relid, 'K', "3", "u", null, null));
 
         var (before, after, delete) = (handler.Events[0], handler.Events[1], handler.Events[2]);
         Assert.Equal(["id", "body", "note"], before.NewRow.Select(c => c.Name));
@@ -118,8 +117,8 @@ public sealed class ChangeEventEncoderTests
         var encoder = new ChangeEventEncoder(resolver);
         var handler = new Handler(encoder);
         var decoder = new ChangeDecoder(new PgOutputOptions());
-        var insert = new PgOutputBuilder().Byte('I').Int32((int)Relid).Byte('N').Tuple("42").Bytes();
-        Run(handler, decoder, PgOutputBuilder.Relation(Relid, "codes", 'd', ("code", Domain, true)), insert);
+        var insert = PgOutputBuilder.Insert(null, Relid, "42");
+        Run(handler, decoder, PgOutputBuilder.Relation(Relid, "public", "codes", 'd', ("code", Domain, -1, true)), insert);
         Assert.Equal(Value.KindOneofCase.Int, handler.Events[0].NewRow[0].Value.KindCase);
 
         // Same decoder, no new R: the same RelationInfo instance, only the types changed.
@@ -129,10 +128,38 @@ public sealed class ChangeEventEncoderTests
         Assert.Equal(Value.KindOneofCase.Text, handler.Events[1].NewRow[0].Value.KindCase);
     }
 
+    [Theory]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdead00")]
+    [InlineData("A0EEBC999C0B4EF8BB6D6BB9BD380A11", "\\xDEAD00")]
+    [InlineData("a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11", "\\336\\255\\000")]
+    public void Uuid_and_bytea_text_forms_encode_the_same_by_both_paths(string uuid, string bytea)
+    {
+        var handler = new Handler();
+        Run(handler, new ChangeDecoder(new PgOutputOptions()),
+            PgOutputBuilder.Relation(Relid, "public", "blobs", 'd', ("u", 2950, -1, true), ("b", 17, -1, false)),
+            PgOutputBuilder.Insert(null, Relid, uuid, bytea));
+
+        var row = Assert.Single(handler.Events).NewRow;
+        Assert.Equal(Convert.FromHexString("a0eebc999c0b4ef8bb6d6bb9bd380a11"), row[0].Value.Uuid.ToByteArray());
+        Assert.Equal(new byte[] { 0xDE, 0xAD, 0x00 }, row[1].Value.Bytes.ToByteArray());
+    }
+
+    [Theory]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "\\xdead")]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdeaz")]
+    [InlineData("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "\\xdea")]
+    public void Malformed_uuid_or_bytea_hex_text_is_a_protocol_error(string uuid, string bytea)
+    {
+        var insert = PgOutputBuilder.Insert(null, Relid, uuid, bytea);
+        var relation = PgOutputBuilder.Relation(Relid, "public", "blobs", 'd', ("u", 2950, -1, true), ("b", 17, -1, false));
+        var error = Assert.Throws<PgOutputException>(() => Run(new Handler(), new ChangeDecoder(new PgOutputOptions()), relation, insert));
+        Assert.Contains(uuid.Length == 36 ? "bytea" : "uuid", error.Message, StringComparison.Ordinal);
+    }
+
     private static List<ChangeEvent> Decode(char identity, params byte[][] changes)
     {
         var handler = new Handler();
-        Run(handler, new ChangeDecoder(new PgOutputOptions()), [PgOutputBuilder.Relation(Relid, "items", identity, _columns), .. changes]);
+        Run(handler, new ChangeDecoder(new PgOutputOptions()), [PgOutputBuilder.Relation(Relid, "public", "items", identity, _columns), .. changes]);
         return handler.Events;
     }
 
@@ -140,7 +167,7 @@ public sealed class ChangeEventEncoderTests
     private static void Run(Handler handler, ChangeDecoder decoder, params byte[][] messages)
     {
         using var assembler = new TransactionAssembler(new PgOutputOptions());
-        foreach (var message in (byte[][])[PgOutputBuilder.Begin(0x100, 77), .. messages, PgOutputBuilder.Commit(0x100, 0x200)])
+        foreach (var message in (byte[][])[PgOutputBuilder.Begin(0x100, 1000, 77), .. messages, PgOutputBuilder.Commit(0x100, 0x200, 1000)])
         {
             using var transaction = assembler.Append(new ReadOnlySequence<byte>(message), 0x100, 0x100);
             if (transaction is not null)

@@ -23,6 +23,23 @@ public sealed class TextValueTests
         Assert.Equal(expected, value.Int);
     }
 
+    [Theory]
+    [InlineData("9223372036854775807", 9223372036854775807L, null)]
+    [InlineData("9223372036854775808", null, "9223372036854775808")]
+    [InlineData("18446744073709551615", null, "18446744073709551615")]
+    public void Xid8_is_int_up_to_int64_max_and_its_decimal_text_above_never_a_negative(string text, long? integer, string? asText)
+    {
+        var value = Text(5069, text);
+        Assert.Equal((integer, asText), (value.KindCase == Value.KindOneofCase.Int ? value.Int : (long?)null, value.KindCase == Value.KindOneofCase.Text ? value.Text : null));
+    }
+
+    [Fact]
+    public void Pg_lsn_and_pg_snapshot_arrays_are_arrays_of_their_element_type()
+    {
+        Assert.Equal(3220u, Text(3221, "{16/B374D848,NULL}").Array.ElementTypeOid);
+        Assert.Equal(5038u, Text(5039, "{10:20:10}").Array.ElementTypeOid);
+    }
+
     [Fact]
     public void Reg_types_printed_as_names_stay_text()
         => Assert.Equal("pg_class", Text(2205, "pg_class").Text);

@@ -44,9 +44,6 @@ public sealed class CommittedTransaction : IDisposable
     /// <summary>True when the transaction came in streamed blocks (S..E, Stream Commit).</summary>
     public bool IsStreamed { get; internal init; }
 
-    /// <summary>True for a non-transactional logical message delivered as a transaction of its own.</summary>
-    public bool IsStandaloneMessage { get; internal init; }
-
     /// <summary>Bytes of the kept pgoutput messages.</summary>
     public long ByteSize { get; }
 
@@ -57,9 +54,6 @@ public sealed class CommittedTransaction : IDisposable
     public int ChangeCount { get; }
 
     public bool IsSpilled => !_disposed && _buffer.IsSpilled;
-
-    /// <summary>The spill file while the transaction is spilled (tests, diagnostics).</summary>
-    public string? SpillPath => _disposed ? null : _buffer.SpillPath;
 
     /// <summary>
     /// Relation and Type messages of earlier transactions that were not delivered (skipped by

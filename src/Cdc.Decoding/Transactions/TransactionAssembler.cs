@@ -254,7 +254,6 @@ public sealed class TransactionAssembler : IDisposable
             Xid = 0,
             CommitLsn = at,
             EndLsn = new Lsn(at.Value + 1),
-            IsStandaloneMessage = true,
         });
     }
 

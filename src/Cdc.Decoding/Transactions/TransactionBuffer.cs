@@ -53,9 +53,6 @@ internal sealed class TransactionBuffer : IDisposable
     /// </summary>
     public Action<TransactionBuffer>? Recycle { get; init; }
 
-    /// <summary>Where the spill file is, while there is one.</summary>
-    public string? SpillPath => _file?.Name;
-
     /// <summary>Appends the type byte and <paramref name="body"/> (the fields after type and [xid]) as one record.</summary>
     public void Append(byte type, ReadOnlySequence<byte> body, uint xid, Lsn lsn, int changes)
     {

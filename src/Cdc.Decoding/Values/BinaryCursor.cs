@@ -82,8 +82,6 @@ internal ref struct BinaryCursor
         return span;
     }
 
-    public readonly ReadOnlySpan<byte> Rest => _data[_offset..];
-
     /// <summary>Checks that the whole value was consumed.</summary>
     public readonly void ExpectEnd()
     {

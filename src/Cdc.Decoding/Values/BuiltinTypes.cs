@@ -126,11 +126,14 @@ public static class BuiltinTypes
         Add(2210, "_regclass", PgValueKind.Array, 2205);
         Add(2211, "_regtype", PgValueKind.Array, 2206);
         Add(2249, "record", PgValueKind.Composite, 0);
+        Add(2275, "cstring", PgValueKind.Other, 0);
+        Add(2287, "_record", PgValueKind.Array, 2249);
         Add(2949, "_txid_snapshot", PgValueKind.Array, 2970);
         Add(2950, "uuid", PgValueKind.Uuid, 0);
         Add(2951, "_uuid", PgValueKind.Array, 2950);
         Add(2970, "txid_snapshot", PgValueKind.Snapshot, 0);
         Add(3220, "pg_lsn", PgValueKind.PgLsn, 0);
+        Add(3221, "_pg_lsn", PgValueKind.Array, 3220);
         Add(3361, "pg_ndistinct", PgValueKind.Other, 0);
         Add(3402, "pg_dependencies", PgValueKind.Other, 0);
         Add(3614, "tsvector", PgValueKind.TsVector, 0);
@@ -175,6 +178,7 @@ public static class BuiltinTypes
         Add(4601, "pg_brin_minmax_multi_summary", PgValueKind.Other, 0);
         Add(5017, "pg_mcv_list", PgValueKind.Other, 0);
         Add(5038, "pg_snapshot", PgValueKind.Snapshot, 0);
+        Add(5039, "_pg_snapshot", PgValueKind.Array, 5038);
         Add(5069, "xid8", PgValueKind.Xid8, 0);
         Add(6150, "_int4multirange", PgValueKind.Array, 4451);
         Add(6151, "_nummultirange", PgValueKind.Array, 4532);

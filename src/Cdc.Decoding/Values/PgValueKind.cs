@@ -54,5 +54,4 @@ public enum PgValueKind : byte
     Range,
     Multirange,
     Composite,
-    Domain,
 }

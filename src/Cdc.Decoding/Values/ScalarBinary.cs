@@ -32,7 +32,7 @@ internal static class ScalarBinary
                 value = new Value { Int = cursor.ReadUInt32() };
                 break;
             case PgValueKind.Xid8:
-                value = new Value { Int = cursor.ReadInt64() };
+                value = ScalarText.Xid8(unchecked((ulong)cursor.ReadInt64()));
                 break;
             case PgValueKind.Float4:
                 value = new Value { Float = BinaryPrimitives.ReadSingleBigEndian(cursor.Take(4)) };

@@ -26,7 +26,7 @@ internal static class ScalarText
                     : new Value { Text = Utf8(text) };
             case PgValueKind.Xid8:
                 return Utf8Parser.TryParse(text, out ulong xid, out var xidUsed) && xidUsed == text.Length
-                    ? new Value { Int = unchecked((long)xid) }
+                    ? Xid8(xid)
                     : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a number");
             case PgValueKind.Float4:
                 return new Value { Float = ParseSingle(text, typeName) };
@@ -82,6 +82,10 @@ internal static class ScalarText
         }
     }
 
+    /// <summary>xid8 is unsigned 64-bit: <c>int</c> (sint64) up to INT64_MAX, its decimal text above (never a wrapped negative).</summary>
+    public static Value Xid8(ulong xid)
+        => xid <= long.MaxValue ? new Value { Int = (long)xid } : new Value { Text = xid.ToString(CultureInfo.InvariantCulture) };
+
     public static string Utf8(ReadOnlySpan<byte> text) => text.IsEmpty ? string.Empty : Encoding.UTF8.GetString(text);
 
     public static bool ParseBool(ReadOnlySpan<byte> text, string typeName)
@@ -105,12 +109,18 @@ internal static class ScalarText
             ? value
             : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a number");
 
-    /// <summary>Validates numeric_out's form (digits, one point, sign, or NaN/Infinity) and keeps it verbatim.</summary>
+    /// <summary>Validates numeric_out's form (see <see cref="IsNumericText"/>) and keeps it verbatim.</summary>
     public static string ParseNumeric(ReadOnlySpan<byte> text, string typeName)
+        => IsNumericText(text)
+            ? Encoding.ASCII.GetString(text)
+            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a decimal number");
+
+    /// <summary>numeric_out's form: optional '-', digits with at most one '.', or NaN / Infinity / -Infinity.</summary>
+    public static bool IsNumericText(ReadOnlySpan<byte> text)
     {
         if (text.SequenceEqual("NaN"u8) || text.SequenceEqual("Infinity"u8) || text.SequenceEqual("-Infinity"u8))
         {
-            return Utf8(text);
+            return true;
         }
 
         var start = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
@@ -128,14 +138,11 @@ internal static class ScalarText
             }
             else
             {
-                digits = -1;
-                break;
+                return false;
             }
         }
 
-        return digits > 0 && points <= 1
-            ? Encoding.ASCII.GetString(text)
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a decimal number");
+        return digits > 0 && points <= 1;
     }
 
     /// <summary>
@@ -192,22 +199,34 @@ internal static class ScalarText
             }
 
             var bytes = new byte[hex.Length / 2];
-            for (var i = 0; i < bytes.Length; i++)
-            {
-                var high = NetworkValues.HexValue(hex[i * 2]);
-                var low = NetworkValues.HexValue(hex[(i * 2) + 1]);
-                if ((high | low) < 0)
-                {
-                    throw ValueErrors.Malformed(typeName, $"bad hex digit at offset {(i * 2) + 2}");
-                }
-
-                bytes[i] = (byte)((high << 4) | low);
-            }
-
-            return UnsafeByteOperations.UnsafeWrap(bytes);
+            var bad = DecodeHex(hex, bytes);
+            return bad < 0
+                ? UnsafeByteOperations.UnsafeWrap(bytes)
+                : throw ValueErrors.Malformed(typeName, $"bad hex digit at offset {bad + 2}");
         }
 
         return ParseByteaEscape(text, typeName);
+    }
+
+    /// <summary>
+    /// Decodes hex digit pairs into <paramref name="destination"/> (<c>hex.Length / 2</c> bytes). Returns -1, or the
+    /// offset in <paramref name="hex"/> of the first pair with a non-hex digit.
+    /// </summary>
+    public static int DecodeHex(ReadOnlySpan<byte> hex, Span<byte> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var high = NetworkValues.HexValue(hex[i * 2]);
+            var low = NetworkValues.HexValue(hex[(i * 2) + 1]);
+            if ((high | low) < 0)
+            {
+                return i * 2;
+            }
+
+            destination[i] = (byte)((high << 4) | low);
+        }
+
+        return -1;
     }
 
     private static ByteString ParseByteaEscape(ReadOnlySpan<byte> text, string typeName)
@@ -244,6 +263,14 @@ internal static class ScalarText
     public static ByteString ParseUuid(ReadOnlySpan<byte> text, string typeName)
     {
         Span<byte> bytes = stackalloc byte[16];
+        return TryParseUuid(text, bytes)
+            ? ByteString.CopyFrom(bytes)
+            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a UUID");
+    }
+
+    /// <summary>32 hex digits, hyphens anywhere between them ignored, into the 16 bytes of <paramref name="destination"/>.</summary>
+    public static bool TryParseUuid(ReadOnlySpan<byte> text, Span<byte> destination)
+    {
         var count = 0;
         var high = -1;
         foreach (var c in text)
@@ -256,7 +283,7 @@ internal static class ScalarText
             var value = NetworkValues.HexValue(c);
             if (value < 0 || count == 16)
             {
-                throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a UUID");
+                return false;
             }
 
             if (high < 0)
@@ -265,18 +292,18 @@ internal static class ScalarText
             }
             else
             {
-                bytes[count++] = (byte)((high << 4) | value);
+                destination[count++] = (byte)((high << 4) | value);
                 high = -1;
             }
         }
 
-        return count == 16 && high < 0
-            ? ByteString.CopyFrom(bytes)
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a UUID");
+        return count == 16 && high < 0;
     }
 
     public static string ParseBits(ReadOnlySpan<byte> text, string typeName)
-        => text.IndexOfAnyExcept((byte)'0', (byte)'1') < 0
+        => IsBitText(text)
             ? Encoding.ASCII.GetString(text)
             : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a bit string");
+
+    public static bool IsBitText(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept((byte)'0', (byte)'1') < 0;
 }

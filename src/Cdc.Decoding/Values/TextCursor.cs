@@ -18,8 +18,6 @@ internal ref struct TextCursor
 
     public readonly int Offset => _offset;
 
-    public readonly ReadOnlySpan<byte> Rest => _text[_offset..];
-
     public readonly int Peek() => _offset < _text.Length ? _text[_offset] : -1;
 
     public bool TryConsume(byte expected)

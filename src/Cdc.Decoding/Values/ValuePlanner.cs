@@ -70,7 +70,7 @@ internal static class ValuePlanner
                 return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
                     && Fixed64(ref plan, FloatField, BitConverter.DoubleToUInt64Bits(number));
             case PgValueKind.Numeric:
-                return IsNumericText(text) && Raw(ref plan, NumericField, raw);
+                return ScalarText.IsNumericText(text) && Raw(ref plan, NumericField, raw);
             case PgValueKind.Date:
                 return Varint(ref plan, DateField, ProtoWire.ZigZag(DateTimeText.ParseDate(text)));
             case PgValueKind.Time:
@@ -86,7 +86,7 @@ internal static class ValuePlanner
             case PgValueKind.TsQuery:
                 return Raw(ref plan, TsvectorField, raw);
             case PgValueKind.Bit:
-                return text.IndexOfAnyExcept((byte)'0', (byte)'1') < 0 && Raw(ref plan, BitsField, raw);
+                return ScalarText.IsBitText(text) && Raw(ref plan, BitsField, raw);
             case PgValueKind.Uuid:
                 return TryPlanUuidText(text, scratch, ref plan);
             case PgValueKind.Bytea:
@@ -157,40 +157,11 @@ internal static class ValuePlanner
 
     private static bool TryPlanUuidText(ReadOnlySpan<byte> text, ScratchBuffer scratch, ref ValuePlan plan)
     {
-        // Canonical form only (uuid_out): 8-4-4-4-12 hex digits.
-        if (text.Length != 36)
-        {
-            return false;
-        }
-
         var offset = scratch.Reserve(16, out var bytes);
-        var count = 0;
-        for (var i = 0; i < 36; i += 2)
-        {
-            if (i is 8 or 13 or 18 or 23)
-            {
-                if (text[i] != (byte)'-')
-                {
-                    return false;
-                }
-
-                i--;
-                continue;
-            }
-
-            var high = NetworkValues.HexValue(text[i]);
-            var low = NetworkValues.HexValue(text[i + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            bytes[count++] = (byte)((high << 4) | low);
-        }
-
-        return count == 16 && Scratch(ref plan, UuidField, offset, 16);
+        return ScalarText.TryParseUuid(text, bytes) && Scratch(ref plan, UuidField, offset, 16);
     }
 
+    /// <summary>Hex form only (the default bytea_output); the escape form goes through the converter.</summary>
     private static bool TryPlanByteaHex(ReadOnlySpan<byte> text, ScratchBuffer scratch, ref ValuePlan plan)
     {
         if (text.Length < 2 || text[0] != (byte)'\\' || text[1] != (byte)'x' || text.Length % 2 != 0)
@@ -198,51 +169,8 @@ internal static class ValuePlanner
             return false;
         }
 
-        var hex = text[2..];
-        var offset = scratch.Reserve(hex.Length / 2, out var bytes);
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var high = NetworkValues.HexValue(hex[i * 2]);
-            var low = NetworkValues.HexValue(hex[(i * 2) + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            bytes[i] = (byte)((high << 4) | low);
-        }
-
-        return Scratch(ref plan, BytesField, offset, bytes.Length);
-    }
-
-    /// <summary>numeric_out's form: optional '-', digits with at most one '.', or NaN / Infinity / -Infinity.</summary>
-    public static bool IsNumericText(ReadOnlySpan<byte> text)
-    {
-        if (text.SequenceEqual("NaN"u8) || text.SequenceEqual("Infinity"u8) || text.SequenceEqual("-Infinity"u8))
-        {
-            return true;
-        }
-
-        var start = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
-        var points = 0;
-        var digits = 0;
-        for (var i = start; i < text.Length; i++)
-        {
-            if (text[i] == (byte)'.')
-            {
-                points++;
-            }
-            else if ((uint)(text[i] - '0') <= 9)
-            {
-                digits++;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        return digits > 0 && points <= 1;
+        var offset = scratch.Reserve((text.Length - 2) / 2, out var bytes);
+        return ScalarText.DecodeHex(text[2..], bytes) < 0 && Scratch(ref plan, BytesField, offset, bytes.Length);
     }
 
     private static bool Varint(ref ValuePlan plan, int field, ulong value)
