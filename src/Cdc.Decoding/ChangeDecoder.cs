@@ -1,4 +1,3 @@
-using System.Buffers;
 using Cdc.Decoding.Protocol;
 using Cdc.Decoding.Protocol.Messages;
 using Cdc.Decoding.Values;
@@ -134,7 +133,7 @@ public sealed class ChangeDecoder
 
     private void DecodeRecord(CommittedTransaction tx, PgOutputRecord record, IChangeHandler handler, bool schemaOnly)
     {
-        var reader = new PgReader(new ReadOnlySequence<byte>(record.Data), record.Lsn, _options);
+        var reader = new PgReader(record.Data, record.Lsn, _options);
         switch ((PgOutputMessageType)reader.MessageType)
         {
             case PgOutputMessageType.Relation:

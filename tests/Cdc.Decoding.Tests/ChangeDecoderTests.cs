@@ -123,14 +123,14 @@ public sealed class ChangeDecoderTests
         CommittedTransaction Build()
         {
             var assembler = new TransactionAssembler(options);
-            assembler.Append(new(Begin(1, 0, 1)), 0, 0);
-            assembler.Append(new(Relation(Rel, "public", "items", 'd', ("id", 23, -1, true), ("name", 25, -1, false), ("gone", 25, -1, false), ("at", 1184, -1, false))), 0, 0);
+            assembler.Append(Begin(1, 0, 1), 0, 0);
+            assembler.Append(Relation(Rel, "public", "items", 'd', ("id", 23, -1, true), ("name", 25, -1, false), ("gone", 25, -1, false), ("at", 1184, -1, false)), 0, 0);
             for (var i = 0; i < rows; i++)
             {
-                assembler.Append(new(insert), 0, 0);
+                assembler.Append(insert, 0, 0);
             }
 
-            return assembler.Append(new(Commit(1, 2, 0)), 0, 0)!;
+            return assembler.Append(Commit(1, 2, 0), 0, 0)!;
         }
 
         using (var warm = Build())

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Cdc.Benchmarks.Capture;
 using Cdc.Decoding;
 
@@ -22,7 +21,7 @@ public static class InMemoryReplay
             for (var i = 0; i < messages.Count; i++)
             {
                 var message = messages[i];
-                using var transaction = assembler.Append(new ReadOnlySequence<byte>(message.Data), message.WalStart, message.WalEnd);
+                using var transaction = assembler.Append(message.Data, message.WalStart, message.WalEnd);
                 if (transaction is not null)
                 {
                     decoder.Decode(transaction, handler);

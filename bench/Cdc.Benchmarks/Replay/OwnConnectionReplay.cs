@@ -19,7 +19,9 @@ public static class OwnConnectionReplay
         while (await connection.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
             var message = connection.Current;
-            using var transaction = assembler.Append(message.Data, message.WalStart, message.WalEnd);
+            using var transaction = message.TryGetMemory(out var data)
+                ? assembler.Append(data, message.WalStart, message.WalEnd)
+                : assembler.Append(message.Data, message.WalStart, message.WalEnd);
             if (transaction is null)
             {
                 continue;
@@ -44,9 +46,10 @@ public static class OwnConnectionReplay
         var committed = 0;
         while (await connection.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
-            var data = connection.Current.Data;
-            bytes += data.Length;
-            if (data.FirstSpan[0] == (byte)'C' && ++committed == transactions)
+            var message = connection.Current;
+            var type = message.TryGetMemory(out var data) ? data.Span[0] : message.Data.FirstSpan[0];
+            bytes += message.TryGetMemory(out _) ? data.Length : message.Data.Length;
+            if (type == (byte)'C' && ++committed == transactions)
             {
                 await connection.EndReplicationAsync(cancellationToken).ConfigureAwait(false);
                 return bytes;

@@ -23,17 +23,30 @@ internal ref struct PgReader
 
     public PgReader(ReadOnlySequence<byte> message, Lsn lsn, PgOutputOptions options)
     {
+        if (message.IsSingleSegment)
+        {
+            this = new PgReader(message.First, lsn, options);
+            return;
+        }
+
         _sequence = message;
-        _isSingle = message.IsSingleSegment;
-        _single = _isSingle ? message.First : default;
-        _span = _single.Span;
-        _position = 0;
-        _reader = _isSingle ? default : new SequenceReader<byte>(message);
+        _reader = new SequenceReader<byte>(message);
         Lsn = lsn;
         Options = options;
 
-        // Not FirstSpan[0] for several segments: a sequence may start with an empty segment.
-        MessageType = _isSingle ? (_span.IsEmpty ? (byte)0 : _span[0]) : _reader.TryPeek(out var type) ? type : (byte)0;
+        // Not FirstSpan[0]: a sequence may start with an empty segment.
+        MessageType = _reader.TryPeek(out var type) ? type : (byte)0;
+    }
+
+    /// <summary>A contiguous message: no sequence is built, which costs more than reading a small message.</summary>
+    public PgReader(ReadOnlyMemory<byte> message, Lsn lsn, PgOutputOptions options)
+    {
+        _isSingle = true;
+        _single = message;
+        _span = message.Span;
+        Lsn = lsn;
+        Options = options;
+        MessageType = _span.IsEmpty ? (byte)0 : _span[0];
     }
 
     public Lsn Lsn { get; }
@@ -44,6 +57,15 @@ internal ref struct PgReader
     public byte MessageType { get; }
 
     public readonly long Offset => _isSingle ? _position : _reader.Consumed;
+
+    /// <summary>True when the message is one span (<see cref="UnreadSpan"/>), false when it spans segments (<see cref="UnreadSequence"/>).</summary>
+    public readonly bool IsContiguous => _isSingle;
+
+    /// <summary>The bytes not read yet of a contiguous message.</summary>
+    public readonly ReadOnlySpan<byte> UnreadSpan => _isSingle ? _span[_position..] : throw new InvalidOperationException("the message spans segments");
+
+    /// <summary>The bytes not read yet, as a sequence (for a message that spans segments).</summary>
+    public readonly ReadOnlySequence<byte> UnreadSequence => _isSingle ? new ReadOnlySequence<byte>(_single[_position..]) : _sequence.Slice(_reader.Position);
 
     public readonly long Remaining => _isSingle ? _span.Length - _position : _reader.Remaining;
 

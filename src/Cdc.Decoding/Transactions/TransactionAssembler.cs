@@ -93,15 +93,30 @@ public sealed class TransactionAssembler : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var lsn = new Lsn(walStart);
-        if (message.IsEmpty)
+        var reader = new PgReader(message, lsn, _options);
+        return Append(ref reader, lsn);
+    }
+
+    /// <inheritdoc cref="Append(ReadOnlySequence{byte}, ulong, ulong)"/>
+    /// <remarks>For a contiguous message (the usual case): no sequence is built around it.</remarks>
+    public CommittedTransaction? Append(ReadOnlyMemory<byte> message, ulong walStart, ulong walEnd)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var lsn = new Lsn(walStart);
+        var reader = new PgReader(message, lsn, _options);
+        return Append(ref reader, lsn);
+    }
+
+    private CommittedTransaction? Append(ref PgReader reader, Lsn lsn)
+    {
+        if (reader.Remaining == 0)
         {
             throw new PgOutputException("empty message", lsn, 0, 0);
         }
 
-        var reader = new PgReader(message, lsn, _options);
-        if (message.Length > _options.MaxMessageBytes)
+        if (reader.Remaining > _options.MaxMessageBytes)
         {
-            throw reader.Error($"message of {message.Length} bytes exceeds MaxMessageBytes {_options.MaxMessageBytes}");
+            throw reader.Error($"message of {reader.Remaining} bytes exceeds MaxMessageBytes {_options.MaxMessageBytes}");
         }
 
         switch ((PgOutputMessageType)reader.MessageType)
@@ -120,7 +135,7 @@ public sealed class TransactionAssembler : IDisposable
             case PgOutputMessageType.Delete:
             case PgOutputMessageType.Truncate:
             case PgOutputMessageType.Message:
-                return OnContent(ref reader, message, lsn);
+                return OnContent(ref reader, lsn);
             case PgOutputMessageType.StreamStart:
                 OnStreamStart(ref reader, lsn);
                 return null;
@@ -216,35 +231,40 @@ public sealed class TransactionAssembler : IDisposable
         target.Origin = origin.Name;
     }
 
-    private CommittedTransaction? OnContent(ref PgReader reader, ReadOnlySequence<byte> message, Lsn lsn)
+    private CommittedTransaction? OnContent(ref PgReader reader, Lsn lsn)
     {
         var type = reader.MessageType;
         var streamed = _streaming is not null;
         if (type == (byte)PgOutputMessageType.Message && _streaming is null && _current is null)
         {
-            return OnStandaloneMessage(ref reader, message, lsn);
+            return OnStandaloneMessage(ref reader, lsn);
         }
 
         var target = _streaming ?? _current ?? throw reader.Error("change outside a transaction");
-        var counter = reader;
-        var changes = type switch
+        var changes = 1;
+        if (type == (byte)PgOutputMessageType.Truncate)
         {
-            (byte)PgOutputMessageType.Truncate => TruncateMessage.ReadHeader(ref counter, streamed).RelationCount,
-            (byte)PgOutputMessageType.Relation or (byte)PgOutputMessageType.Type => 0,
-            _ => 1,
-        };
+            var counter = reader;
+            changes = TruncateMessage.ReadHeader(ref counter, streamed).RelationCount;
+        }
+        else if (type is (byte)PgOutputMessageType.Relation or (byte)PgOutputMessageType.Type)
+        {
+            changes = 0;
+        }
 
         reader.ReadByte();
         var xid = streamed ? reader.ReadUInt32() : target.Xid;
-        target.Buffer.Append(type, message.Slice(reader.Offset), xid, lsn, changes);
+        target.Buffer.Append(type, in reader, xid, lsn, changes);
         return null;
     }
 
-    private CommittedTransaction? OnStandaloneMessage(ref PgReader reader, ReadOnlySequence<byte> message, Lsn lsn)
+    private CommittedTransaction? OnStandaloneMessage(ref PgReader reader, Lsn lsn)
     {
+        var body = reader;
+        body.ReadByte();
         var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, new CopyBuffer());
         var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory, trackSubtransactions: false);
-        buffer.Append(reader.MessageType, message.Slice(1), 0, lsn, 1);
+        buffer.Append(reader.MessageType, in body, 0, lsn, 1);
 
         // The server sends no commit for it. Just past the record's start is its end: confirming that position
         // skips exactly this message on a restart, and every later commit ends beyond it.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Cdc.Decoding.Protocol;
 
 namespace Cdc.Decoding.Transactions;
 
@@ -53,17 +54,52 @@ internal sealed class TransactionBuffer : IDisposable
     /// </summary>
     public Action<TransactionBuffer>? Recycle { get; init; }
 
-    /// <summary>Appends the type byte and <paramref name="body"/> (the fields after type and [xid]) as one record.</summary>
-    public void Append(byte type, ReadOnlySequence<byte> body, uint xid, Lsn lsn, int changes)
+    /// <summary>Appends the type byte and what <paramref name="body"/> has not read yet (the fields after type and [xid]) as one record.</summary>
+    public void Append(byte type, in PgReader body, uint xid, Lsn lsn, int changes)
+    {
+        if (body.IsContiguous)
+        {
+            var bytes = body.UnreadSpan;
+            var target = StartRecord(type, bytes.Length, xid, lsn);
+            if (_file is null)
+            {
+                bytes.CopyTo(target);
+            }
+            else
+            {
+                _file.Write(bytes);
+            }
+
+            Count(bytes.Length, xid, changes);
+            return;
+        }
+
+        var sequence = body.UnreadSequence;
+        var length = checked((int)sequence.Length);
+        var into = StartRecord(type, length, xid, lsn);
+        if (_file is null)
+        {
+            sequence.CopyTo(into);
+        }
+        else
+        {
+            foreach (var segment in sequence)
+            {
+                _file.Write(segment.Span);
+            }
+        }
+
+        Count(length, xid, changes);
+    }
+
+    /// <summary>
+    /// Writes a record's header and type byte: in memory, returns where its <paramref name="bodyLength"/> bytes go;
+    /// spilled (possibly by this record), writes them to the file and returns an empty span.
+    /// </summary>
+    private Span<byte> StartRecord(byte type, int bodyLength, uint xid, Lsn lsn)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var length = checked(1 + (int)body.Length);
-        _largestRecord = Math.Max(_largestRecord, length);
-        ByteSize += length;
-        MessageCount++;
-        ChangeCount += changes;
-        Track(xid, length, changes);
-
+        var length = checked(1 + bodyLength);
         if (_file is null && (long)_memoryUsed + HeaderSize + length > Math.Min(_spillThreshold, MaxMemoryBytes))
         {
             Spill();
@@ -72,22 +108,29 @@ internal sealed class TransactionBuffer : IDisposable
         if (_file is null)
         {
             EnsureMemory(HeaderSize + length);
-            var target = _memory.AsSpan(_memoryUsed);
+            var target = _memory.AsSpan(_memoryUsed, HeaderSize + length);
             WriteHeader(target, length, xid, lsn);
             target[HeaderSize] = type;
-            body.CopyTo(target[(HeaderSize + 1)..]);
             _memoryUsed += HeaderSize + length;
-            return;
+            return target[(HeaderSize + 1)..];
         }
 
         Span<byte> header = stackalloc byte[HeaderSize + 1];
         WriteHeader(header, length, xid, lsn);
         header[HeaderSize] = type;
         _file.Write(header);
-        foreach (var segment in body)
-        {
-            _file.Write(segment.Span);
-        }
+        return [];
+    }
+
+    /// <summary>Counts a record once it is stored, so a failed spill write leaves the totals matching what was kept.</summary>
+    private void Count(int bodyLength, uint xid, int changes)
+    {
+        var length = 1 + bodyLength;
+        _largestRecord = Math.Max(_largestRecord, length);
+        ByteSize += length;
+        MessageCount++;
+        ChangeCount += changes;
+        Track(xid, length, changes);
     }
 
     /// <summary>Drops what a subtransaction sent (Stream Abort with subxid != xid).</summary>

@@ -99,7 +99,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                     _delivering = true;
                     try
                     {
-                        transaction = _assembler.Append(frame.Data, frame.WalStart, frame.WalEnd);
+                        transaction = frame.TryGetMemory(out var data)
+                            ? _assembler.Append(data, frame.WalStart, frame.WalEnd)
+                            : _assembler.Append(frame.Data, frame.WalStart, frame.WalEnd);
                         if (transaction is not null)
                         {
                             using (transaction)

@@ -131,22 +131,33 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>One copy, from the socket's read buffer into the pipe the decoder reads.</summary>
     private void CopyFrame(PipeWriter output, XLogData message)
     {
-        var data = message.Data;
-        if (data.Length > _protocol.MaxMessageBytes)
+        var contiguous = message.TryGetMemory(out var memory);
+        var data = contiguous ? default : message.Data;
+        var length = contiguous ? memory.Length : data.Length;
+        if (length > _protocol.MaxMessageBytes)
         {
-            throw new PgOutputException($"message of {data.Length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",
+            throw new PgOutputException($"message of {length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",
                 new Lsn(message.WalEnd), 0, 0);
         }
 
-        var length = (int)data.Length;
-        var header = output.GetSpan(XLogFrame.HeaderSize + Math.Min(length, 64 * 1024));
-        XLogFrame.WriteHeader(header, message.WalStart, message.WalEnd, length);
+        var header = output.GetSpan(XLogFrame.HeaderSize + (int)Math.Min(length, 64 * 1024));
+        XLogFrame.WriteHeader(header, message.WalStart, message.WalEnd, (int)length);
         if (header.Length >= XLogFrame.HeaderSize + length)
         {
-            data.CopyTo(header[XLogFrame.HeaderSize..]);
-            output.Advance(XLogFrame.HeaderSize + length);
+            if (contiguous)
+            {
+                memory.Span.CopyTo(header[XLogFrame.HeaderSize..]);
+            }
+            else
+            {
+                data.CopyTo(header[XLogFrame.HeaderSize..]);
+            }
+
+            output.Advance(XLogFrame.HeaderSize + (int)length);
             return;
         }
+
+        data = message.Data;
 
         output.Advance(XLogFrame.HeaderSize);
         while (data.Length > 0)

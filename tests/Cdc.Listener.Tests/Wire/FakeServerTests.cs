@@ -71,6 +71,51 @@ public sealed class FakeServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Messages_across_read_buffer_segments_arrive_whole_and_in_order()
+    {
+        // Sizes that straddle the read buffer's segment borders, one larger than a segment (256 KiB), keepalives between.
+        var messages = Enumerable.Range(0, 60)
+            .Select(i => (Lsn: 0x1000UL + (ulong)i, Data: Enumerable.Range(0, i == 30 ? 300_000 : 1 + i * 997).Select(b => (byte)(b * 31 + i)).ToArray()))
+            .ToList();
+        var stream = messages.SelectMany((m, i) =>
+        {
+            var message = XLogData(m.Lsn, m.Data, walEnd: m.Lsn + 0x10, clock: 1000 + i);
+            return i % 7 == 0 ? [.. Keepalive(m.Lsn, replyRequested: false), .. message] : message;
+        }).ToArray();
+        var server = ServeAsync(streaming: async socket =>
+        {
+            await SendAsync(socket, stream);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        await using var connection = await StreamAsync();
+
+        var split = 0;
+        foreach (var (index, (lsn, data)) in messages.Index())
+        {
+            Assert.True(await connection.MoveNextAsync(_timeout.Token));
+            var current = connection.Current;
+            Assert.Equal(lsn, current.WalStart);
+            Assert.Equal(lsn + 0x10, current.WalEnd);
+            Assert.Equal(1000 + index, current.ServerClockMicros);
+            Assert.Equal(lsn + 0x10, connection.LastReceivedLsn);
+            Assert.Equal(data, current.Data.ToArray());
+            if (current.TryGetMemory(out var memory))
+            {
+                Assert.Equal(data, memory.ToArray());
+            }
+            else
+            {
+                split++;
+            }
+        }
+
+        Assert.InRange(split, 1, messages.Count - 1); // both the contiguous hot path and the split one ran
+        await Assert.ThrowsAsync<EndOfStreamException>(async () => await connection.MoveNextAsync(_timeout.Token));
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
+    [Fact]
     public async Task Close_between_messages_is_end_of_stream()
     {
         var server = ServeAsync(streaming: async socket =>
@@ -468,7 +513,8 @@ public sealed class FakeServerTests : IAsyncDisposable
 
     private static byte[] Keepalive(ulong walEnd, bool replyRequested) => Typed('d', [(byte)'k', .. Be64(walEnd), .. Be64(0), replyRequested ? (byte)1 : (byte)0]);
 
-    private static byte[] XLogData(ulong walStart, byte[] data) => Typed('d', [(byte)'w', .. Be64(walStart), .. Be64(walStart), .. Be64(0), .. data]);
+    private static byte[] XLogData(ulong walStart, byte[] data, ulong? walEnd = null, long clock = 0)
+        => Typed('d', [(byte)'w', .. Be64(walStart), .. Be64(walEnd ?? walStart), .. Be64((ulong)clock), .. data]);
 
     private static byte[] Be32(int value)
     {

@@ -21,6 +21,9 @@ namespace Cdc.Listener.Replication.Wire;
 public sealed class PgReplicationConnection : IAsyncDisposable
 {
     /// <summary>How long a graceful end (CopyDone, then ReadyForQuery) may take before the socket is just closed.</summary>
+    /// <summary>XLogData's header inside CopyData: 'w', WAL start, WAL end, server clock.</summary>
+    private const int XLogHeaderSize = 1 + 8 + 8 + 8;
+
     private static readonly TimeSpan GracefulEndTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Stream _stream;
@@ -378,12 +381,9 @@ public sealed class PgReplicationConnection : IAsyncDisposable
     /// </summary>
     public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
-        while (!_copyEnded && TryTake(out var message))
+        if (TryMoveNextBuffered())
         {
-            if (Accept(message))
-            {
-                return new ValueTask<bool>(true);
-            }
+            return new ValueTask<bool>(true);
         }
 
         return _copyEnded ? new ValueTask<bool>(false) : MoveNextSlowAsync(cancellationToken);
@@ -394,12 +394,9 @@ public sealed class PgReplicationConnection : IAsyncDisposable
         while (true)
         {
             await FillAsync(cancellationToken).ConfigureAwait(false);
-            while (!_copyEnded && TryTake(out var message))
+            if (TryMoveNextBuffered())
             {
-                if (Accept(message))
-                {
-                    return true;
-                }
+                return true;
             }
 
             if (_copyEnded)
@@ -407,6 +404,63 @@ public sealed class PgReplicationConnection : IAsyncDisposable
                 return false;
             }
         }
+    }
+
+    /// <summary>Takes buffered messages up to the next XLogData (true); false when no whole message is left or the copy ended.</summary>
+    private bool TryMoveNextBuffered()
+    {
+        while (!_copyEnded)
+        {
+            if (TryTakeXLogData())
+            {
+                return true;
+            }
+
+            if (!TryTake(out var message))
+            {
+                return false;
+            }
+
+            if (Accept(message))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The hot path: a whole CopyData carrying XLogData at the front of the read buffer's first segment becomes
+    /// <see cref="Current"/> by index, without building a sequence. Anything else is left to <see cref="TryTake"/>.
+    /// </summary>
+    private bool TryTakeXLogData()
+    {
+        const int Prefix = 1 + 4 + XLogHeaderSize;
+        if (!_bufferHeld)
+        {
+            return false;
+        }
+
+        var span = _unread.Span;
+        if (span.Length < Prefix || span[0] != (byte)BackendMessageCode.CopyData || span[5] != (byte)ReplicationMessageCode.XLogData)
+        {
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadInt32BigEndian(span[1..]);
+        if (length < 4 + XLogHeaderSize || length - 4 > _maxBodyBytes || span.Length - 1 < length)
+        {
+            return false;
+        }
+
+        var walEnd = BinaryPrimitives.ReadUInt64BigEndian(span[14..]);
+        _current = new XLogData(BinaryPrimitives.ReadUInt64BigEndian(span[6..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(span[22..]),
+            _unread.Slice(Prefix, length - 4 - XLogHeaderSize));
+        AdvanceReceived(walEnd);
+        _unread = _unread.Slice(1 + length);
+        _taken += 1 + length;
+        return true;
     }
 
     /// <summary>True for XLogData (now <see cref="Current"/>); handles everything else the stream may carry.</summary>
@@ -433,24 +487,18 @@ public sealed class PgReplicationConnection : IAsyncDisposable
 
     private bool AcceptCopyData(ReadOnlySequence<byte> body)
     {
-        const int XLogHeader = 1 + 8 + 8 + 8;
         const int KeepaliveSize = 1 + 8 + 8 + 1;
-        if (body.IsSingleSegment)
+        Span<byte> scratch = stackalloc byte[XLogHeaderSize];
+        var header = body.FirstSpan.Length >= XLogHeaderSize ? body.FirstSpan : Copy(body, scratch);
+        if (header.Length >= XLogHeaderSize && header[0] == (byte)ReplicationMessageCode.XLogData)
         {
-            var memory = body.First;
-            var span = memory.Span;
-            if (span.Length >= XLogHeader && span[0] == (byte)ReplicationMessageCode.XLogData)
-            {
-                AcceptXLogData(span, new ReadOnlySequence<byte>(memory[XLogHeader..]));
-                return true;
-            }
-        }
-
-        Span<byte> scratch = stackalloc byte[XLogHeader];
-        var header = body.FirstSpan.Length >= XLogHeader ? body.FirstSpan : Copy(body, scratch);
-        if (header.Length >= XLogHeader && header[0] == (byte)ReplicationMessageCode.XLogData)
-        {
-            AcceptXLogData(header, body.Slice(XLogHeader));
+            // Split across segments (a contiguous one took the hot path in TryTakeXLogData).
+            var data = body.Slice(XLogHeaderSize);
+            var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
+            _current = data.IsSingleSegment
+                ? new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data.First)
+                : new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data);
+            AdvanceReceived(walEnd);
             return true;
         }
 
@@ -469,13 +517,6 @@ public sealed class PgReplicationConnection : IAsyncDisposable
         throw new PgProtocolException(header.Length == 0
             ? "PostgreSQL sent an empty CopyData message"
             : $"PostgreSQL sent a CopyData '{(char)header[0]}' message of {body.Length} bytes, which is not XLogData or a keepalive");
-    }
-
-    private void AcceptXLogData(ReadOnlySpan<byte> header, ReadOnlySequence<byte> data)
-    {
-        var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
-        _current = new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data);
-        AdvanceReceived(walEnd);
     }
 
     private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> body, Span<byte> scratch)
