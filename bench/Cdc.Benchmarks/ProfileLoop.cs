@@ -5,7 +5,7 @@ using Cdc.Benchmarks.Replay;
 namespace Cdc.Benchmarks;
 
 /// <summary>
-/// <c>--profile [five|wide|jsonb] [seconds] [--protobuf] [--socket|--own|--npgsql]</c>: decodes one scenario in a loop (in memory, or through the fake server) and prints
+/// <c>--profile [five|wide|jsonb] [seconds] [--protobuf] [--socket|--own|--npgsql] [--allocations]</c>: decodes one scenario in a loop (in memory, or through the fake server) and prints
 /// rows/s and bytes allocated per row; run it under <c>perf record</c> (with DOTNET_PerfMapEnabled=1) to find hot spots.
 /// </summary>
 public static class ProfileLoop
@@ -27,6 +27,7 @@ public static class ProfileLoop
         Cdc.Decoding.IChangeHandler handler = args.Contains("--protobuf") ? encoder : reader;
         var mode = args.Contains("--own") ? "ours, one task" : args.Contains("--socket") ? "ours, listener path" : args.Contains("--npgsql") ? "Npgsql via socket" : "ours in memory";
         await using var server = new FakeServer.FakeReplicationServer(messages, scenario.Passes);
+        using var sampler = args.Contains("--allocations") ? new AllocationSampler() : null;
         var clock = Stopwatch.StartNew();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         long rows = 0;
@@ -54,6 +55,7 @@ public static class ProfileLoop
 
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         log.WriteLine($"{scenario}, {mode}{(handler == encoder ? " + protobuf" : string.Empty)}: {rows / clock.Elapsed.TotalSeconds:N0} rows/s, {(double)allocated / rows:F1} bytes allocated per row");
+        sampler?.Report(log, rows);
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -389,6 +390,9 @@ public sealed class PgReplicationConnection : IAsyncDisposable
         return _copyEnded ? new ValueTask<bool>(false) : MoveNextSlowAsync(cancellationToken);
     }
 
+    // Pooled: this runs each time the reader catches up with the socket, so a fresh state machine per wait would
+    // be the stream's main allocation.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> MoveNextSlowAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -573,6 +577,7 @@ public sealed class PgReplicationConnection : IAsyncDisposable
     }
 
     /// <summary>Releases what was read and waits for more bytes; throws when the server closed the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
         SyncBuffer();
