@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -390,9 +389,6 @@ public sealed class PgReplicationConnection : IAsyncDisposable
         return _copyEnded ? new ValueTask<bool>(false) : MoveNextSlowAsync(cancellationToken);
     }
 
-    // Pooled: this runs each time the reader catches up with the socket, so a fresh state machine per wait would
-    // be the stream's main allocation.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> MoveNextSlowAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -577,7 +573,6 @@ public sealed class PgReplicationConnection : IAsyncDisposable
     }
 
     /// <summary>Releases what was read and waits for more bytes; throws when the server closed the connection.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
         SyncBuffer();
