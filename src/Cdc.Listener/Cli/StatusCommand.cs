@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cdc.Listener.Http;
+using Npgsql;
 using Spectre.Console;
 using Spectre.Console.Advanced;
 
@@ -48,7 +49,7 @@ internal static class StatusCommand
             DefaultValueFactory = _ => 256L << 20,
         };
 
-        var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 3 lagging, 4 sidecar down.")
+        var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 2 bad option, 3 lagging, 4 sidecar down.")
         {
             http, connection, slot, publication, watch, interval, json, maxLag, maxLagBytes,
         };
@@ -76,6 +77,11 @@ internal static class StatusCommand
             }
 
             var connectionString = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("CDC__CONNECTION");
+            if (ConnectionStringError(connectionString) is { } invalid)
+            {
+                return Fail($"--connection is not a valid connection string: {invalid}");
+            }
+
             using var collector = new StatusCollector(
                 ListenAddress.BaseUri(endpoint), connectionString, parse.GetValue(slot)!, parse.GetValue(publication)!,
                 new StatusThresholds(lag, parse.GetValue(maxLagBytes)));
@@ -148,6 +154,25 @@ internal static class StatusCommand
 
         Terminal.Out.Write(StatusScreen.Render(report));
         return report.ExitCode;
+    }
+
+    /// <summary>A connection string Npgsql cannot parse is a usage error, not a sign that PostgreSQL is down.</summary>
+    private static string? ConnectionStringError(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null; // optional: without it the slot section is left out
+        }
+
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return e.Message;
+        }
     }
 
     private static int Fail(string message)

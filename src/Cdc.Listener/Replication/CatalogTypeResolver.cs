@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cdc.Decoding;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Cdc.Listener.Replication;
@@ -7,10 +8,14 @@ namespace Cdc.Listener.Replication;
 /// <summary>
 /// Resolves user-defined types (enums, domains, composites, arrays and ranges of them) from pg_type on
 /// a regular connection, once per OID. Called on the decoding path only for types that are not built
-/// in, so the synchronous query is rare; a failed lookup leaves the value in its text form.
+/// in, so the synchronous query is rare. A failed lookup leaves the value in its text form, and no lookup
+/// is tried again for <see cref="RetryAfterFailure"/>: otherwise every value of the type would wait for a
+/// connection attempt on the decoding path while the server refuses them.
 /// </summary>
-internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolver, IAsyncDisposable
+internal sealed class CatalogTypeResolver(string connectionString, ILogger logger, TimeProvider? time = null) : ITypeResolver, IAsyncDisposable
 {
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
     private const string TypeQuery = """
         SELECT n.nspname, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typtypmod, t.typrelid,
                COALESCE((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = t.oid OR r.rngmultitypid = t.oid LIMIT 1), 0)
@@ -25,7 +30,9 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
 
     private readonly ConcurrentDictionary<uint, PgTypeInfo?> _cache = new();
     private readonly object _gate = new();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private NpgsqlConnection? _connection;
+    private long _retryAt;
 
     /// <summary>Forgets what was looked up (a new session may follow an ALTER TYPE).</summary>
     public void Clear() => _cache.Clear();
@@ -39,6 +46,16 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
 
         lock (_gate)
         {
+            if (_cache.TryGetValue(typeOid, out known))
+            {
+                return known;
+            }
+
+            if (_retryAt != 0 && _time.GetTimestamp() < _retryAt)
+            {
+                return null;
+            }
+
             PgTypeInfo? info;
             try
             {
@@ -46,12 +63,15 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                // Not cached: the next value of this type tries again.
+                // Not cached: the type is looked up again once the pause is over.
                 _connection?.Dispose();
                 _connection = null;
+                _retryAt = _time.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _time.TimestampFrequency);
+                ListenerLog.TypeLookupFailed(logger, typeOid, e.Message, (int)RetryAfterFailure.TotalSeconds);
                 return null;
             }
 
+            _retryAt = 0;
             _cache[typeOid] = info;
             return info;
         }

@@ -90,6 +90,7 @@ public sealed class ConfigurationErrorTests
     [InlineData("tail", "--nats", "ftp://x", "cdc tail: --nats 'ftp://x' is not valid")]
     [InlineData("status", "--http", "nowhere", "cdc status: --http Cdc:Http:Listen = 'nowhere' is not valid")]
     [InlineData("status", "--max-lag", "soon", "cdc status: --max-lag 'soon' is not valid")]
+    [InlineData("status", "--connection", "Bogus=1", "cdc status: --connection is not a valid connection string")]
     public async Task Status_and_tail_reject_bad_options_in_one_line(string command, string option, string value, string expected)
     {
         var (exitCode, output) = await CdcProcess.RunAsync([command, option, value], TimeSpan.FromSeconds(30));
