@@ -61,7 +61,7 @@ public sealed class ChangeEventEncoder
             for (var i = 0; i < newCount; i++)
             {
                 var source = newRow.IsUnchangedToast(i) && fullOld is not null && i < fullOld.ColumnCount && !fullOld.IsUnchangedToast(i) ? fullOld : newRow;
-                size += PlanColumn(encoding, source, i, ref _newPlans[i], NewRowField);
+                size += PlanColumn(item, encoding, source, i, ref _newPlans[i], NewRowField);
             }
         }
 
@@ -75,7 +75,7 @@ public sealed class ChangeEventEncoder
                 if (item.OldRowIsFull || relation!.Columns[i].IsKey)
                 {
                     _oldIndexes[oldCount] = i;
-                    size += PlanColumn(encoding, oldRow, i, ref _oldPlans[oldCount], OldRowField);
+                    size += PlanColumn(item, encoding, oldRow, i, ref _oldPlans[oldCount], OldRowField);
                     oldCount++;
                 }
             }
@@ -159,10 +159,8 @@ public sealed class ChangeEventEncoder
             for (var i = 0; i < newRow.ColumnCount; i++)
             {
                 var column = relation.Columns[i];
-                var value = newRow.IsUnchangedToast(i) && fullOld is not null && i < fullOld.ColumnCount && !fullOld.IsUnchangedToast(i)
-                    ? _converter.Convert(column.TypeOid, column.TypeModifier, fullOld.GetKind(i), fullOld.GetRaw(i))
-                    : _converter.Convert(column.TypeOid, column.TypeModifier, newRow.GetKind(i), newRow.GetRaw(i));
-                changeEvent.NewRow.Add(ToColumn(column, value));
+                var source = newRow.IsUnchangedToast(i) && fullOld is not null && i < fullOld.ColumnCount && !fullOld.IsUnchangedToast(i) ? fullOld : newRow;
+                changeEvent.NewRow.Add(ToColumn(column, Convert(item, column, source, i)));
             }
         }
 
@@ -175,13 +173,32 @@ public sealed class ChangeEventEncoder
                 var column = relation.Columns[i];
                 if (item.OldRowIsFull || column.IsKey)
                 {
-                    changeEvent.OldRow.Add(ToColumn(column, _converter.Convert(column.TypeOid, column.TypeModifier, oldRow.GetKind(i), oldRow.GetRaw(i))));
+                    changeEvent.OldRow.Add(ToColumn(column, Convert(item, column, oldRow, i)));
                 }
             }
         }
 
         return changeEvent;
     }
+
+    private Value Convert(ChangeItem item, ColumnInfo column, TupleData tuple, int index)
+    {
+        try
+        {
+            return _converter.Convert(column.TypeOid, column.TypeModifier, tuple.GetKind(index), tuple.GetRaw(index));
+        }
+        catch (PgOutputException e)
+        {
+            throw InColumn(e, item, column);
+        }
+    }
+
+    /// <summary>
+    /// A value's error names only its type; this adds where it came from, so an operator can find the row (the
+    /// LSN of its change and of its commit, the table and the column).
+    /// </summary>
+    private static PgOutputException InColumn(PgOutputException e, ChangeItem item, ColumnInfo column)
+        => new($"{e.Message} (column \"{column.Name}\" of {item.Relation}, {item.Kind} at LSN {item.Lsn}, transaction {item.Xid} committed at LSN {item.CommitLsn})", e);
 
     internal static Operation OperationOf(ChangeKind kind) => kind switch
     {
@@ -202,15 +219,22 @@ public sealed class ChangeEventEncoder
     }
 
     /// <summary>Plans one column's value and returns the size of the whole repeated Column field.</summary>
-    private int PlanColumn(RelationEncoding encoding, TupleData tuple, int index, ref ValuePlan plan, int field)
+    private int PlanColumn(ChangeItem item, RelationEncoding encoding, TupleData tuple, int index, ref ValuePlan plan, int field)
     {
         var kind = tuple.GetKind(index);
-        if (!ValuePlanner.TryPlan(encoding.KindOf(index), kind, tuple.GetRawMemory(index), _scratch, ref plan))
+        try
         {
-            var column = encoding.ColumnAt(index);
-            plan.Form = ValuePlanForm.Message;
-            plan.Message = _converter.Convert(column.TypeOid, column.TypeModifier, kind, tuple.GetRaw(index));
-            plan.Size = plan.Message.CalculateSize();
+            if (!ValuePlanner.TryPlan(encoding.KindOf(index), kind, tuple.GetRawMemory(index), _scratch, ref plan))
+            {
+                var column = encoding.ColumnAt(index);
+                plan.Form = ValuePlanForm.Message;
+                plan.Message = _converter.Convert(column.TypeOid, column.TypeModifier, kind, tuple.GetRaw(index));
+                plan.Size = plan.Message.CalculateSize();
+            }
+        }
+        catch (PgOutputException e)
+        {
+            throw InColumn(e, item, encoding.ColumnAt(index));
         }
 
         var content = ColumnContentSize(encoding.ColumnHeads[index], plan.Size);

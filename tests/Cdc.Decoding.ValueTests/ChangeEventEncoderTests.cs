@@ -156,6 +156,35 @@ public sealed class ChangeEventEncoderTests
         Assert.Contains(uuid.Length == 36 ? "bytea" : "uuid", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_malformed_value_error_names_the_column_table_and_positions(bool encodeToBytes)
+    {
+        var insert = PgOutputBuilder.Insert(null, Relid, "12", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1x");
+        var relation = PgOutputBuilder.Relation(Relid, "public", "blobs", 'd', ("id", 23, -1, true), ("token", 2950, -1, false));
+        var encoder = new ChangeEventEncoder();
+        var handler = new CallbackHandler(change =>
+        {
+            if (encodeToBytes)
+            {
+                encoder.Encode(change, "db", new ArrayBufferWriter<byte>());
+            }
+            else
+            {
+                encoder.ToEvent(change, "db");
+            }
+        });
+
+        var error = Assert.Throws<PgOutputException>(() => Run(handler, new ChangeDecoder(new PgOutputOptions()), relation, insert));
+
+        Assert.Contains("uuid", error.Message, StringComparison.Ordinal);
+        Assert.Contains("column \"token\" of public.blobs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Insert at LSN 0/100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("transaction 77 committed at LSN 0/100", error.Message, StringComparison.Ordinal);
+        Assert.IsType<PgOutputException>(error.InnerException);
+    }
+
     private static List<ChangeEvent> Decode(char identity, params byte[][] changes)
     {
         var handler = new Handler();
@@ -164,7 +193,7 @@ public sealed class ChangeEventEncoderTests
     }
 
     /// <summary>Decodes one transaction of <paramref name="messages"/> (between its Begin and Commit) into <paramref name="handler"/>.</summary>
-    private static void Run(Handler handler, ChangeDecoder decoder, params byte[][] messages)
+    private static void Run(IChangeHandler handler, ChangeDecoder decoder, params byte[][] messages)
     {
         using var assembler = new TransactionAssembler(new PgOutputOptions());
         foreach (var message in (byte[][])[PgOutputBuilder.Begin(0x100, 1000, 77), .. messages, PgOutputBuilder.Commit(0x100, 0x200, 1000)])
@@ -197,6 +226,15 @@ public sealed class ChangeEventEncoderTests
             Assert.Equal(expected.ToByteArray(), _buffer.WrittenSpan[1..].ToArray());
             Events.Add(expected);
         }
+
+        public void OnRelation(RelationInfo relation)
+        {
+        }
+    }
+
+    private sealed class CallbackHandler(Action<ChangeItem> onChange) : IChangeHandler
+    {
+        public void OnChange(ChangeItem change) => onChange(change);
 
         public void OnRelation(RelationInfo relation)
         {
