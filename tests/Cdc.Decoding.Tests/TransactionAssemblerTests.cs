@@ -215,21 +215,28 @@ public sealed class TransactionAssemblerTests
             (change.Kind, change.MessagePrefix, change.MessageContent, change.MessageTransactional, change.Index, change.IsLast, change.EndLsn));
     }
 
-    [Fact]
-    public void Transaction_above_the_spill_threshold_goes_to_a_file_that_is_deleted_on_dispose()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Transaction_above_the_spill_threshold_goes_to_a_file_that_is_deleted_on_dispose(bool segmented)
     {
         var directory = Path.Combine(Path.GetTempPath(), "cdc-spill-test-" + Guid.NewGuid().ToString("N"));
         var options = new PgOutputOptions { SpillThresholdBytes = 4096, SpillDirectory = directory };
         using var assembler = new TransactionAssembler(options);
-        Append(assembler, Begin(0x100, 0, 5));
-        Append(assembler, Items);
+
+        // Segmented: every message one byte per segment, the path of a message split across read buffers.
+        CommittedTransaction? Feed(byte[] message)
+            => segmented ? assembler.Append(Sequences.PerByte(message), 0x10, 0x10) : Append(assembler, message);
+
+        Feed(Begin(0x100, 0, 5));
+        Feed(Items);
         for (var i = 0; i < 1000; i++)
         {
-            Append(assembler, Insert(null, Rel, i.ToString(System.Globalization.CultureInfo.InvariantCulture), new string('z', 50)));
+            Feed(Insert(null, Rel, i.ToString(System.Globalization.CultureInfo.InvariantCulture), new string('z', 50)));
         }
 
         Assert.Single(Directory.GetFiles(directory));
-        var tx = Append(assembler, Commit(0x100, 0x130, 0))!;
+        var tx = Feed(Commit(0x100, 0x130, 0))!;
         Assert.True(tx.IsSpilled);
 
         var handler = new RecordingHandler();

@@ -47,8 +47,15 @@ public static class OwnConnectionReplay
         while (await connection.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
             var message = connection.Current;
-            var type = message.TryGetMemory(out var data) ? data.Span[0] : message.Data.FirstSpan[0];
-            bytes += message.TryGetMemory(out _) ? data.Length : message.Data.Length;
+            var contiguous = message.TryGetMemory(out var data);
+            var length = contiguous ? data.Length : message.Data.Length;
+            if (length == 0)
+            {
+                throw new InvalidOperationException("an empty XLogData message");
+            }
+
+            var type = contiguous ? data.Span[0] : message.Data.First.Span[0];
+            bytes += length;
             if (type == (byte)'C' && ++committed == transactions)
             {
                 await connection.EndReplicationAsync(cancellationToken).ConfigureAwait(false);

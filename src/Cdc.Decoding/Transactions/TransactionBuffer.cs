@@ -122,7 +122,10 @@ internal sealed class TransactionBuffer : IDisposable
         return [];
     }
 
-    /// <summary>Counts a record once it is stored, so a failed spill write leaves the totals matching what was kept.</summary>
+    /// <summary>
+    /// Counts a record once it is stored, so a failed spill write leaves the totals at what was stored before it. The
+    /// file then ends in a torn record; the failure ends the session, and with it this buffer.
+    /// </summary>
     private void Count(int bodyLength, uint xid, int changes)
     {
         var length = 1 + bodyLength;

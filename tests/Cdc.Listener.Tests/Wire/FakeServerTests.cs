@@ -53,6 +53,55 @@ public sealed class FakeServerTests : IAsyncDisposable
         await server;
     }
 
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(MaxMessageBytes + 64 + 5)] // one past the cap
+    public async Task XLogData_with_an_impossible_length_is_refused_though_its_header_is_whole(int length)
+    {
+        // The whole 30-byte prefix is there, so this is what the contiguous hot path sees first.
+        var server = ServeAsync(streaming: async socket => await SendAsync(socket, [.. Header('d', length), (byte)'w', .. new byte[24]]));
+        await using var connection = await StreamAsync();
+
+        var e = await Assert.ThrowsAsync<PgProtocolException>(async () => await connection.MoveNextAsync(_timeout.Token));
+
+        Assert.Contains($"length {length}", e.Message, StringComparison.Ordinal);
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
+    [Fact]
+    public async Task XLogData_shorter_than_its_header_is_a_protocol_error()
+    {
+        var server = ServeAsync(streaming: async socket => await SendAsync(socket,
+            [.. Header('d', 4 + 16), (byte)'w', .. new byte[15], .. XLogData(0x10, "Bxyz"u8.ToArray())]));
+        await using var connection = await StreamAsync();
+
+        var e = await Assert.ThrowsAsync<PgProtocolException>(async () => await connection.MoveNextAsync(_timeout.Token));
+
+        Assert.Contains("XLogData message of 16 bytes, shorter than its 25-byte header", e.Message, StringComparison.Ordinal);
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
+    [Fact]
+    public async Task XLogData_without_data_arrives_empty_for_the_decoder_to_refuse()
+    {
+        var server = ServeAsync(streaming: async socket =>
+        {
+            await SendAsync(socket, [.. XLogData(0x10, []), .. XLogData(0x20, "C"u8.ToArray())]);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        await using var connection = await StreamAsync();
+
+        Assert.True(await connection.MoveNextAsync(_timeout.Token));
+        Assert.Equal(0x10UL, connection.Current.WalStart);
+        Assert.True(connection.Current.Data.IsEmpty);
+        Assert.True(await connection.MoveNextAsync(_timeout.Token));
+        Assert.Equal("C"u8.ToArray(), connection.Current.Data.ToArray());
+        await connection.DisposeAsync(); // the server waits for the client to close
+        await server;
+    }
+
     [Fact]
     public async Task Close_inside_a_message_is_a_protocol_error()
     {
@@ -109,7 +158,7 @@ public sealed class FakeServerTests : IAsyncDisposable
             }
         }
 
-        Assert.InRange(split, 1, messages.Count - 1); // both the contiguous hot path and the split one ran
+        Assert.InRange(split, 1, messages.Count - 1); // both whole and split messages came through
         await Assert.ThrowsAsync<EndOfStreamException>(async () => await connection.MoveNextAsync(_timeout.Token));
         await connection.DisposeAsync(); // the server waits for the client to close
         await server;

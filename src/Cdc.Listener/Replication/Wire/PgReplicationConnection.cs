@@ -20,10 +20,10 @@ namespace Cdc.Listener.Replication.Wire;
 /// </summary>
 public sealed class PgReplicationConnection : IAsyncDisposable
 {
-    /// <summary>How long a graceful end (CopyDone, then ReadyForQuery) may take before the socket is just closed.</summary>
     /// <summary>XLogData's header inside CopyData: 'w', WAL start, WAL end, server clock.</summary>
     private const int XLogHeaderSize = 1 + 8 + 8 + 8;
 
+    /// <summary>How long a graceful end (CopyDone, then ReadyForQuery) may take before the socket is just closed.</summary>
     private static readonly TimeSpan GracefulEndTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Stream _stream;
@@ -492,7 +492,7 @@ public sealed class PgReplicationConnection : IAsyncDisposable
         var header = body.FirstSpan.Length >= XLogHeaderSize ? body.FirstSpan : Copy(body, scratch);
         if (header.Length >= XLogHeaderSize && header[0] == (byte)ReplicationMessageCode.XLogData)
         {
-            // Split across segments (a contiguous one took the hot path in TryTakeXLogData).
+            // One TryTakeXLogData left: split across segments, or met just after a segment border.
             var data = body.Slice(XLogHeaderSize);
             var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
             _current = data.IsSingleSegment
@@ -514,9 +514,15 @@ public sealed class PgReplicationConnection : IAsyncDisposable
             return false;
         }
 
-        throw new PgProtocolException(header.Length == 0
-            ? "PostgreSQL sent an empty CopyData message"
-            : $"PostgreSQL sent a CopyData '{(char)header[0]}' message of {body.Length} bytes, which is not XLogData or a keepalive");
+        throw new PgProtocolException(header.Length switch
+        {
+            0 => "PostgreSQL sent an empty CopyData message",
+            _ when header[0] == (byte)ReplicationMessageCode.XLogData
+                => $"PostgreSQL sent an XLogData message of {body.Length} bytes, shorter than its {XLogHeaderSize}-byte header",
+            _ when header[0] == (byte)ReplicationMessageCode.PrimaryKeepalive
+                => $"PostgreSQL sent a keepalive message of {body.Length} bytes, shorter than its {KeepaliveSize} bytes",
+            _ => $"PostgreSQL sent a CopyData '{(char)header[0]}' message of {body.Length} bytes, which is not XLogData or a keepalive",
+        });
     }
 
     private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> body, Span<byte> scratch)
