@@ -47,6 +47,18 @@ public sealed class CdcOptions
 
     /// <summary>Directory for transactions spilled to disk (default: system temp).</summary>
     public string? SpillDirectory { get; set; }
+
+    /// <summary>
+    /// A standby status update goes to the server at least this often, even when nothing new was acknowledged: keep it
+    /// well under the server's <c>wal_sender_timeout</c> (60 s by default).
+    /// </summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The session is dropped and reopened when the server sends nothing, not even a keepalive, for this long; the
+    /// server is asked for a reply after half of it. 0 turns the check off. Keep it above <c>wal_sender_timeout</c>.
+    /// </summary>
+    public TimeSpan ReceiverTimeout { get; set; } = TimeSpan.FromSeconds(90);
 }
 
 public sealed class NatsSection

@@ -82,6 +82,16 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:ShutdownTimeout = {o.ShutdownTimeout} is out of range: accepted 00:00:00 to 01:00:00");
         }
 
+        if (o.StatusInterval < TimeSpan.FromMilliseconds(100) || o.StatusInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Cdc:StatusInterval = {o.StatusInterval} is out of range: accepted 00:00:00.1 to 00:10:00");
+        }
+
+        if (o.ReceiverTimeout != TimeSpan.Zero && (o.ReceiverTimeout < TimeSpan.FromSeconds(1) || o.ReceiverTimeout > TimeSpan.FromHours(1)))
+        {
+            errors.Add($"Cdc:ReceiverTimeout = {o.ReceiverTimeout} is out of range: accepted 00:00:00 (off) or 00:00:01 to 01:00:00");
+        }
+
         var n = o.Nats;
         if (string.Equals(o.Sink, "nats", StringComparison.OrdinalIgnoreCase))
         {

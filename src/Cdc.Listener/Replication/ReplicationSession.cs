@@ -54,6 +54,8 @@ public sealed class ReplicationSession : IAsyncDisposable
         try
         {
             _connection = await PgReplicationConnection.OpenAsync(settings, _protocol.MaxMessageBytes, _logger, cancellationToken).ConfigureAwait(false);
+            _connection.StatusInterval = _options.StatusInterval;
+            _connection.ReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout;
         }
         catch (Exception e) when (e is not (OperationCanceledException or CdcException) || e is PgProtocolException)
         {

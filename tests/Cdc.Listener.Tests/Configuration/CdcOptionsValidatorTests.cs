@@ -42,6 +42,29 @@ public sealed class CdcOptionsValidatorTests
     public void Tables_that_are_not_table_or_schema_table_are_refused(string table)
         => Assert.StartsWith("Cdc:Tables", Failure(o => o.Tables.Add(table)), StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    [InlineData(3_600_000)]
+    public void A_status_interval_outside_100ms_to_10min_is_refused(int milliseconds)
+        => Assert.StartsWith("Cdc:StatusInterval", Failure(o => o.StatusInterval = TimeSpan.FromMilliseconds(milliseconds)), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(500)]
+    [InlineData(7_200_000)]
+    public void A_receiver_timeout_neither_off_nor_1s_to_1h_is_refused(int milliseconds)
+        => Assert.StartsWith("Cdc:ReceiverTimeout", Failure(o => o.ReceiverTimeout = TimeSpan.FromMilliseconds(milliseconds)), StringComparison.Ordinal);
+
+    [Fact]
+    public void A_receiver_timeout_of_zero_turns_the_check_off_and_is_valid()
+    {
+        var options = Valid();
+        options.ReceiverTimeout = TimeSpan.Zero;
+        options.StatusInterval = TimeSpan.FromSeconds(1);
+        Assert.True(new CdcOptionsValidator().Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void A_missing_client_certificate_file_is_refused_at_start()
     {

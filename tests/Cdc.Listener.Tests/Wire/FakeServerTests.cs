@@ -332,6 +332,31 @@ public sealed class FakeServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ReplicationSession_takes_its_status_interval_and_receiver_timeout_from_the_options()
+    {
+        // A server that goes silent after START_REPLICATION: status updates every 200 ms, then the 1 s receiver timeout.
+        var server = ServeAsync(streaming: _ => Task.CompletedTask);
+        var session = new ReplicationSession(
+            new CdcOptions
+            {
+                Connection = $"Host=127.0.0.1;Port={Port};Username=cdc;Database=app;SSL Mode=Disable;Passfile=/nonexistent/pgpass",
+                StatusInterval = TimeSpan.FromMilliseconds(200),
+                ReceiverTimeout = TimeSpan.FromSeconds(1),
+            },
+            new PgOutputOptions(), NullLogger.Instance);
+        await session.OpenAsync(_timeout.Token);
+        var streaming = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => session.StreamAsync(new Pipe().Writer, Lsn.Invalid, _timeout.Token));
+
+        Assert.Contains("sent nothing for 1 s", e.Message, StringComparison.Ordinal);
+        Assert.True(streaming.Elapsed < TimeSpan.FromSeconds(20), $"the 1 s timeout fired after {streaming.Elapsed}");
+        await session.DisposeAsync();
+        var updates = Messages(await server).Count(m => m.StartsWith("dr:", StringComparison.Ordinal));
+        Assert.True(updates >= 4, $"{updates} status updates in about a second at a 200 ms interval");
+    }
+
+    [Fact]
     public async Task ReplicationSession_whose_stream_broke_closes_at_once_instead_of_ending_gracefully()
     {
         // A CopyData that is neither XLogData nor a keepalive breaks the stream, and the server then says nothing more
