@@ -35,6 +35,36 @@ public sealed class TransactionReuseTests
     }
 
     [Fact]
+    public void Standalone_messages_reuse_the_buffer_but_a_held_one_keeps_its_content()
+    {
+        var options = new PgOutputOptions { ProtocolVersion = 2, Messages = true };
+        using var assembler = new TransactionAssembler(options);
+        var decoder = new ChangeDecoder(options);
+        using var held = assembler.Append(LogicalMessage(null, false, 0x500, "outbox", "held"), 0x500, 0x500)!;
+
+        for (var i = 0; i < 4; i++)
+        {
+            // Disposed each time, so the next message and the plain transaction after them reuse its buffer.
+            var content = new string('m', 1000 * (i + 1));
+            using var message = assembler.Append(LogicalMessage(null, false, 0x600 + (ulong)i, "outbox", content), 0x600, 0x600)!;
+            var handler = new RecordingHandler();
+            decoder.Decode(message, handler);
+            Assert.Equal(content, Assert.Single(handler.Changes).MessageContent);
+        }
+
+        using (var plain = Transaction(assembler, 9, Items, Insert(null, Rel, "9", "plain")))
+        {
+            var handler = new RecordingHandler();
+            decoder.Decode(plain, handler);
+            Assert.Equal(["t:9", "t:plain"], Assert.Single(handler.Changes).NewRow!);
+        }
+
+        var heldHandler = new RecordingHandler();
+        decoder.Decode(held, heldHandler);
+        Assert.Equal(("held", new Lsn(0x501)), (Assert.Single(heldHandler.Changes).MessageContent, held.EndLsn));
+    }
+
+    [Fact]
     public void A_large_transaction_then_small_ones_decode_their_own_rows_in_a_reused_buffer()
     {
         using var pipeline = new Pipeline(new PgOutputOptions());

@@ -20,6 +20,7 @@ public sealed class TransactionAssembler : IDisposable
     private readonly Dictionary<uint, OpenTransaction> _streams = [];
     private readonly Dictionary<string, OpenTransaction> _prepared = new(StringComparer.Ordinal);
     private readonly Action<TransactionBuffer> _returnBuffer;
+    private readonly CopyBuffer _messageScratch = new();
     private TransactionBuffer? _spareBuffer;
     private OpenTransaction? _spareTransaction;
     private OpenTransaction? _current;
@@ -262,8 +263,13 @@ public sealed class TransactionAssembler : IDisposable
     {
         var body = reader;
         body.ReadByte();
-        var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, new CopyBuffer());
-        var buffer = new TransactionBuffer(_options.SpillThresholdBytes, _options.SpillDirectory, trackSubtransactions: false);
+
+        // Only its LSN is kept from the parse: the content the scratch may hold is dropped at once.
+        _messageScratch.Reset();
+        var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, _messageScratch);
+
+        // The outbox path sends these one after another: they reuse the plain transactions' buffer.
+        var buffer = RentBuffer();
         buffer.Append(reader.MessageType, in body, 0, lsn, 1);
 
         // The server sends no commit for it. Just past the record's start is its end: confirming that position
