@@ -60,9 +60,7 @@ public static class ListenerPathReplay
                 var buffer = result.Buffer;
                 while (committed < transactions && XLogFrame.TryRead(ref buffer, out var frame))
                 {
-                    using var transaction = frame.TryGetMemory(out var data)
-                        ? assembler.Append(data, frame.WalStart, frame.WalEnd)
-                        : assembler.Append(frame.Data, frame.WalStart, frame.WalEnd);
+                    using var transaction = assembler.Append(frame.Bytes, frame.WalStart, frame.WalEnd);
                     if (transaction is not null)
                     {
                         decoder.Decode(transaction, handler);

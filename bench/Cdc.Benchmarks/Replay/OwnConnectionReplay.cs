@@ -1,4 +1,5 @@
 using Cdc.Decoding;
+using Cdc.Listener.Replication;
 using Cdc.Listener.Replication.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,9 +20,7 @@ public static class OwnConnectionReplay
         while (await connection.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
             var message = connection.Current;
-            using var transaction = message.TryGetMemory(out var data)
-                ? assembler.Append(data, message.WalStart, message.WalEnd)
-                : assembler.Append(message.Data, message.WalStart, message.WalEnd);
+            using var transaction = assembler.Append(message.Bytes, message.WalStart, message.WalEnd);
             if (transaction is null)
             {
                 continue;
@@ -47,8 +46,8 @@ public static class OwnConnectionReplay
         while (await connection.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
             var message = connection.Current;
-            var contiguous = message.TryGetMemory(out var data);
-            var length = contiguous ? data.Length : message.Data.Length;
+            var contiguous = message.Bytes.TryGetMemory(out var data);
+            var length = message.Bytes.Length;
             if (length == 0)
             {
                 throw new InvalidOperationException("an empty XLogData message");

@@ -99,9 +99,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                     _delivering = true;
                     try
                     {
-                        transaction = frame.TryGetMemory(out var data)
-                            ? _assembler.Append(data, frame.WalStart, frame.WalEnd)
-                            : _assembler.Append(frame.Data, frame.WalStart, frame.WalEnd);
+                        transaction = _assembler.Append(frame.Bytes, frame.WalStart, frame.WalEnd);
                         if (transaction is not null)
                         {
                             using (transaction)

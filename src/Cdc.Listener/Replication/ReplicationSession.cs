@@ -133,9 +133,9 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>One copy, from the socket's read buffer into the pipe the decoder reads.</summary>
     private void CopyFrame(PipeWriter output, XLogData message)
     {
-        var contiguous = message.TryGetMemory(out var memory);
+        var contiguous = message.Bytes.TryGetMemory(out var memory);
         var data = contiguous ? default : message.Data;
-        var length = contiguous ? memory.Length : data.Length;
+        var length = message.Bytes.Length;
         if (length > _protocol.MaxMessageBytes)
         {
             throw new PgOutputException($"message of {length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using Cdc.Listener.Replication.Wire;
 
 namespace Cdc.Listener.Replication;
 
@@ -11,10 +12,6 @@ namespace Cdc.Listener.Replication;
 public readonly struct XLogFrame
 {
     public const int HeaderSize = 20;
-
-    private readonly ReadOnlyMemory<byte> _contiguous;
-    private readonly ReadOnlySequence<byte> _segments;
-    private readonly bool _isContiguous;
 
     /// <summary>
     /// The frame pipe between the replication session and the decoder: bounded at 1 MiB (a larger message still
@@ -28,19 +25,11 @@ public readonly struct XLogFrame
         minimumSegmentSize: 64 * 1024,
         useSynchronizationContext: false);
 
-    public XLogFrame(ulong walStart, ulong walEnd, ReadOnlySequence<byte> data)
+    public XLogFrame(ulong walStart, ulong walEnd, BufferedBytes bytes)
     {
         WalStart = walStart;
         WalEnd = walEnd;
-        _segments = data;
-    }
-
-    public XLogFrame(ulong walStart, ulong walEnd, ReadOnlyMemory<byte> data)
-    {
-        WalStart = walStart;
-        WalEnd = walEnd;
-        _contiguous = data;
-        _isContiguous = true;
+        Bytes = bytes;
     }
 
     public ulong WalStart { get; }
@@ -48,14 +37,10 @@ public readonly struct XLogFrame
     public ulong WalEnd { get; }
 
     /// <summary>The pgoutput message; valid until the pipe reader is advanced.</summary>
-    public ReadOnlySequence<byte> Data => _isContiguous ? new ReadOnlySequence<byte>(_contiguous) : _segments;
+    public BufferedBytes Bytes { get; }
 
-    /// <summary>The message as one block of memory when it lies in one pipe segment (all but the largest): cheaper to read than <see cref="Data"/>.</summary>
-    public bool TryGetMemory(out ReadOnlyMemory<byte> data)
-    {
-        data = _contiguous;
-        return _isContiguous;
-    }
+    /// <summary>The pgoutput message as a sequence (<see cref="Bytes"/> is cheaper to read).</summary>
+    public ReadOnlySequence<byte> Data => Bytes.Sequence;
 
     public static void WriteHeader(Span<byte> destination, ulong walStart, ulong walEnd, int length)
     {
@@ -75,7 +60,7 @@ public readonly struct XLogFrame
             var size = BinaryPrimitives.ReadInt32BigEndian(span[16..]);
             if (size >= 0 && first.Length - HeaderSize >= size)
             {
-                frame = new XLogFrame(BinaryPrimitives.ReadUInt64BigEndian(span), BinaryPrimitives.ReadUInt64BigEndian(span[8..]), first.Slice(HeaderSize, size));
+                frame = new XLogFrame(BinaryPrimitives.ReadUInt64BigEndian(span), BinaryPrimitives.ReadUInt64BigEndian(span[8..]), new BufferedBytes(first.Slice(HeaderSize, size)));
                 buffer = buffer.Slice(HeaderSize + size);
                 return true;
             }
@@ -103,7 +88,7 @@ public readonly struct XLogFrame
         frame = new XLogFrame(
             BinaryPrimitives.ReadUInt64BigEndian(header),
             BinaryPrimitives.ReadUInt64BigEndian(header[8..]),
-            buffer.Slice(HeaderSize, length));
+            new BufferedBytes(buffer.Slice(HeaderSize, length)));
         buffer = buffer.Slice(HeaderSize + (long)length);
         return true;
     }

@@ -26,7 +26,7 @@ public sealed class XLogFrameTests
                 Assert.Equal(start, frame.WalStart);
                 Assert.Equal(end, frame.WalEnd);
                 Assert.Equal(data, frame.Data.ToArray());
-                if (frame.TryGetMemory(out var memory))
+                if (frame.Bytes.TryGetMemory(out var memory))
                 {
                     Assert.Equal(data, memory.ToArray());
                 }

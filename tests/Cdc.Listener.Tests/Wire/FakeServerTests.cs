@@ -148,7 +148,7 @@ public sealed class FakeServerTests : IAsyncDisposable
             Assert.Equal(1000 + index, current.ServerClockMicros);
             Assert.Equal(lsn + 0x10, connection.LastReceivedLsn);
             Assert.Equal(data, current.Data.ToArray());
-            if (current.TryGetMemory(out var memory))
+            if (current.Bytes.TryGetMemory(out var memory))
             {
                 Assert.Equal(data, memory.ToArray());
             }

@@ -456,7 +456,7 @@ public sealed class PgReplicationConnection : IAsyncDisposable
 
         var walEnd = BinaryPrimitives.ReadUInt64BigEndian(span[14..]);
         _current = new XLogData(BinaryPrimitives.ReadUInt64BigEndian(span[6..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(span[22..]),
-            _unread.Slice(Prefix, length - 4 - XLogHeaderSize));
+            new BufferedBytes(_unread.Slice(Prefix, length - 4 - XLogHeaderSize)));
         AdvanceReceived(walEnd);
         _unread = _unread.Slice(1 + length);
         _taken += 1 + length;
@@ -496,8 +496,8 @@ public sealed class PgReplicationConnection : IAsyncDisposable
             var data = body.Slice(XLogHeaderSize);
             var walEnd = BinaryPrimitives.ReadUInt64BigEndian(header[9..]);
             _current = data.IsSingleSegment
-                ? new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data.First)
-                : new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), data);
+                ? new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), new BufferedBytes(data.First))
+                : new XLogData(BinaryPrimitives.ReadUInt64BigEndian(header[1..]), walEnd, BinaryPrimitives.ReadInt64BigEndian(header[17..]), new BufferedBytes(data));
             AdvanceReceived(walEnd);
             return true;
         }
