@@ -7,6 +7,10 @@ namespace Cdc.Decoding;
 /// </summary>
 public interface ITypeResolver
 {
-    /// <summary>The type's description, or null when it is unknown (the value is then passed on as text or raw bytes).</summary>
+    /// <summary>
+    /// The type's description, or null when it is unknown (the value is then passed on as text or raw bytes). The
+    /// decoder keeps the answer for the session, so an implementation that cannot tell (its catalog is unreachable)
+    /// should throw rather than answer null; the exception goes to the caller of the decoder unchanged.
+    /// </summary>
     PgTypeInfo? Resolve(uint typeOid);
 }

@@ -46,7 +46,4 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1013, LogLevel.Warning, "Waiting for the sink to acknowledge {Transactions} transactions ({Chunks} chunks, {Bytes} bytes) before resuming")]
     public static partial void Draining(ILogger logger, int transactions, int chunks, long bytes);
-
-    [LoggerMessage(1014, LogLevel.Warning, "Could not look up type {TypeOid} in pg_type ({Reason}); its values, and those of other types not yet known, go out in text form for the next {RetrySeconds} s")]
-    public static partial void TypeLookupFailed(ILogger logger, uint typeOid, string reason, int retrySeconds);
 }

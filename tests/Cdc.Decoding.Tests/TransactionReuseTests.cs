@@ -65,6 +65,29 @@ public sealed class TransactionReuseTests
     }
 
     [Fact]
+    public void A_stream_of_standalone_messages_allocates_no_buffer_per_message()
+    {
+        var options = new PgOutputOptions { ProtocolVersion = 2, Messages = true };
+        using var assembler = new TransactionAssembler(options);
+        var message = LogicalMessage(null, false, 0x500, "outbox", new string('m', 200));
+        for (var i = 0; i < 100; i++)
+        {
+            assembler.Append(message, 0x500, 0x500)!.Dispose(); // warm up: the reused buffer and its array
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            assembler.Append(message, 0x500, 0x500)!.Dispose();
+        }
+
+        // What is left per message is the CommittedTransaction handed out (about 100 bytes) and a small parse object;
+        // a TransactionBuffer per message would add about 120 more.
+        var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
+        Assert.True(perMessage < 200, $"{perMessage:F0} bytes allocated per standalone message");
+    }
+
+    [Fact]
     public void A_large_transaction_then_small_ones_decode_their_own_rows_in_a_reused_buffer()
     {
         using var pipeline = new Pipeline(new PgOutputOptions());

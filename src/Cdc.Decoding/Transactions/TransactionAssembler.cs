@@ -20,7 +20,6 @@ public sealed class TransactionAssembler : IDisposable
     private readonly Dictionary<uint, OpenTransaction> _streams = [];
     private readonly Dictionary<string, OpenTransaction> _prepared = new(StringComparer.Ordinal);
     private readonly Action<TransactionBuffer> _returnBuffer;
-    private readonly CopyBuffer _messageScratch = new();
     private TransactionBuffer? _spareBuffer;
     private OpenTransaction? _spareTransaction;
     private OpenTransaction? _current;
@@ -264,9 +263,8 @@ public sealed class TransactionAssembler : IDisposable
         var body = reader;
         body.ReadByte();
 
-        // Only its LSN is kept from the parse: the content the scratch may hold is dropped at once.
-        _messageScratch.Reset();
-        var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, _messageScratch);
+        // Only its LSN is kept from the parse. The copy buffer is used only when the message spans segments.
+        var parsed = LogicalDecodingMessage.Read(ref reader, streamed: false, new CopyBuffer());
 
         // The outbox path sends these one after another: they reuse the plain transactions' buffer.
         var buffer = RentBuffer();

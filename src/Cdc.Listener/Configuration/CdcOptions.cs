@@ -56,7 +56,8 @@ public sealed class CdcOptions
 
     /// <summary>
     /// The session is dropped and reopened when the server sends nothing, not even a keepalive, for this long; the
-    /// server is asked for a reply after half of it. 0 turns the check off. Keep it above <c>wal_sender_timeout</c>.
+    /// server is asked for a reply after half of it, so an idle but healthy server always answers in time. 0 turns
+    /// the check off.
     /// </summary>
     public TimeSpan ReceiverTimeout { get; set; } = TimeSpan.FromSeconds(90);
 }

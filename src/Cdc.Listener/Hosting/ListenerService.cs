@@ -51,7 +51,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         await using (sink.ConfigureAwait(false))
         {
             await RetryTransientAsync(async ct => { await sink.StartAsync(ct).ConfigureAwait(false); return true; }, backoff, stoppingToken).ConfigureAwait(false);
-            await using var types = new CatalogTypeResolver(options.Connection, _logger);
+            await using var types = new CatalogTypeResolver(options.Connection);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.

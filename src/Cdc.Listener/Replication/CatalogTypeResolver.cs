@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Cdc.Decoding;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Cdc.Listener.Replication;
@@ -8,14 +8,14 @@ namespace Cdc.Listener.Replication;
 /// <summary>
 /// Resolves user-defined types (enums, domains, composites, arrays and ranges of them) from pg_type on
 /// a regular connection, once per OID. Called on the decoding path only for types that are not built
-/// in, so the synchronous query is rare. A failed lookup leaves the value in its text form, and no lookup
-/// is tried again for <see cref="RetryAfterFailure"/>: otherwise every value of the type would wait for a
-/// connection attempt on the decoding path while the server refuses them.
+/// in, so the synchronous query is rare. A type pg_type does not have is cached as unknown (its values go
+/// out as text). A lookup that fails (the server refuses the connection, the query times out) interrupts the
+/// session instead: returning "unknown" would fix the type's values in text form for the rest of the session
+/// (the decoder and the converter keep what they were told), so the same column would change form silently.
+/// The session reconnects with backoff and the lookup is tried again; nothing is lost.
 /// </summary>
-internal sealed class CatalogTypeResolver(string connectionString, ILogger logger, TimeProvider? time = null) : ITypeResolver, IAsyncDisposable
+internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolver, IAsyncDisposable
 {
-    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
-
     private const string TypeQuery = """
         SELECT n.nspname, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typtypmod, t.typrelid,
                COALESCE((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = t.oid OR r.rngmultitypid = t.oid LIMIT 1), 0)
@@ -30,13 +30,12 @@ internal sealed class CatalogTypeResolver(string connectionString, ILogger logge
 
     private readonly ConcurrentDictionary<uint, PgTypeInfo?> _cache = new();
     private readonly object _gate = new();
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private NpgsqlConnection? _connection;
-    private long _retryAt;
 
     /// <summary>Forgets what was looked up (a new session may follow an ALTER TYPE).</summary>
     public void Clear() => _cache.Clear();
 
+    /// <exception cref="ReplicationInterruptedException">The lookup failed; the session should reconnect.</exception>
     public PgTypeInfo? Resolve(uint typeOid)
     {
         if (_cache.TryGetValue(typeOid, out var known))
@@ -51,11 +50,6 @@ internal sealed class CatalogTypeResolver(string connectionString, ILogger logge
                 return known;
             }
 
-            if (_retryAt != 0 && _time.GetTimestamp() < _retryAt)
-            {
-                return null;
-            }
-
             PgTypeInfo? info;
             try
             {
@@ -63,15 +57,12 @@ internal sealed class CatalogTypeResolver(string connectionString, ILogger logge
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                // Not cached: the type is looked up again once the pause is over.
                 _connection?.Dispose();
                 _connection = null;
-                _retryAt = _time.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _time.TimestampFrequency);
-                ListenerLog.TypeLookupFailed(logger, typeOid, e.Message, (int)RetryAfterFailure.TotalSeconds);
-                return null;
+                throw new ReplicationInterruptedException(
+                    $"cannot look up type {typeOid.ToString(CultureInfo.InvariantCulture)} in pg_type (its values would otherwise lose their type): {e.GetBaseException().Message}", e);
             }
 
-            _retryAt = 0;
             _cache[typeOid] = info;
             return info;
         }

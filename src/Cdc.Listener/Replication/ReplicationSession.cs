@@ -54,13 +54,14 @@ public sealed class ReplicationSession : IAsyncDisposable
         try
         {
             _connection = await PgReplicationConnection.OpenAsync(settings, _protocol.MaxMessageBytes, _logger, cancellationToken).ConfigureAwait(false);
-            _connection.StatusInterval = _options.StatusInterval;
-            _connection.ReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout;
         }
         catch (Exception e) when (e is not (OperationCanceledException or CdcException) || e is PgProtocolException)
         {
             throw SourceSetup.Classify(e, builder);
         }
+
+        _connection.StatusInterval = _options.StatusInterval;
+        _connection.ReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout;
     }
 
     /// <summary>Streams from the slot into <paramref name="output"/> until cancelled or the stream fails.</summary>
