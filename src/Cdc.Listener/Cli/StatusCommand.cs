@@ -79,7 +79,8 @@ internal static class StatusCommand
             var connectionString = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("CDC__CONNECTION");
             if (ConnectionStringError(connectionString) is { } invalid)
             {
-                return Fail($"--connection is not a valid connection string: {invalid}");
+                var source = parse.GetValue(connection) is null ? "CDC__CONNECTION" : "--connection";
+                return Fail($"{source} is not a valid connection string: {invalid}");
             }
 
             using var collector = new StatusCollector(
