@@ -46,4 +46,7 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1013, LogLevel.Warning, "Waiting for the sink to acknowledge {Transactions} transactions ({Chunks} chunks, {Bytes} bytes) before resuming")]
     public static partial void Draining(ILogger logger, int transactions, int chunks, long bytes);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Cdc:StatusInterval ({IntervalSeconds} s) is not below the server's wal_sender_timeout ({TimeoutSeconds} s): while the sink holds the stream back, the server may drop the session. Lower Cdc:StatusInterval")]
+    public static partial void StatusIntervalTooLong(ILogger logger, double intervalSeconds, double timeoutSeconds);
 }

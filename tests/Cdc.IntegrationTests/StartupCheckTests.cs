@@ -61,4 +61,15 @@ public sealed class StartupCheckTests
         Assert.Equal(1, exitCode);
         Assert.Contains("wal_level is 'replica', logical replication needs 'logical'", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_status_interval_not_below_wal_sender_timeout_is_warned_about()
+    {
+        await using var pg = await PostgresServer.StartAsync(new Dictionary<string, string> { ["wal_sender_timeout"] = "5s" });
+        await using var cdc = CdcProcess.Start(
+            ["run", "--connection", pg.ConnectionString(), "--http", "off", "--sink", "null", "--set", "Cdc:StatusInterval=00:00:05"]);
+
+        await cdc.WaitForOutputAsync("Cdc:StatusInterval (5 s) is not below the server's wal_sender_timeout (5 s)", TimeSpan.FromSeconds(60));
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60)); // a warning, not a refusal
+    }
 }

@@ -51,6 +51,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         await CheckCapacityAsync(conn, cancellationToken).ConfigureAwait(false);
+        await CheckStatusIntervalAsync(conn, cancellationToken).ConfigureAwait(false);
         var database = conn.Database;
         var publicationCreated = await EnsurePublicationAsync(conn, cancellationToken).ConfigureAwait(false);
         await CheckPublicationCoversTablesAsync(conn, cancellationToken).ConfigureAwait(false);
@@ -62,6 +63,21 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         return new SourceInfo(versionNum, database, confirmed, slotCreated, publicationCreated, unkeyed);
+    }
+
+    /// <summary>
+    /// While the sink holds the reader back, the periodic status update is all the walsender hears from us: at or
+    /// above its <c>wal_sender_timeout</c>, a slow sink would get the session dropped. Warned, not refused: a
+    /// session that is never held back works.
+    /// </summary>
+    private async Task CheckStatusIntervalAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        var timeoutMs = await ScalarAsync<int>(conn,
+            "SELECT setting::int FROM pg_settings WHERE name = 'wal_sender_timeout'", cancellationToken).ConfigureAwait(false);
+        if (timeoutMs > 0 && options.StatusInterval >= TimeSpan.FromMilliseconds(timeoutMs))
+        {
+            ListenerLog.StatusIntervalTooLong(logger, options.StatusInterval.TotalSeconds, timeoutMs / 1000.0);
+        }
     }
 
     internal static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
