@@ -22,6 +22,7 @@ public sealed class PasswordVerifierTests
             "p\u00E4ssw\u00F6rd",
             "no\u00A0break\u00ADhyphen", // PostgreSQL maps these before hashing
             "private\u00A0\uE000use", // prohibited: PostgreSQL hashes the raw bytes
+            "\u2168\uFB01\uFF41", // compatibility characters: PostgreSQL hashes their NFKC form ("IXfia")
         ];
 
         for (var i = 0; i < passwords.Length; i++)

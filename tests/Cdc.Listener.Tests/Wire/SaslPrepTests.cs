@@ -47,4 +47,16 @@ public sealed class SaslPrepTests
     {
         Assert.Same(password, SaslPrep.Prepare(password));
     }
+
+    [Theory]
+    [InlineData("\u2168", "IX")] // Roman numeral nine
+    [InlineData("\uFB01le\u00A0\uFF41", "file a")] // ligature, no-break space, full-width letter
+    [InlineData("x\u00B2", "x2")] // superscript two
+    [InlineData("\uFDFA", "\u0635\u0644\u0649 \u0627\u0644\u0644\u0647 \u0639\u0644\u064A\u0647 \u0648\u0633\u0644\u0645")] // one character, 18 after NFKC
+    [InlineData("a\u0301", "\u00E1")] // composed as NFKC requires
+    public void Compatibility_characters_are_normalized_to_NFKC_as_PostgreSQL_stores_them(string password, string expected)
+    {
+        Assert.True(IcuNfkc.IsAvailable, "no ICU (libicuuc) on this machine: SASLprep cannot normalize");
+        Assert.Equal(expected, SaslPrep.Prepare(password));
+    }
 }

@@ -14,10 +14,10 @@ namespace Cdc.Listener.Replication.Wire;
 /// <item>The result is NFKC-normalized.</item>
 /// <item>If the result holds a prohibited character, PostgreSQL does not fail: it uses the raw password, and so does this.</item>
 /// </list>
-/// Approximations, because .NET has no SASLprep: (1) NFKC uses <see cref="string.Normalize(NormalizationForm)"/>, which
-/// is the identity for non-ASCII text when the process runs with <c>InvariantGlobalization</c> (as this repository's
-/// Directory.Build.props sets); a password already in NFC without compatibility characters (ligatures, full-width forms,
-/// superscripts), which is what keyboards produce, is unaffected. (2) Unassigned code points are judged by .NET's
+/// Approximations, because .NET has no SASLprep: (1) NFKC comes from the system's ICU (<see cref="IcuNfkc"/>), since
+/// <see cref="string.Normalize(NormalizationForm)"/> is the identity for non-ASCII text under <c>InvariantGlobalization</c>
+/// (as this repository's Directory.Build.props sets); without ICU, a password with compatibility characters (ligatures,
+/// full-width forms, superscripts) is sent unnormalized and refused. (2) Unassigned code points are judged by .NET's
 /// Unicode version, not Unicode 3.2. (3) The bidirectional check (RFC 3454 section 6) is not made. These only matter for
 /// passwords that also contain a mapped or prohibited character.
 /// </remarks>
@@ -52,7 +52,8 @@ internal static class SaslPrep
             }
         }
 
-        var normalized = mapped.ToString().Normalize(NormalizationForm.FormKC);
+        var text = mapped.ToString();
+        var normalized = IcuNfkc.TryNormalize(text, out var fromIcu) ? fromIcu : text.Normalize(NormalizationForm.FormKC);
         foreach (var rune in normalized.EnumerateRunes())
         {
             if (IsProhibited(rune))
