@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Cdc.Decoding.Tests.Support;
+using Cdc.Testing;
 using static Cdc.Decoding.Tests.Support.PgOutputBuilder;
 
 namespace Cdc.Decoding.Tests;
@@ -75,7 +76,7 @@ public sealed class HostileInputTests
         Assert.NotNull(name);
         Assert.Equal(
             MessageDescriber.Describe(new ReadOnlySequence<byte>(message), streamed, Options),
-            MessageDescriber.Describe(Sequences.PerByte(message), streamed, Options));
+            MessageDescriber.Describe(Segments.PerByte(message), streamed, Options));
     }
 
     [Theory]
@@ -85,7 +86,7 @@ public sealed class HostileInputTests
         Assert.NotNull(name);
         Assert.Equal(
             MessageDescriber.Describe(new ReadOnlySequence<byte>(message), streamed, Options),
-            MessageDescriber.Describe(Sequences.AfterEmptySegment(message), streamed, Options));
+            MessageDescriber.Describe(Segments.AfterEmptySegment(message), streamed, Options));
     }
 
     [Theory]
@@ -101,7 +102,7 @@ public sealed class HostileInputTests
             // The stream block state says whether content messages carry an [xid].
             streamed = message.Type switch { 'S' => true, 'E' => false, _ => streamed };
             var contiguous = MessageDescriber.Describe(new ReadOnlySequence<byte>(message.Data), streamed, Options);
-            Assert.Equal(contiguous, MessageDescriber.Describe(Sequences.PerByte(message.Data), streamed, Options));
+            Assert.Equal(contiguous, MessageDescriber.Describe(Segments.PerByte(message.Data), streamed, Options));
             for (var length = 0; length < message.Data.Length; length++)
             {
                 Assert.Throws<PgOutputException>(() => MessageDescriber.Describe(new ReadOnlySequence<byte>(message.Data, 0, length), streamed, Options));
@@ -120,7 +121,7 @@ public sealed class HostileInputTests
             foreach (var m in messages)
             {
                 contiguous.Feed(m.Data, m.Lsn);
-                split.Feed(Sequences.PerByte(m.Data), m.Lsn);
+                split.Feed(Segments.PerByte(m.Data), m.Lsn);
             }
 
             Assert.NotEmpty(contiguous.Handler.Changes);
@@ -207,7 +208,7 @@ public sealed class HostileInputTests
             {
                 foreach (var (lsn, data) in mutated)
                 {
-                    var sequence = random.Next(8) == 0 ? Sequences.PerByte(data) : new ReadOnlySequence<byte>(data);
+                    var sequence = random.Next(8) == 0 ? Segments.PerByte(data) : new ReadOnlySequence<byte>(data);
                     using var tx = assembler.Append(sequence, lsn, lsn);
                     if (tx is not null)
                     {

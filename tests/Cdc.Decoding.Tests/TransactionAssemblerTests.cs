@@ -1,4 +1,5 @@
 using Cdc.Decoding.Tests.Support;
+using Cdc.Testing;
 using static Cdc.Decoding.Tests.Support.PgOutputBuilder;
 
 namespace Cdc.Decoding.Tests;
@@ -226,7 +227,7 @@ public sealed class TransactionAssemblerTests
 
         // Segmented: every message one byte per segment, the path of a message split across read buffers.
         CommittedTransaction? Feed(byte[] message)
-            => segmented ? assembler.Append(Sequences.PerByte(message), 0x10, 0x10) : Append(assembler, message);
+            => segmented ? assembler.Append(Segments.PerByte(message), 0x10, 0x10) : Append(assembler, message);
 
         Feed(Begin(0x100, 0, 5));
         Feed(Items);

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text;
-using Cdc.Decoding.Protocol;
 using Cdc.Decoding.Protocol.Messages;
+using Cdc.Decoding.Protocol;
 using Cdc.Decoding.Tests.Support;
+using Cdc.Testing;
 using static Cdc.Decoding.Tests.Support.PgOutputBuilder;
 
 namespace Cdc.Decoding.Tests.Protocol;
@@ -213,7 +214,7 @@ public sealed class MessageParserTests
     public void A_value_split_across_segments_is_copied_into_one_contiguous_value()
     {
         var tuple = new TupleData();
-        var reader = new PgReader(Sequences.PerByte(Insert(null, 7, "hello", new byte[] { 9, 8 })), Lsn.Invalid, V4);
+        var reader = new PgReader(Segments.PerByte(Insert(null, 7, "hello", new byte[] { 9, 8 })), Lsn.Invalid, V4);
         InsertMessage.Read(ref reader, streamed: false, tuple);
         Assert.Equal(["t:hello", "b:0908"], RecordingHandler.Values(tuple)!);
     }

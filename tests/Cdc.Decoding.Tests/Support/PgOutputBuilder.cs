@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -168,50 +167,4 @@ public sealed class PgOutputBuilder
         => Message('r').Byte(0).Int64((long)prepareEndLsn).Int64((long)rollbackEndLsn).Int64(prepareTs).Int64(rollbackTs).UInt32(xid).String(gid);
 
     private PgOutputBuilder Xid(uint? xid) => xid is { } value ? UInt32(value) : this;
-}
-
-/// <summary>ReadOnlySequence helpers for segment-boundary tests.</summary>
-public static class Sequences
-{
-    /// <summary>Every byte in its own segment.</summary>
-    public static ReadOnlySequence<byte> PerByte(byte[] data)
-    {
-        if (data.Length == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(data.AsMemory(0, 1), 0);
-        var last = first;
-        for (var i = 1; i < data.Length; i++)
-        {
-            last = last.Append(data.AsMemory(i, 1));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    /// <summary>The data after an empty first segment, as a pipe may produce.</summary>
-    public static ReadOnlySequence<byte> AfterEmptySegment(byte[] data)
-    {
-        var first = new Segment(ReadOnlyMemory<byte>.Empty, 0);
-        var last = first.Append(data);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
 }

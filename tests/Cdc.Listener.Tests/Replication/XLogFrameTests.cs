@@ -1,6 +1,6 @@
 using System.Buffers;
 using Cdc.Listener.Replication;
-using Cdc.Listener.Tests.Wire;
+using Cdc.Testing;
 
 namespace Cdc.Listener.Tests.Replication;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Cdc.Listener.Replication.Wire;
+using Cdc.Testing;
 
 namespace Cdc.Listener.Tests.Wire;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Cdc.Listener.Replication.Wire;
+using Cdc.Testing;
 
 namespace Cdc.Listener.Tests.Wire;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Cdc.Sink.Nats;
+using Cdc.Testing;
 
 namespace Cdc.Sink.Tests.Nats;
 
@@ -26,7 +27,7 @@ public sealed class ProtocolParserTests
     [Fact]
     public void One_byte_segments_parse_like_one_buffer()
     {
-        Assert.Equal(Parse(new ReadOnlySequence<byte>(Wire)), Parse(Segments(Wire)));
+        Assert.Equal(Parse(new ReadOnlySequence<byte>(Wire)), Parse(Segments.PerByte(Wire)));
     }
 
     [Fact]
@@ -66,33 +67,5 @@ public sealed class ProtocolParserTests
         }
 
         return ops;
-    }
-
-    private static ReadOnlySequence<byte> Segments(byte[] data)
-    {
-        var first = new Segment(data.AsMemory(0, 1), 0);
-        var last = first;
-        for (var i = 1; i < data.Length; i++)
-        {
-            last = last.Append(data.AsMemory(i, 1));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, 1);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long index)
-        {
-            Memory = memory;
-            RunningIndex = index;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

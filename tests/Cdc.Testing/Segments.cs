@@ -1,11 +1,11 @@
 using System.Buffers;
 
-namespace Cdc.Listener.Tests.Wire;
+namespace Cdc.Testing;
 
-/// <summary>Builds multi-segment sequences, so parsers are tested on the slow path across segment borders.</summary>
-internal static class Segments
+/// <summary>Builds multi-segment sequences, so parsers are tested on their slow path across segment borders.</summary>
+public static class Segments
 {
-    /// <summary>One segment per byte.</summary>
+    /// <summary>Every byte in its own segment.</summary>
     public static ReadOnlySequence<byte> PerByte(ReadOnlySpan<byte> bytes)
     {
         var chunks = new byte[bytes.Length][];
@@ -17,6 +17,10 @@ internal static class Segments
         return Of(chunks);
     }
 
+    /// <summary>The data after an empty first segment, as a pipe may produce.</summary>
+    public static ReadOnlySequence<byte> AfterEmptySegment(byte[] data) => Of([], data);
+
+    /// <summary>One segment per chunk, in order (empty chunks included).</summary>
     public static ReadOnlySequence<byte> Of(params byte[][] chunks)
     {
         if (chunks.Length == 0)
