@@ -65,5 +65,14 @@ internal sealed class TestCertificates : IDisposable
 
     private static Task<string> OpenSsl(string[] arguments) => ProcessRunner.RunAsync("openssl", arguments);
 
+    /// <summary>A throwaway PostgreSQL 15 with <c>ssl = on</c>, presenting <paramref name="certificate"/> (a file of this set).</summary>
+    public static Task<PostgresServer> StartTlsServerAsync(string certificate, string key)
+        => PostgresServer.StartAsync(new Dictionary<string, string>
+        {
+            ["ssl"] = "on",
+            ["ssl_cert_file"] = $"'{certificate}'",
+            ["ssl_key_file"] = $"'{key}'",
+        });
+
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

@@ -14,12 +14,7 @@ public sealed class WireTlsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _certificates = await TestCertificates.CreateAsync();
-        _server = await PostgresServer.StartAsync(new Dictionary<string, string>
-        {
-            ["ssl"] = "on",
-            ["ssl_cert_file"] = $"'{_certificates.ServerCertificate}'",
-            ["ssl_key_file"] = $"'{_certificates.ServerKey}'",
-        });
+        _server = await TestCertificates.StartTlsServerAsync(_certificates.ServerCertificate, _certificates.ServerKey);
         await _server.ExecuteAsync("CREATE ROLE tls_only LOGIN REPLICATION");
         await _server.WriteHbaAsync("hostssl all tls_only 127.0.0.1/32 trust");
     }
@@ -139,12 +134,7 @@ public sealed class WireTlsIntermediateCaTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _certificates = await TestCertificates.CreateAsync();
-        _server = await PostgresServer.StartAsync(new Dictionary<string, string>
-        {
-            ["ssl"] = "on",
-            ["ssl_cert_file"] = $"'{_certificates.IntermediateServerChain}'",
-            ["ssl_key_file"] = $"'{_certificates.IntermediateServerKey}'",
-        });
+        _server = await TestCertificates.StartTlsServerAsync(_certificates.IntermediateServerChain, _certificates.IntermediateServerKey);
     }
 
     public async Task DisposeAsync()
