@@ -168,6 +168,24 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void A_binary_value_when_binary_was_not_requested_is_a_protocol_error_naming_the_lsn()
+    {
+        using var pipeline = new Pipeline(new PgOutputOptions { ProtocolVersion = 2 });
+        pipeline.Feed(Begin(0x300, 5, 7), 0x100);
+        pipeline.Feed(Relation(1, "public", "t", 'd', ("id", 23, -1, true), ("v", 25, -1, false)));
+
+        var error = Assert.Throws<PgOutputException>(() =>
+        {
+            pipeline.Feed(Insert(null, 1, "1", new byte[] { 0, 0, 0, 1 }), 0x200);
+            pipeline.Feed(Commit(0x200, 0x300, 5), 0x300);
+        });
+
+        Assert.Equal(new Lsn(0x200), error.Lsn);
+        Assert.Equal((byte)'I', error.MessageType);
+        Assert.Contains("binary value in column 1, but binary format was not requested", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Random_mutations_of_captured_streams_fail_only_with_protocol_errors()
     {
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("CDC_FUZZ_ITERATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 100_000;

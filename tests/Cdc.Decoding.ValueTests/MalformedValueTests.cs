@@ -74,6 +74,25 @@ public sealed class MalformedValueTests
         }
     }
 
+    [Theory]
+    [InlineData(23u, "secret-4111111111111111")]
+    [InlineData(1700u, "secret-4111111111111111")]
+    [InlineData(2950u, "secret-4111111111111111")]
+    [InlineData(869u, "secret-4111111111111111")]
+    [InlineData(1007u, "{secret-4111111111111111")]
+    [InlineData(3904u, "[secret-4111111111111111")]
+    [InlineData(1082u, "secret-4111111111111111")]
+    public void A_malformed_value_error_gives_the_type_and_length_but_never_quotes_the_row_data(uint typeOid, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+
+        var error = Assert.Throws<PgOutputException>(() => new ValueConverter().ConvertText(typeOid, bytes));
+
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", error.Message, StringComparison.Ordinal);
+        Assert.Matches(@"value of \d+ bytes", error.Message);
+    }
+
     private static void Check(Action convert, BuiltinType type, byte[] data)
     {
         try

@@ -3,12 +3,15 @@ using PgArray = Cdc.V1.Array;
 
 namespace Cdc.Decoding.Values;
 
-/// <summary>Parses array_send: ndim, has-null flag, element OID, (length, lower bound) per dimension, then the elements.</summary>
+/// <summary>
+/// Parses array_send: ndim, has-null flag, element OID, (length, lower bound) per dimension, then the elements.
+/// <paramref name="depth"/> in <see cref="Parse"/> is the nesting depth of the elements.
+/// </summary>
 internal static class ArrayBinary
 {
     private const int MaxDimensions = 6;
 
-    public static Value Parse(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> data)
+    public static Value Parse(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> data, int depth)
     {
         var cursor = new BinaryCursor(data, shape.Name);
         var dimensionCount = cursor.ReadInt32();
@@ -50,7 +53,7 @@ internal static class ArrayBinary
 
         for (long i = 0; i < total; i++)
         {
-            array.Elements.Add(cursor.TryReadField(out var element) ? converter.ConvertBinary(elementOid, element) : ValueConverter.Null);
+            array.Elements.Add(cursor.TryReadField(out var element) ? converter.ConvertBinary(elementOid, element, depth) : ValueConverter.Null);
         }
 
         cursor.ExpectEnd();

@@ -12,7 +12,7 @@ internal static class ArrayText
 {
     private const int MaxDimensions = 6;
 
-    public static Value Parse(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> text)
+    public static Value Parse(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> text, int elementNesting)
     {
         var elementOid = shape.RelatedOid;
         var delimiter = converter.Shape(elementOid).Delimiter;
@@ -103,7 +103,7 @@ internal static class ArrayText
                 }
 
                 elementDepth = depth;
-                position = ReadElement(converter, elementOid, delimiter, text, position, array, shape);
+                position = ReadElement(converter, elementOid, delimiter, text, position, array, shape, elementNesting);
                 counts[depth - 1]++;
             }
         }
@@ -135,7 +135,7 @@ internal static class ArrayText
         return new Value { Array = array };
     }
 
-    private static int ReadElement(ValueConverter converter, uint elementOid, byte delimiter, ReadOnlySpan<byte> text, int position, PgArray array, TypeShape shape)
+    private static int ReadElement(ValueConverter converter, uint elementOid, byte delimiter, ReadOnlySpan<byte> text, int position, PgArray array, TypeShape shape, int elementNesting)
     {
         if (text[position] == (byte)'"')
         {
@@ -143,7 +143,7 @@ internal static class ArrayText
             var content = text[(position + 1)..(end - 1)];
             if (!escaped)
             {
-                array.Elements.Add(converter.ConvertText(elementOid, content));
+                array.Elements.Add(converter.ConvertText(elementOid, content, elementNesting));
                 return end;
             }
 
@@ -151,7 +151,7 @@ internal static class ArrayText
             try
             {
                 var length = QuotedText.Unescape(content, buffer);
-                array.Elements.Add(converter.ConvertText(elementOid, buffer.AsSpan(0, length)));
+                array.Elements.Add(converter.ConvertText(elementOid, buffer.AsSpan(0, length), elementNesting));
             }
             finally
             {
@@ -168,7 +168,7 @@ internal static class ArrayText
         }
 
         var token = text[position..stop];
-        array.Elements.Add(IsNull(token) ? ValueConverter.Null : converter.ConvertText(elementOid, token));
+        array.Elements.Add(IsNull(token) ? ValueConverter.Null : converter.ConvertText(elementOid, token, elementNesting));
         return stop;
     }
 
@@ -184,5 +184,5 @@ internal static class ArrayText
     }
 
     private static PgOutputException Fail(TypeShape shape, ReadOnlySpan<byte> text, string detail)
-        => ValueErrors.Malformed(shape.Name, $"{detail} in '{TextPreview.Of(text)}'");
+        => ValueErrors.Malformed(shape.Name, detail, text);
 }

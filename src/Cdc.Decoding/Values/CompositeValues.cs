@@ -3,10 +3,11 @@ using Cdc.V1;
 
 namespace Cdc.Decoding.Values;
 
-/// <summary>Composite types in record_out text (<c>(1,"a b",,"")</c>) and record_send binary (field OIDs included).</summary>
+/// <summary>Composite types in record_out text (<c>(1,"a b",,"")</c>) and record_send binary (field OIDs included).
+/// <c>depth</c> is the nesting depth of the fields.</summary>
 internal static class CompositeValues
 {
-    public static Composite FromBinary(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> data)
+    public static Composite FromBinary(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> data, int depth)
     {
         var cursor = new BinaryCursor(data, shape.Name);
         var count = cursor.ReadInt32();
@@ -21,7 +22,7 @@ internal static class CompositeValues
         {
             var oid = cursor.ReadUInt32();
             var field = i < shape.Fields.Count ? shape.Fields[i] : null;
-            var value = cursor.TryReadField(out var bytes) ? converter.ConvertBinary(oid, bytes) : ValueConverter.Null;
+            var value = cursor.TryReadField(out var bytes) ? converter.ConvertBinary(oid, bytes, depth) : ValueConverter.Null;
             composite.Fields.Add(Column(converter, field?.Name ?? string.Empty, oid, field?.TypeModifier ?? -1, value));
         }
 
@@ -30,7 +31,7 @@ internal static class CompositeValues
     }
 
     /// <summary>Text form needs the fields' types from the resolver (the caller checks there are some).</summary>
-    public static Composite FromText(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> text)
+    public static Composite FromText(ValueConverter converter, TypeShape shape, ReadOnlySpan<byte> text, int depth)
     {
         if (text.Length < 2 || text[0] != (byte)'(' || text[^1] != (byte)')')
         {
@@ -52,14 +53,14 @@ internal static class CompositeValues
             }
 
             var field = shape.Fields[i];
-            var value = ReadField(converter, field.TypeOid, text, ref position, shape);
+            var value = ReadField(converter, field.TypeOid, text, ref position, shape, depth);
             composite.Fields.Add(Column(converter, field.Name, field.TypeOid, field.TypeModifier, value));
         }
 
         return position == text.Length - 1 ? composite : throw Fail(shape, text, $"more than {shape.Fields.Count} fields");
     }
 
-    private static Value ReadField(ValueConverter converter, uint oid, ReadOnlySpan<byte> text, ref int position, TypeShape shape)
+    private static Value ReadField(ValueConverter converter, uint oid, ReadOnlySpan<byte> text, ref int position, TypeShape shape, int depth)
     {
         var start = position;
         var escaped = false;
@@ -95,13 +96,13 @@ internal static class CompositeValues
 
         if (!escaped)
         {
-            return converter.ConvertText(oid, token);
+            return converter.ConvertText(oid, token, depth);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(token.Length);
         try
         {
-            return converter.ConvertText(oid, buffer.AsSpan(0, Unescape(token, buffer)));
+            return converter.ConvertText(oid, buffer.AsSpan(0, Unescape(token, buffer)), depth);
         }
         finally
         {
@@ -146,5 +147,5 @@ internal static class CompositeValues
         => new() { Name = name, TypeOid = oid, TypeName = converter.TypeName(oid), TypeModifier = typeModifier, Value = value };
 
     private static PgOutputException Fail(TypeShape shape, ReadOnlySpan<byte> text, string detail)
-        => ValueErrors.Malformed(shape.Name, $"{detail} in '{TextPreview.Of(text)}'");
+        => ValueErrors.Malformed(shape.Name, detail, text);
 }

@@ -63,7 +63,7 @@ internal static class GeometryValues
         var valid = kind is PgValueKind.Path or PgValueKind.Polygon ? count >= 2 && count % 2 == 0 : count == FixedCount(kind);
         if (!valid)
         {
-            throw ValueErrors.Malformed(typeName, $"{count.ToString(CultureInfo.InvariantCulture)} numbers in '{TextPreview.Of(text)}'");
+            throw ValueErrors.Malformed(typeName, $"{count.ToString(CultureInfo.InvariantCulture)} numbers", text);
         }
 
         return geometry;

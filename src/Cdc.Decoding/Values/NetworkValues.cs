@@ -46,7 +46,7 @@ internal static class NetworkValues
             cursor.ExpectEnd();
             if (bits > length * 8)
             {
-                throw ValueErrors.Malformed(typeName, $"prefix length {bits} too long in '{TextPreview.Of(text)}'");
+                throw ValueErrors.Malformed(typeName, $"prefix length {bits} too long", text);
             }
         }
 
@@ -57,7 +57,7 @@ internal static class NetworkValues
     {
         if (text.Length is 0 or > 45)
         {
-            throw ValueErrors.Malformed(typeName, $"bad address '{TextPreview.Of(text)}'");
+            throw ValueErrors.Malformed(typeName, "bad address", text);
         }
 
         if (text.IndexOf((byte)':') < 0)
@@ -91,7 +91,7 @@ internal static class NetworkValues
 
         if (!IPAddress.TryParse(chars, out var parsed) || !parsed.TryWriteBytes(address, out var written) || written != 16)
         {
-            throw ValueErrors.Malformed(typeName, $"bad IPv6 address '{TextPreview.Of(text)}'");
+            throw ValueErrors.Malformed(typeName, "bad IPv6 address", text);
         }
 
         return 16;
@@ -102,7 +102,7 @@ internal static class NetworkValues
         // Output form is always xx:xx:xx:xx:xx:xx (or 8 groups for macaddr8).
         if (text.Length != (length * 3) - 1)
         {
-            throw ValueErrors.Malformed(typeName, $"bad address '{TextPreview.Of(text)}'");
+            throw ValueErrors.Malformed(typeName, "bad address", text);
         }
 
         Span<byte> bytes = stackalloc byte[8];
@@ -110,14 +110,14 @@ internal static class NetworkValues
         {
             if (i > 0 && text[(i * 3) - 1] != (byte)':')
             {
-                throw ValueErrors.Malformed(typeName, $"bad address '{TextPreview.Of(text)}'");
+                throw ValueErrors.Malformed(typeName, "bad address", text);
             }
 
             var high = HexValue(text[i * 3]);
             var low = HexValue(text[(i * 3) + 1]);
             if ((high | low) < 0)
             {
-                throw ValueErrors.Malformed(typeName, $"bad address '{TextPreview.Of(text)}'");
+                throw ValueErrors.Malformed(typeName, "bad address", text);
             }
 
             bytes[i] = (byte)((high << 4) | low);

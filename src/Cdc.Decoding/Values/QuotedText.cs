@@ -36,7 +36,7 @@ internal static class QuotedText
             i++;
         }
 
-        throw ValueErrors.Malformed(typeName, $"unterminated quote in '{TextPreview.Of(text)}'");
+        throw ValueErrors.Malformed(typeName, "unterminated quote", text);
     }
 
     /// <summary>Removes escapes from a quoted token's content (without its outer quotes); returns the length written.</summary>

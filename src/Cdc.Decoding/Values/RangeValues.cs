@@ -13,7 +13,7 @@ internal static class RangeValues
     private const byte LowerInfinite = 0x08;
     private const byte UpperInfinite = 0x10;
 
-    public static PgRange FromBinary(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> data, string typeName)
+    public static PgRange FromBinary(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> data, string typeName, int depth)
     {
         var cursor = new BinaryCursor(data, typeName);
         var flags = cursor.ReadByte();
@@ -28,12 +28,12 @@ internal static class RangeValues
             range.UpperInclusive = (flags & UpperInclusive) != 0;
             if ((flags & LowerInfinite) == 0)
             {
-                range.Lower = converter.ConvertBinary(subtypeOid, ReadBound(ref cursor));
+                range.Lower = converter.ConvertBinary(subtypeOid, ReadBound(ref cursor), depth);
             }
 
             if ((flags & UpperInfinite) == 0)
             {
-                range.Upper = converter.ConvertBinary(subtypeOid, ReadBound(ref cursor));
+                range.Upper = converter.ConvertBinary(subtypeOid, ReadBound(ref cursor), depth);
             }
         }
 
@@ -41,7 +41,7 @@ internal static class RangeValues
         return range;
     }
 
-    public static Multirange MultirangeFromBinary(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> data, string typeName)
+    public static Multirange MultirangeFromBinary(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> data, string typeName, int depth)
     {
         var cursor = new BinaryCursor(data, typeName);
         var count = cursor.ReadInt32();
@@ -53,14 +53,14 @@ internal static class RangeValues
         var multirange = new Multirange();
         for (var i = 0; i < count; i++)
         {
-            multirange.Ranges.Add(FromBinary(converter, subtypeOid, ReadBound(ref cursor), typeName));
+            multirange.Ranges.Add(FromBinary(converter, subtypeOid, ReadBound(ref cursor), typeName, depth));
         }
 
         cursor.ExpectEnd();
         return multirange;
     }
 
-    public static PgRange FromText(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, string typeName)
+    public static PgRange FromText(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, string typeName, int depth)
     {
         if (text.SequenceEqual("empty"u8))
         {
@@ -68,11 +68,11 @@ internal static class RangeValues
         }
 
         var position = 0;
-        var range = Parse(converter, subtypeOid, text, ref position, typeName);
+        var range = Parse(converter, subtypeOid, text, ref position, typeName, depth);
         return position == text.Length ? range : throw Fail(typeName, text, "trailing text");
     }
 
-    public static Multirange MultirangeFromText(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, string typeName)
+    public static Multirange MultirangeFromText(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, string typeName, int depth)
     {
         if (text.Length < 2 || text[0] != (byte)'{' || text[^1] != (byte)'}')
         {
@@ -96,13 +96,13 @@ internal static class RangeValues
                 continue;
             }
 
-            multirange.Ranges.Add(Parse(converter, subtypeOid, text, ref position, typeName));
+            multirange.Ranges.Add(Parse(converter, subtypeOid, text, ref position, typeName, depth));
         }
 
         return multirange;
     }
 
-    private static PgRange Parse(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, ref int position, string typeName)
+    private static PgRange Parse(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, ref int position, string typeName, int depth)
     {
         var range = new PgRange();
         if (position >= text.Length || text[position] is not ((byte)'[' or (byte)'('))
@@ -111,14 +111,14 @@ internal static class RangeValues
         }
 
         range.LowerInclusive = text[position++] == (byte)'[';
-        range.Lower = ReadBound(converter, subtypeOid, text, ref position, typeName);
+        range.Lower = ReadBound(converter, subtypeOid, text, ref position, typeName, depth);
         if (position >= text.Length || text[position] != (byte)',')
         {
             throw Fail(typeName, text, "expected ','");
         }
 
         position++;
-        range.Upper = ReadBound(converter, subtypeOid, text, ref position, typeName);
+        range.Upper = ReadBound(converter, subtypeOid, text, ref position, typeName, depth);
         if (position >= text.Length || text[position] is not ((byte)']' or (byte)')'))
         {
             throw Fail(typeName, text, "expected ']' or ')'");
@@ -129,7 +129,7 @@ internal static class RangeValues
     }
 
     /// <summary>A bound up to the next ',' or closing bracket; nothing there means unbounded (null).</summary>
-    private static Value? ReadBound(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, ref int position, string typeName)
+    private static Value? ReadBound(ValueConverter converter, uint subtypeOid, ReadOnlySpan<byte> text, ref int position, string typeName, int depth)
     {
         if (position < text.Length && text[position] == (byte)'"')
         {
@@ -138,13 +138,13 @@ internal static class RangeValues
             position = end;
             if (!escaped)
             {
-                return converter.ConvertText(subtypeOid, content);
+                return converter.ConvertText(subtypeOid, content, depth);
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(content.Length);
             try
             {
-                return converter.ConvertText(subtypeOid, buffer.AsSpan(0, QuotedText.Unescape(content, buffer)));
+                return converter.ConvertText(subtypeOid, buffer.AsSpan(0, QuotedText.Unescape(content, buffer)), depth);
             }
             finally
             {
@@ -158,12 +158,12 @@ internal static class RangeValues
             position++;
         }
 
-        return position == start ? null : converter.ConvertText(subtypeOid, text[start..position]);
+        return position == start ? null : converter.ConvertText(subtypeOid, text[start..position], depth);
     }
 
     private static ReadOnlySpan<byte> ReadBound(ref BinaryCursor cursor)
         => cursor.TryReadField(out var field) ? field : throw cursor.Fail("NULL bound");
 
     private static PgOutputException Fail(string typeName, ReadOnlySpan<byte> text, string detail)
-        => ValueErrors.Malformed(typeName, $"{detail} in '{TextPreview.Of(text)}'");
+        => ValueErrors.Malformed(typeName, detail, text);
 }

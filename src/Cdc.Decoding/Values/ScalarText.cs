@@ -27,7 +27,7 @@ internal static class ScalarText
             case PgValueKind.Xid8:
                 return Utf8Parser.TryParse(text, out ulong xid, out var xidUsed) && xidUsed == text.Length
                     ? Xid8(xid)
-                    : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a number");
+                    : throw ValueErrors.Malformed(typeName, "not a number", text);
             case PgValueKind.Float4:
                 return new Value { Float = ParseSingle(text, typeName) };
             case PgValueKind.Float8:
@@ -91,29 +91,29 @@ internal static class ScalarText
     public static bool ParseBool(ReadOnlySpan<byte> text, string typeName)
         => text.Length == 1 && text[0] == (byte)'t' ? true
             : text.Length == 1 && text[0] == (byte)'f' ? false
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not t or f");
+            : throw ValueErrors.Malformed(typeName, "not t or f", text);
 
     public static long ParseInt64(ReadOnlySpan<byte> text, string typeName)
         => Utf8Parser.TryParse(text, out long value, out var used) && used == text.Length
             ? value
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not an integer");
+            : throw ValueErrors.Malformed(typeName, "not an integer", text);
 
     public static double ParseDouble(ReadOnlySpan<byte> text, string typeName)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a number");
+            : throw ValueErrors.Malformed(typeName, "not a number", text);
 
     /// <summary>float4 parsed as float (so rounding is float4's), then widened exactly.</summary>
     public static double ParseSingle(ReadOnlySpan<byte> text, string typeName)
         => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a number");
+            : throw ValueErrors.Malformed(typeName, "not a number", text);
 
     /// <summary>Validates numeric_out's form (see <see cref="IsNumericText"/>) and keeps it verbatim.</summary>
     public static string ParseNumeric(ReadOnlySpan<byte> text, string typeName)
         => IsNumericText(text)
             ? Encoding.ASCII.GetString(text)
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a decimal number");
+            : throw ValueErrors.Malformed(typeName, "not a decimal number", text);
 
     /// <summary>numeric_out's form: optional '-', digits with at most one '.', or NaN / Infinity / -Infinity.</summary>
     public static bool IsNumericText(ReadOnlySpan<byte> text)
@@ -160,13 +160,13 @@ internal static class ScalarText
             {
                 if (++digits > 19)
                 {
-                    throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is too long");
+                    throw ValueErrors.Malformed(typeName, "too long", text);
                 }
 
                 // Accumulated negatively so that the minimum value fits; 19 digits cannot overflow before the check.
                 if (amount < (long.MinValue + (c - '0')) / 10)
                 {
-                    throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is out of range");
+                    throw ValueErrors.Malformed(typeName, "out of range", text);
                 }
 
                 amount = (amount * 10) - (c - '0');
@@ -179,12 +179,12 @@ internal static class ScalarText
 
         if (digits == 0)
         {
-            throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' has no digits");
+            throw ValueErrors.Malformed(typeName, "no digits", text);
         }
 
         return negative ? amount
             : amount != long.MinValue ? -amount
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is out of range");
+            : throw ValueErrors.Malformed(typeName, "out of range", text);
     }
 
     /// <summary>bytea in hex (<c>\x0a1b</c>, the default bytea_output) or escape format.</summary>
@@ -265,7 +265,7 @@ internal static class ScalarText
         Span<byte> bytes = stackalloc byte[16];
         return TryParseUuid(text, bytes)
             ? ByteString.CopyFrom(bytes)
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a UUID");
+            : throw ValueErrors.Malformed(typeName, "not a UUID", text);
     }
 
     /// <summary>32 hex digits, hyphens anywhere between them ignored, into the 16 bytes of <paramref name="destination"/>.</summary>
@@ -303,7 +303,7 @@ internal static class ScalarText
     public static string ParseBits(ReadOnlySpan<byte> text, string typeName)
         => IsBitText(text)
             ? Encoding.ASCII.GetString(text)
-            : throw ValueErrors.Malformed(typeName, $"'{TextPreview.Of(text)}' is not a bit string");
+            : throw ValueErrors.Malformed(typeName, "not a bit string", text);
 
     public static bool IsBitText(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept((byte)'0', (byte)'1') < 0;
 }

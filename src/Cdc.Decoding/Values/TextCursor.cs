@@ -116,5 +116,5 @@ internal ref struct TextCursor
     }
 
     public readonly PgOutputException Fail(string detail)
-        => ValueErrors.Malformed(_typeName, $"{detail} in '{TextPreview.Of(_text)}'");
+        => ValueErrors.Malformed(_typeName, detail, _text);
 }

@@ -19,6 +19,17 @@ public sealed class ValueConverter
 {
     private const int MaxDomainDepth = 16;
 
+    /// <summary>
+    /// Deepest nesting of arrays, ranges, multiranges and composites inside one value. Binary values name the
+    /// types of their elements and fields themselves (<c>record</c> inside <c>record</c>), so a value from the
+    /// data can nest as deep as its length allows; without a cap a ~240 KB value recurses until the stack
+    /// overflows and the process dies at the same LSN on every restart. PostgreSQL caps array dimensions at 6
+    /// (MAXDIM) and an array's elements are never arrays, so real nesting comes from composite types whose
+    /// fields are composites (or arrays or ranges of them), which schemas keep to a handful of levels; 64
+    /// leaves ample room for those while keeping the deepest recursion to a few tens of KB of stack.
+    /// </summary>
+    public const int MaxNestingDepth = 64;
+
     private static readonly TypeShape _unknown = new(PgValueKind.Other, "unknown", 0, []);
 
     private readonly ITypeResolver? _resolver;
@@ -51,37 +62,47 @@ public sealed class ValueConverter
     }
 
     /// <summary>Converts a value's text output (UTF-8).</summary>
-    public Value ConvertText(uint typeOid, ReadOnlySpan<byte> text)
+    public Value ConvertText(uint typeOid, ReadOnlySpan<byte> text) => ConvertText(typeOid, text, 0);
+
+    /// <summary>Converts a value's text output nested <paramref name="depth"/> levels inside another value.</summary>
+    internal Value ConvertText(uint typeOid, ReadOnlySpan<byte> text, int depth)
     {
         var shape = Shape(typeOid);
         switch (shape.Kind)
         {
             case PgValueKind.Array:
-                return ArrayText.Parse(this, shape, text);
+                return ArrayText.Parse(this, shape, text, Nest(depth, shape));
             case PgValueKind.Range:
-                return new Value { Range = RangeValues.FromText(this, shape.RelatedOid, text, shape.Name) };
+                return new Value { Range = RangeValues.FromText(this, shape.RelatedOid, text, shape.Name, Nest(depth, shape)) };
             case PgValueKind.Multirange:
-                return new Value { Multirange = RangeValues.MultirangeFromText(this, shape.RelatedOid, text, shape.Name) };
+                return new Value { Multirange = RangeValues.MultirangeFromText(this, shape.RelatedOid, text, shape.Name, Nest(depth, shape)) };
             case PgValueKind.Composite when shape.Fields.Count > 0:
-                return new Value { Composite = CompositeValues.FromText(this, shape, text) };
+                return new Value { Composite = CompositeValues.FromText(this, shape, text, Nest(depth, shape)) };
             default:
                 return ScalarText.Convert(shape.Kind, text, shape.Name);
         }
     }
 
     /// <summary>Converts a value's binary send format.</summary>
-    public Value ConvertBinary(uint typeOid, ReadOnlySpan<byte> data)
+    public Value ConvertBinary(uint typeOid, ReadOnlySpan<byte> data) => ConvertBinary(typeOid, data, 0);
+
+    /// <summary>Converts a value's binary send format nested <paramref name="depth"/> levels inside another value.</summary>
+    internal Value ConvertBinary(uint typeOid, ReadOnlySpan<byte> data, int depth)
     {
         var shape = Shape(typeOid);
         return shape.Kind switch
         {
-            PgValueKind.Array => ArrayBinary.Parse(this, shape, data),
-            PgValueKind.Range => new Value { Range = RangeValues.FromBinary(this, shape.RelatedOid, data, shape.Name) },
-            PgValueKind.Multirange => new Value { Multirange = RangeValues.MultirangeFromBinary(this, shape.RelatedOid, data, shape.Name) },
-            PgValueKind.Composite => new Value { Composite = CompositeValues.FromBinary(this, shape, data) },
+            PgValueKind.Array => ArrayBinary.Parse(this, shape, data, Nest(depth, shape)),
+            PgValueKind.Range => new Value { Range = RangeValues.FromBinary(this, shape.RelatedOid, data, shape.Name, Nest(depth, shape)) },
+            PgValueKind.Multirange => new Value { Multirange = RangeValues.MultirangeFromBinary(this, shape.RelatedOid, data, shape.Name, Nest(depth, shape)) },
+            PgValueKind.Composite => new Value { Composite = CompositeValues.FromBinary(this, shape, data, Nest(depth, shape)) },
             _ => ScalarBinary.Convert(shape.Kind, data, shape.Name),
         };
     }
+
+    /// <summary>The depth of the values inside a container value at <paramref name="depth"/>; refuses one level too many.</summary>
+    private static int Nest(int depth, TypeShape shape)
+        => depth < MaxNestingDepth ? depth + 1 : throw ValueErrors.TooDeep(shape.Name, MaxNestingDepth);
 
     /// <summary>The type's name: built-in, from the resolver, or <c>oid:N</c>.</summary>
     public string TypeName(uint typeOid)

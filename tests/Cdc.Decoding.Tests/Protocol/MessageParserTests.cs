@@ -11,7 +11,7 @@ namespace Cdc.Decoding.Tests.Protocol;
 /// <summary>Each message type parsed from bytes laid out as the protocol documentation says.</summary>
 public sealed class MessageParserTests
 {
-    private static readonly PgOutputOptions V4 = new() { ProtocolVersion = 4 };
+    private static readonly PgOutputOptions V4 = new() { ProtocolVersion = 4, Binary = true };
 
     [Fact]
     public void Begin_reads_final_lsn_commit_time_and_xid()

@@ -2,7 +2,7 @@ namespace Cdc.Decoding.Protocol.Messages;
 
 /// <summary>
 /// TupleData: Int16 ncols, then per column <c>n</c> (null), <c>u</c> (unchanged TOAST), <c>t</c>/<c>b</c>
-/// Int32 length + bytes. Values are slices of the message, copied only when they span segments.
+/// Int32 length + bytes (<c>b</c> only when binary was requested: <see cref="PgOutputOptions.Binary"/>). Values are slices of the message, copied only when they span segments.
 /// </summary>
 internal static class TupleDataReader
 {
@@ -28,6 +28,8 @@ internal static class TupleDataReader
                 case (byte)'u':
                     tuple.Set(i, TupleValueKind.UnchangedToast, default);
                     break;
+                case (byte)'b' when !reader.Options.Binary:
+                    throw reader.Error($"binary value in column {i}, but binary format was not requested");
                 case (byte)'t':
                 case (byte)'b':
                     var length = reader.ReadInt32();
