@@ -36,7 +36,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly ChunkBuffer _buffer = new();
     private readonly List<PendingMessage> _pending = new(64);
-    private readonly Queue<(Chunk Chunk, DedupeKey?[]? Keys)> _ready = new();
+    private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
 
@@ -161,20 +161,20 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         {
             while (_ready.TryDequeue(out var ready))
             {
-                await PushAsync(ready.Chunk, ready.Keys, cancellationToken).ConfigureAwait(false);
+                await PushAsync(ready.Chunk, ready.Rows, cancellationToken).ConfigureAwait(false);
             }
         }
 
         Seal(isLast: true);
         while (_ready.TryDequeue(out var ready))
         {
-            await PushAsync(ready.Chunk, ready.Keys, cancellationToken).ConfigureAwait(false);
+            await PushAsync(ready.Chunk, ready.Rows, cancellationToken).ConfigureAwait(false);
         }
 
         _transaction = null;
     }
 
-    private async ValueTask PushAsync(Chunk chunk, DedupeKey?[]? keys, CancellationToken cancellationToken)
+    private async ValueTask PushAsync(Chunk chunk, DedupeRow[]? rows, CancellationToken cancellationToken)
     {
         await _pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
@@ -183,7 +183,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             // Overload mode: a sender loop takes from the buffer, which keeps only each row's newest pending change.
             for (var i = 0; i < messages.Length; i++)
             {
-                _dedupe.Add(messages.Span[i], keys![i]);
+                _dedupe.Add(messages.Span[i], rows![i]);
             }
 
             return;
@@ -246,12 +246,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             default:
                 var subjects = _subjects.For(change.Relation!);
                 Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)),
-                    _dedupe is null ? null : RowKey(change, subjects.Table));
+                    _dedupe is null ? DedupeRow.None : DedupeRows.Of(change, subjects.Table, _keyScratch));
                 break;
         }
     }
 
-    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, DedupeKey? key = null)
+    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, DedupeRow row = default)
     {
         var payload = _scratch.WrittenSpan;
         if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
@@ -264,7 +264,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
         }
 
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), key));
+        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), row));
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -274,10 +274,10 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     {
         var transaction = _transaction!;
         var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
-        var keys = _dedupe is null ? null : new DedupeKey?[_pending.Count];
-        for (var i = 0; keys is not null && i < _pending.Count; i++)
+        var rows = _dedupe is null ? null : new DedupeRow[_pending.Count];
+        for (var i = 0; rows is not null && i < _pending.Count; i++)
         {
-            keys[i] = _pending[i].Key;
+            rows[i] = _pending[i].Row;
         }
 
         foreach (var p in _pending)
@@ -301,39 +301,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _chunkFirstIndex += _pending.Count;
         _pending.Clear();
-        _ready.Enqueue((chunk, keys));
-    }
-
-    /// <summary>
-    /// The row's identity for the dedupe buffer: its replica identity key columns (kind and bytes) from
-    /// the new row, or from the old key of a delete; none when the table has no key.
-    /// </summary>
-    private DedupeKey? RowKey(ChangeItem change, string table)
-    {
-        var tuple = change.Kind == ChangeKind.Delete ? change.OldRow : change.NewRow;
-        var columns = change.Relation!.Columns;
-        if (tuple is null || change.Relation.KeyColumnNames.Count == 0 || tuple.ColumnCount != columns.Count)
-        {
-            return null;
-        }
-
-        _keyScratch.ResetWrittenCount();
-        for (var i = 0; i < columns.Count; i++)
-        {
-            if (!columns[i].IsKey)
-            {
-                continue;
-            }
-
-            var raw = tuple.GetRaw(i);
-            var header = _keyScratch.GetSpan(5);
-            header[0] = (byte)tuple.GetKind(i);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header[1..], raw.Length);
-            _keyScratch.Advance(5);
-            _keyScratch.Write(raw);
-        }
-
-        return DedupeKey.FromBytes(table, _keyScratch.WrittenSpan);
+        _ready.Enqueue((chunk, rows));
     }
 
     private static string OperationName(ChangeKind kind) => kind switch
@@ -347,5 +315,5 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void Dispose() => _assembler.Dispose();
 
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload, DedupeKey? Key);
+    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload, DedupeRow Row);
 }

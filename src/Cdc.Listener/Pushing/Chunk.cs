@@ -150,6 +150,21 @@ public sealed class Chunk
         return found;
     }
 
+    /// <summary>
+    /// Puts <paramref name="replacement"/> (the same change, re-encoded by the dedupe buffer) in the place of a
+    /// pushed message that was neither sent nor acknowledged yet: its ack then settles that place.
+    /// </summary>
+    internal void Replace(OutboundMessage message, OutboundMessage replacement)
+    {
+        var index = Array.IndexOf(_messages, message, 0, _count);
+        if (index < 0 || !ReferenceEquals(replacement.State, this))
+        {
+            throw new ArgumentException("The message is not one of this chunk's messages, or its replacement names another chunk.", nameof(message));
+        }
+
+        Volatile.Write(ref _messages[index], replacement);
+    }
+
     /// <summary>Records the ack of one message. Lock-free: each bit is flipped by exactly one caller.</summary>
     internal ChunkAckOutcome AckOne(int index)
     {

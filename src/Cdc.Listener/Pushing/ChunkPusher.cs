@@ -14,7 +14,7 @@ namespace Cdc.Listener.Pushing;
 /// across chunks and transactions. Per-message acks are lock-free until a chunk completes; push, chunk completion
 /// and budget checks share one short lock with the tracker.
 /// </remarks>
-public sealed class ChunkPusher
+public sealed partial class ChunkPusher
 {
     private readonly LsnTracker _tracker;
     private readonly long _maxInFlightBytes;
@@ -242,7 +242,8 @@ public sealed class ChunkPusher
         }
 
         Interlocked.Increment(ref superseded ? ref _supersededMessages : ref _ackedMessages);
-        return outcome == ChunkAckOutcome.Completed && CompleteChunk(chunk);
+        var completed = outcome == ChunkAckOutcome.Completed && CompleteChunk(chunk);
+        return SettleCarried(message) | completed;
     }
 
     private DuplicateAckException Duplicate(Chunk chunk, string what)

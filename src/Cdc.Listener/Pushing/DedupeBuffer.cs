@@ -31,13 +31,22 @@ namespace Cdc.Listener.Pushing;
 /// key's surviving changes in commit order, because a message is only ever dropped in favour of a later one
 /// appended behind it.
 /// </para>
+/// <para>
+/// What a dropped change held is never lost: a change that left TOASTed columns out takes their values from the
+/// change it drops (and that change counts as delivered only once the survivor is acknowledged, so a replay
+/// cannot bring back the survivor without them); an update that changed the row's key drops the pending change
+/// of the old key but is itself never dropped, since it is how consumers learn the old key is gone; a change whose
+/// key cannot be told (key columns sent as unchanged TOAST) is never coalesced and stops every pending change of
+/// its table from being dropped.
+/// </para>
 /// <para>Thread-safe: one producer adds, any number of senders take.</para>
 /// </remarks>
 public sealed class DedupeBuffer
 {
     private readonly ChunkPusher _pusher;
     private readonly Lock _gate = new();
-    private readonly Dictionary<DedupeKey, Node> _byKey = [];
+    private readonly Dictionary<(DedupeKey Key, int Epoch), Node> _byKey = [];
+    private readonly Dictionary<string, int> _epochs = new(StringComparer.Ordinal);
     private Node? _head;
     private Node? _tail;
     private Node? _free;
@@ -71,22 +80,60 @@ public sealed class DedupeBuffer
     /// accounted as delivered.
     /// </summary>
     public void Add(OutboundMessage message, DedupeKey? key)
+        => Add(message, key is { } k ? DedupeRow.Keyed(k) : DedupeRow.None);
+
+    /// <summary>
+    /// Queues a message of a pushed chunk. An older pending change of the row (under <see cref="DedupeRow.Key"/>, or
+    /// <see cref="DedupeRow.PreviousKey"/> for an update that moved the row) is dropped and accounted as delivered;
+    /// when the new change left TOASTed columns out, it takes their values from the dropped one.
+    /// </summary>
+    public void Add(OutboundMessage message, DedupeRow row)
     {
         ArgumentNullException.ThrowIfNull(message);
         OutboundMessage? superseded = null;
         lock (_gate)
         {
-            if (key is { } k && _byKey.Remove(k, out var old))
+            if (row.UndeterminedTable is { } fenced)
             {
-                superseded = old.Message;
+                // Which row this is cannot be told: no pending change of the table may be dropped from now on.
+                _epochs[fenced] = EpochOf(fenced) + 1;
+            }
+
+            // The older change of this row: under the key it had before, for an update that moved it.
+            var lookup = row.PreviousKey ?? row.Key;
+            if (lookup is { } k && _byKey.Remove(Versioned(k), out var old))
+            {
+                var merged = row.HasUnchangedToast ? DedupeBufferMerge.FillUnchanged(old.Message!, message) : null;
+                if (merged is null)
+                {
+                    superseded = old.Message;
+                }
+                else
+                {
+                    // The survivor now holds values only the dropped change had: that change counts as delivered
+                    // only with it (registered before the survivor can be taken, so before it can be acked).
+                    ((Chunk)message.State!).Replace(message, merged);
+                    _pusher.MarkSuperseded(old.Message!, merged);
+                    message = merged;
+                    Interlocked.Increment(ref _superseded);
+                }
+
                 Unlink(old);
                 Recycle(old);
+            }
+
+            if (row.PreviousKey is not null && row.Key is { } moved && _byKey.Remove(Versioned(moved), out var other))
+            {
+                // A pending change of another row that had the new key (deleted or moved away before): kept.
+                other.Key = null;
             }
 
             var node = _free ?? new Node();
             _free = node.Next;
             node.Message = message;
-            node.Key = key;
+
+            // An update that moved the row is never dropped: it is how consumers learn that the old key is gone.
+            node.Key = row.PreviousKey is null && row.Key is { } added ? Versioned(added) : null;
             node.Next = null;
             node.Previous = _tail;
             if (_tail is null)
@@ -100,9 +147,9 @@ public sealed class DedupeBuffer
 
             _tail = node;
             _count++;
-            if (key is { } added)
+            if (node.Key is { } registered)
             {
-                _byKey.Add(added, node);
+                _byKey.Add(registered, node);
             }
 
             var available = _available;
@@ -118,6 +165,11 @@ public sealed class DedupeBuffer
             _pusher.MarkSuperseded(superseded);
         }
     }
+
+    /// <summary>The key as the index holds it: with its table's fence count, so fenced entries are never found again.</summary>
+    private (DedupeKey Key, int Epoch) Versioned(DedupeKey key) => (key, EpochOf(key.Table));
+
+    private int EpochOf(string table) => _epochs.Count == 0 ? 0 : _epochs.GetValueOrDefault(table);
 
     /// <summary>Takes the oldest pending message, if any.</summary>
     public bool TryTake([NotNullWhen(true)] out OutboundMessage? message)
@@ -159,7 +211,7 @@ public sealed class DedupeBuffer
         }
 
         message = node.Message!;
-        if (node.Key is { } key)
+        if (node.Key is { } key && _byKey.TryGetValue(key, out var indexed) && indexed == node)
         {
             _byKey.Remove(key);
         }
@@ -204,7 +256,7 @@ public sealed class DedupeBuffer
     private sealed class Node
     {
         public OutboundMessage? Message;
-        public DedupeKey? Key;
+        public (DedupeKey Key, int Epoch)? Key;
         public Node? Previous;
         public Node? Next;
     }
