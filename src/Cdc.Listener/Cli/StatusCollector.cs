@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Cdc.Listener.Hosting;
 using Cdc.Listener.Http;
 using Npgsql;
 
@@ -36,11 +37,11 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
 
     private async Task<SidecarReport> ReadSidecarAsync(CancellationToken cancellationToken)
     {
-        var url = new Uri(endpoint, "status").ToString();
+        var url = UrlRedaction.Redact(new Uri(endpoint, "status").ToString());
         try
         {
             var status = await _http.GetFromJsonAsync(new Uri(endpoint, "status"), StatusJsonContext.Default.StatusDocument, cancellationToken).ConfigureAwait(false);
-            return new SidecarReport { Url = url, Running = status is not null, Status = status };
+            return new SidecarReport { Url = url, Running = status is not null, Status = Redacted(status) };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
         {
@@ -48,7 +49,7 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
             {
                 TaskCanceledException => $"no answer within {Timeout.TotalSeconds:0}s",
                 HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "connection refused",
-                _ => e.Message,
+                _ => UrlRedaction.Redact(e.Message),
             };
             return new SidecarReport { Url = url, Running = false, Error = reason };
         }
@@ -76,6 +77,13 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
             return (null, null, e.Message);
         }
     }
+
+    /// <summary>The document without URL secrets, whatever the sidecar's version put in it.</summary>
+    private static StatusDocument? Redacted(StatusDocument? status)
+        => status is null ? null : status with
+        {
+            Sink = status.Sink with { Server = UrlRedaction.RedactOrNull(status.Sink.Server), LastError = UrlRedaction.RedactOrNull(status.Sink.LastError) },
+        };
 
     public void Dispose() => _http.Dispose();
 }

@@ -30,7 +30,7 @@ internal sealed class CdcWorker(
         }
         catch (CdcException e) when (!e.IsTransient)
         {
-            ListenerLog.Fatal(_logger, e.Message);
+            ListenerLog.Fatal(_logger, UrlRedaction.Redact(e.Message));
             await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
             Environment.ExitCode = e is CdcConfigurationException ? ExitCodes.BadConfiguration : ExitCodes.Fatal;
         }

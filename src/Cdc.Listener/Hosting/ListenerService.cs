@@ -81,7 +81,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                         status.CountReconnect();
                         status.CountError(e.Message);
                         var delay = backoff.Next();
-                        ListenerLog.Reconnecting(_logger, e.Message, delay.TotalSeconds);
+                        ListenerLog.Reconnecting(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
                         await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                     }
                 }
@@ -346,7 +346,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             {
                 var delay = backoff.Next();
                 status.CountError(e.Message);
-                ListenerLog.StartRetry(_logger, e.Message, delay.TotalSeconds);
+                ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }

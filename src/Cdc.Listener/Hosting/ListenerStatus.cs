@@ -25,13 +25,20 @@ public sealed class ListenerStatus
     private long _oldestUnackedCommitMicros;
     private long _lastAckLagMicros;
     private SlotState? _slotState;
+    private string? _lastError;
+    private string? _sinkServer;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>starting, connecting, streaming, standby (slot held by another instance), reconnecting, draining, stopped, failed.</summary>
     public string State { get; set; } = "starting";
 
-    public string? LastError { get; set; }
+    /// <summary>The newest error's message, with URL secrets masked.</summary>
+    public string? LastError
+    {
+        get => Volatile.Read(ref _lastError);
+        set => Volatile.Write(ref _lastError, UrlRedaction.RedactOrNull(value));
+    }
 
     public string Slot { get; set; } = string.Empty;
 
@@ -41,7 +48,12 @@ public sealed class ListenerStatus
 
     public string Sink { get; set; } = string.Empty;
 
-    public string? SinkServer { get; set; }
+    /// <summary>The sink's server URLs as shown, with passwords and tokens masked.</summary>
+    public string? SinkServer
+    {
+        get => _sinkServer;
+        set => _sinkServer = UrlRedaction.RedactOrNull(value);
+    }
 
     public string? Stream { get; set; }
 
