@@ -27,7 +27,10 @@ public sealed record PgOutputOptions
     /// <summary>A transaction buffered past this many bytes goes to a temporary file until its commit.</summary>
     public long SpillThresholdBytes { get; init; } = 16L << 20;
 
-    /// <summary>Where spill files go (default: the system temp directory).</summary>
+    /// <summary>
+    /// Where spill files go (default: <c>cdc-spill</c> in the system temp directory): in a folder per process (0700),
+    /// files 0600; folders of processes that are gone are removed at start.
+    /// </summary>
     public string? SpillDirectory { get; init; }
 
     /// <summary>

@@ -236,7 +236,7 @@ public sealed class TransactionAssemblerTests
             Feed(Insert(null, Rel, i.ToString(System.Globalization.CultureInfo.InvariantCulture), new string('z', 50)));
         }
 
-        Assert.Single(Directory.GetFiles(directory));
+        Assert.Single(SpilledFiles(directory));
         var tx = Feed(Commit(0x100, 0x130, 0))!;
         Assert.True(tx.IsSpilled);
 
@@ -247,8 +247,8 @@ public sealed class TransactionAssemblerTests
         Assert.True(handler.Changes[^1].IsLast);
 
         tx.Dispose();
-        Assert.Empty(Directory.GetFiles(directory));
-        Directory.Delete(directory);
+        Assert.Empty(SpilledFiles(directory));
+        Directory.Delete(directory, recursive: true);
     }
 
     [Fact]
@@ -267,12 +267,12 @@ public sealed class TransactionAssemblerTests
             Append(assembler, StreamStop());
         }
 
-        Assert.Equal(2, Directory.GetFiles(directory).Length);
+        Assert.Equal(2, SpilledFiles(directory).Length);
         Append(assembler, StreamAbort(10, 10));
-        Assert.Single(Directory.GetFiles(directory));
+        Assert.Single(SpilledFiles(directory));
         assembler.Dispose();
-        Assert.Empty(Directory.GetFiles(directory));
-        Directory.Delete(directory);
+        Assert.Empty(SpilledFiles(directory));
+        Directory.Delete(directory, recursive: true);
     }
 
     [Fact]
@@ -358,4 +358,7 @@ public sealed class TransactionAssemblerTests
 
     private static CommittedTransaction? Append(TransactionAssembler assembler, byte[] message)
         => assembler.Append(new System.Buffers.ReadOnlySequence<byte>(message), 0x10, 0x10);
+
+    /// <summary>Spill files anywhere under the spill directory (they live in a folder per process).</summary>
+    private static string[] SpilledFiles(string directory) => Directory.GetFiles(directory, "*", SearchOption.AllDirectories);
 }

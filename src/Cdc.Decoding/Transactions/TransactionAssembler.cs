@@ -33,6 +33,9 @@ public sealed class TransactionAssembler : IDisposable
         options.Validate();
         _options = options;
         _returnBuffer = ReturnBuffer;
+
+        // Spill files a killed process left behind are removed at start, not at the first large transaction.
+        SpillFiles.SweepOnce(SpillFiles.RootFor(options.SpillDirectory));
     }
 
     /// <summary>Transactions whose end LSN is at or below this are dropped (already delivered before a restart).</summary>

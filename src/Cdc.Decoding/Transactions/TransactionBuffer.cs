@@ -304,10 +304,7 @@ internal sealed class TransactionBuffer : IDisposable
 
     private void Spill()
     {
-        var directory = _spillDirectory ?? Path.GetTempPath();
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"cdc-spill-{Guid.NewGuid():N}.bin");
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileBufferSize, FileOptions.DeleteOnClose);
+        _file = SpillFiles.Create(_spillDirectory, FileBufferSize);
         _file.Write(_memory, 0, _memoryUsed);
         if (_memory.Length > 0)
         {
