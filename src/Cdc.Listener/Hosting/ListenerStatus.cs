@@ -27,6 +27,7 @@ public sealed class ListenerStatus
     private SlotState? _slotState;
     private string? _lastError;
     private string? _sinkServer;
+    private int _messagePrefixes;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
@@ -120,12 +121,44 @@ public sealed class ListenerStatus
         return measured > 0 || LastAckedCommitTimeMicros > 0 ? TimeSpan.FromMicroseconds(Math.Max(0, measured)) : null;
     }
 
+    /// <summary>Distinct logical message prefixes counted on their own; later ones share one entry.</summary>
+    public const int MaxMessagePrefixes = 64;
+
+    /// <summary>The entry of the logical messages past the first <see cref="MaxMessagePrefixes"/> prefixes (no dot: no table or prefix entry can be named so).</summary>
+    public const string OtherMessagePrefixes = "_message_other_prefixes";
+
+    private const string MessageOperation = "message";
+
     /// <summary>Per table and operation: changes and payload bytes delivered to the sink.</summary>
     public ConcurrentDictionary<(string Table, string Operation), TableCounter> Tables { get; } = new();
 
     /// <summary>The counter of one table and operation; callers on the hot path keep it.</summary>
     public TableCounter CounterFor(string table, string operation)
         => Tables.GetOrAdd((table, operation), static _ => new TableCounter());
+
+    /// <summary>
+    /// The counter of logical messages with one prefix (<paramref name="table"/> is <c>_message.&lt;prefix&gt;</c>).
+    /// Prefixes are chosen by applications, so only the first <see cref="MaxMessagePrefixes"/> distinct ones get
+    /// their own entry (a metric label each); messages with any later prefix count under <see cref="OtherMessagePrefixes"/>.
+    /// </summary>
+    public TableCounter MessageCounterFor(string table)
+    {
+        if (Tables.TryGetValue((table, MessageOperation), out var counter))
+        {
+            return counter;
+        }
+
+        lock (Tables)
+        {
+            if (_messagePrefixes >= MaxMessagePrefixes)
+            {
+                return CounterFor(OtherMessagePrefixes, MessageOperation);
+            }
+
+            _messagePrefixes++;
+            return CounterFor(table, MessageOperation);
+        }
+    }
 
     public void CountChange(TableCounter counter, int bytes)
     {

@@ -142,5 +142,5 @@ public sealed class MessageSubjects(string table, string subject)
     public string Subject { get; } = subject;
 
     /// <summary>The status counter of these messages, looked up once.</summary>
-    public TableCounter Counter(ListenerStatus status) => _counter ??= status.CounterFor(Table, "message");
+    public TableCounter Counter(ListenerStatus status) => _counter ??= status.MessageCounterFor(Table);
 }

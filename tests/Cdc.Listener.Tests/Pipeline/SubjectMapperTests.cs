@@ -28,6 +28,28 @@ public sealed class SubjectMapperTests
     }
 
     [Fact]
+    public void Message_prefixes_past_the_first_few_share_one_status_entry_and_metric_label()
+    {
+        var status = new ListenerStatus();
+        var mapper = new SubjectMapper("cdc", "db", includeOperation: false);
+        const int prefixes = 3 * ListenerStatus.MaxMessagePrefixes;
+        for (var i = 0; i < prefixes; i++)
+        {
+            var subjects = mapper.ForMessage("tenant-" + i.ToString(CultureInfo.InvariantCulture));
+            status.CountChange(subjects.Counter(status), 10);
+        }
+
+        // The first prefixes keep their own entry (also when seen again); all later ones count together.
+        status.CountChange(mapper.ForMessage("tenant-0").Counter(status), 10);
+        Assert.Equal(ListenerStatus.MaxMessagePrefixes + 1, status.Tables.Count);
+        Assert.Equal(2, status.Tables[("_message.tenant-0", "message")].Changes);
+        Assert.Equal(prefixes - ListenerStatus.MaxMessagePrefixes, status.Tables[(ListenerStatus.OtherMessagePrefixes, "message")].Changes);
+
+        var metrics = Cdc.Listener.Http.PrometheusText.Write(status, DateTimeOffset.UtcNow);
+        Assert.DoesNotContain("tenant-" + (prefixes - 1).ToString(CultureInfo.InvariantCulture), metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Past_the_cache_bound_message_subjects_are_still_right_but_built_each_time()
     {
         var mapper = new SubjectMapper("cdc", "db", includeOperation: false);
