@@ -65,6 +65,25 @@ public sealed class DedupeRowStateTests
     }
 
     [Fact]
+    public async Task A_survivor_replaced_by_a_change_with_every_value_settles_what_it_carried()
+    {
+        var pusher = new ChunkPusher();
+        var buffer = new DedupeBuffer(pusher);
+
+        await AddAll(pusher, buffer, _relation,
+            PgOutputBuilder.Insert(null, Relid, "1", "a"),
+            PgOutputBuilder.Update(null, Relid, null, null, "1", "~"),
+            PgOutputBuilder.Update(null, Relid, null, null, "1", "c"));
+
+        // The third change needs nothing of the first two: both count as delivered now.
+        Assert.Equal(200UL, pusher.Tracker.FlushLsn);
+        var survivor = Assert.Single(TakeAll(buffer));
+        Assert.Equal("c", ChangeEvent.Parser.ParseFrom(survivor.Payload.Span).NewRow[1].Value.Text);
+        pusher.AckMessage(survivor);
+        Assert.Equal(300UL, pusher.Tracker.FlushLsn);
+    }
+
+    [Fact]
     public async Task An_update_with_every_value_replaces_the_older_change_at_once()
     {
         var pusher = new ChunkPusher();
