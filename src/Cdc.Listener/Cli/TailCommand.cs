@@ -143,7 +143,7 @@ internal static class TailCommand
         }
         else
         {
-            Terminal.Out.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
+            Terminal.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
         }
 
         var printed = 0L;
@@ -201,7 +201,7 @@ internal static class TailCommand
                     }
                     else
                     {
-                        Terminal.Out.MarkupLine(ChangeLine.Human(sequence, change));
+                        Terminal.MarkupLine(ChangeLine.Human(sequence, change));
                     }
 
                     if (limit > 0 && ++printed >= limit)
@@ -233,7 +233,7 @@ internal static class TailCommand
         else
         {
             var range = first == last ? $"sequence {first} is" : $"sequences {first}-{last} are";
-            Terminal.Out.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
+            Terminal.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
         }
     }
 
