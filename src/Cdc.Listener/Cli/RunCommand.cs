@@ -14,7 +14,7 @@ internal static class RunCommand
         (new("--connection") { Description = "Npgsql connection string of the source database (role with REPLICATION). Key Cdc:Connection. Required (or CDC__CONNECTION).", HelpName = "string" }, "Cdc:Connection"),
         (new("--nats") { Description = "NATS server URLs, comma separated. Key Cdc:Nats:Url. [default: nats://127.0.0.1:4222]", HelpName = "url" }, "Cdc:Nats:Url"),
         (new("--slot") { Description = "Replication slot, created when missing. Key Cdc:Slot. [default: cdc]", HelpName = "name" }, "Cdc:Slot"),
-        (new("--publication") { Description = "Publication, created FOR ALL TABLES (or --tables) when missing. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
+        (new("--publication") { Description = "Publication, created when missing for the tables with a key, with <name>_inserts (inserts only) for those without. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
         (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. [default: CDC]", HelpName = "name" }, "Cdc:Nats:Stream"),
         (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. [default: cdc]", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
         (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. [default: nats]", HelpName = "kind" }, "Cdc:Sink"),
