@@ -1,6 +1,7 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Cdc.Listener.Replication;
@@ -17,7 +18,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
     /// <summary>Every check, read-only: what exists and what a start would create.</summary>
     public Task<SourcePlan> CheckAsync(CancellationToken cancellationToken = default)
-        => WithConnectionAsync(CheckAsync, cancellationToken);
+        => WithConnectionAsync((conn, ct) => CheckAsync(conn, logger, ct), cancellationToken);
 
     /// <summary>The checks again, then the publication and the slot where they are missing.</summary>
     public Task<SourceInfo> PrepareAsync(CancellationToken cancellationToken = default)
@@ -40,22 +41,18 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
     private async Task<SourceInfo> PrepareAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
     {
-        var plan = await CheckAsync(conn, cancellationToken).ConfigureAwait(false);
+        // The checks again (another instance may have created either in the meantime); their warnings were given.
+        var plan = await CheckAsync(conn, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var publicationCreated = await _publications.CreateAsync(conn, plan.Publication, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
         var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
             ? (existing, false)
             : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
         var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
-        var unkeyed = await FindUnkeyedTablesAsync(conn, publications, cancellationToken).ConfigureAwait(false);
-        foreach (var table in unkeyed)
-        {
-            ListenerLog.UnkeyedTable(logger, table);
-        }
-
-        return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, unkeyed, publications);
+        return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
     }
 
-    private async Task<SourcePlan> CheckAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    /// <summary>Read-only; warnings (settings that work but are risky, tables that cannot be keyed) go to <paramref name="log"/>.</summary>
+    private async Task<SourcePlan> CheckAsync(NpgsqlConnection conn, ILogger log, CancellationToken cancellationToken)
     {
         var version = conn.PostgreSqlVersion;
         var versionNum = (version.Major * 10000) + (version.Major >= 10 ? version.Minor : version.Minor * 100);
@@ -80,16 +77,22 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         await CheckCapacityAsync(conn, cancellationToken).ConfigureAwait(false);
-        await CheckStatusIntervalAsync(conn, cancellationToken).ConfigureAwait(false);
+        await CheckStatusIntervalAsync(conn, log, cancellationToken).ConfigureAwait(false);
         var database = conn.Database;
         var publication = await _publications.PlanAsync(conn, versionNum, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> unkeyed = [];
         if (publication.Exists)
         {
             await CheckPublicationCoversTablesAsync(conn, publication.StreamPublications, cancellationToken).ConfigureAwait(false);
+            unkeyed = await FindUnkeyedTablesAsync(conn, publication.StreamPublications, cancellationToken).ConfigureAwait(false);
+            foreach (var table in unkeyed)
+            {
+                ListenerLog.UnkeyedTable(log, table);
+            }
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
-        return new SourcePlan(versionNum, database, publication, slot);
+        return new SourcePlan(versionNum, database, publication, slot, unkeyed);
     }
 
     /// <summary>
@@ -97,13 +100,13 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
     /// above its <c>wal_sender_timeout</c>, a slow sink would get the session dropped. Warned, not refused: a
     /// session that is never held back works.
     /// </summary>
-    private async Task CheckStatusIntervalAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    private async Task CheckStatusIntervalAsync(NpgsqlConnection conn, ILogger log, CancellationToken cancellationToken)
     {
         var timeoutMs = await ScalarAsync<int>(conn,
             "SELECT setting::int FROM pg_settings WHERE name = 'wal_sender_timeout'", cancellationToken).ConfigureAwait(false);
         if (timeoutMs > 0 && options.StatusInterval >= TimeSpan.FromMilliseconds(timeoutMs))
         {
-            ListenerLog.StatusIntervalTooLong(logger, options.StatusInterval.TotalSeconds, timeoutMs / 1000.0);
+            ListenerLog.StatusIntervalTooLong(log, options.StatusInterval.TotalSeconds, timeoutMs / 1000.0);
         }
     }
 
