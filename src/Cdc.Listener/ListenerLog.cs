@@ -53,6 +53,9 @@ internal static partial class ListenerLog
     [LoggerMessage(1016, LogLevel.Information, "Created publication {Publication} (inserts and truncates only) for the {Count} tables without a key")]
     public static partial void InsertsPublicationCreated(ILogger logger, string publication, int count);
 
+    [LoggerMessage(1017, LogLevel.Warning, "Table {Table} is in none of the publications Cdc created (it was created later): its changes are not captured. To capture them: ALTER PUBLICATION {Publication} ADD TABLE {Quoted};")]
+    public static partial void UncoveredTable(ILogger logger, string table, string publication, string quoted);
+
     [LoggerMessage(1014, LogLevel.Warning, "Cdc:StatusInterval ({IntervalSeconds} s) is not below the server's wal_sender_timeout ({TimeoutSeconds} s): while the sink holds the stream back, the server may drop the session. Lower Cdc:StatusInterval")]
     public static partial void StatusIntervalTooLong(ILogger logger, double intervalSeconds, double timeoutSeconds);
 }

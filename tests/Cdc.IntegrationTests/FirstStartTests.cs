@@ -51,6 +51,17 @@ public sealed class FirstStartTests
             await PublishedAsync(pg));
         Assert.Contains("Table public.audit_log has no primary key or replica identity: Cdc put it in publication cdc_inserts, which publishes inserts and truncates only", cdc.Output, StringComparison.Ordinal);
         Assert.False(await pg.ScalarAsync<bool>("SELECT bool_or(puballtables) FROM pg_publication"));
+
+        // A table created later is in neither publication: the next start says so, and how to add it.
+        cdc.Terminate();
+        Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(30)), cdc.Output);
+        await pg.ExecuteAsync("CREATE TABLE later (id int PRIMARY KEY);");
+        await using var restarted = CdcProcess.Start(["run", "--connection", pg.ConnectionString(), "--nats", nats.Url, "--http", "off", "--stream", "FIRST"]);
+        await restarted.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        Assert.Contains(
+            "Table public.later is in none of the publications Cdc created (it was created later): its changes are not captured. To capture them: ALTER PUBLICATION cdc ADD TABLE \"public\".\"later\";",
+            restarted.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Table public.orders is in none", restarted.Output, StringComparison.Ordinal);
     }
 
     [Fact]

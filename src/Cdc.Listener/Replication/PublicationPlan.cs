@@ -19,6 +19,9 @@ public sealed record PublicationPlan(
     IReadOnlyList<PublishableTable> Keyed,
     IReadOnlyList<PublishableTable> Keyless)
 {
+    /// <summary>Tables created after Cdc created the publications, in neither of them: their changes are not captured.</summary>
+    public IReadOnlyList<PublishableTable> Uncovered { get; init; } = [];
+
     public bool Creates => !Exists;
 
     /// <summary>The publications the replication stream reads (pgoutput's <c>publication_names</c>).</summary>

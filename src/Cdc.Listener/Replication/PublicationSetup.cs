@@ -17,6 +17,9 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
 {
     public const string InsertsSuffix = "_inserts";
 
+    /// <summary>The comment on a publication Cdc created: Cdc then knows every table belongs in it or its companion.</summary>
+    public const string CreatedByCdc = "created by cdc";
+
     /// <summary>PostgreSQL's identifier limit (NAMEDATALEN - 1 bytes); a longer name would be cut silently.</summary>
     private const int MaxIdentifierBytes = 63;
 
@@ -43,13 +46,16 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         var existing = await ExistingAsync(conn, [name, inserts], cancellationToken).ConfigureAwait(false);
         if (existing.Contains(name))
         {
-            return new PublicationPlan(name, inserts, Exists: true, existing.Contains(inserts), [], []);
+            var uncovered = await UncoveredTablesAsync(conn, name, serverVersionNum, cancellationToken).ConfigureAwait(false);
+            return new PublicationPlan(name, inserts, Exists: true, existing.Contains(inserts), [], []) { Uncovered = uncovered };
         }
 
         var tables = SelectTables(await TablesAsync(conn, serverVersionNum, cancellationToken).ConfigureAwait(false));
         var keyed = tables.Where(t => t.Keyed).ToList();
         var keyless = tables.Where(t => !t.Keyed).ToList();
-        var createSql = CreateStatements(name, inserts, keyed, keyless, serverVersionNum);
+        var createSql = keyed.Count + keyless.Count <= 6
+            ? CreateStatements(name, inserts, keyed, keyless, serverVersionNum)
+            : $"CREATE PUBLICATION {SourceSetup.Quote(name)} FOR TABLE <the {keyed.Count} tables with a key>; CREATE PUBLICATION {SourceSetup.Quote(inserts)} FOR TABLE <the {keyless.Count} without one> WITH (publish = 'insert, truncate'); (cdc check lists them)";
         if (!options.CreatePublication)
         {
             throw new ReplicationSetupException(
@@ -96,14 +102,15 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         try
         {
             await using var transaction = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var create = new NpgsqlCommand(CreateStatements(plan.Name, plan.InsertsName, plan.Keyed, keyless, serverVersionNum), conn, transaction))
+            var comment = $" COMMENT ON PUBLICATION {SourceSetup.Quote(plan.Name)} IS '{CreatedByCdc}: the tables with a key; those without one are in {plan.InsertsName}';";
+            await using (var create = new NpgsqlCommand(CreateStatements(plan.Name, plan.InsertsName, plan.Keyed, keyless, serverVersionNum) + comment, conn, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateObject)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
         {
             return false; // created concurrently by another instance
         }
@@ -124,6 +131,50 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Tables created after Cdc created its publications (listed, never FOR ALL TABLES): in neither, so not captured.
+    /// Only for publications Cdc created over every table; one a person made, or Cdc:Tables, lists what it means to.
+    /// </summary>
+    private async Task<IReadOnlyList<PublishableTable>> UncoveredTablesAsync(NpgsqlConnection conn, string name, int serverVersionNum, CancellationToken cancellationToken)
+    {
+        if (options.Tables.Count > 0)
+        {
+            return [];
+        }
+
+        await using (var cmd = new NpgsqlCommand("SELECT coalesce(obj_description(oid, 'pg_publication'), '') FROM pg_publication WHERE pubname = $1", conn))
+        {
+            cmd.Parameters.AddWithValue(name);
+            var comment = (string?)await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (comment?.StartsWith(CreatedByCdc, StringComparison.Ordinal) != true)
+            {
+                return [];
+            }
+        }
+
+        var published = new HashSet<string>(StringComparer.Ordinal);
+        // The tables as listed (pg_publication_tables would show a partitioned table's partitions instead).
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT n.nspname || '.' || c.relname
+            FROM pg_publication_rel pr
+            JOIN pg_publication p ON p.oid = pr.prpubid
+            JOIN pg_class c ON c.oid = pr.prrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE p.pubname = ANY($1)
+            """, conn))
+        {
+            cmd.Parameters.AddWithValue(new[] { name, name + InsertsSuffix });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                published.Add(reader.GetString(0));
+            }
+        }
+
+        var tables = await TablesAsync(conn, serverVersionNum, cancellationToken).ConfigureAwait(false);
+        return tables.Where(t => !published.Contains(t.QualifiedName)).ToList();
     }
 
     /// <summary>The publication and, when it exists, its inserts-only companion: what the replication stream reads.</summary>

@@ -89,6 +89,11 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
             {
                 ListenerLog.UnkeyedTable(log, table);
             }
+
+            foreach (var table in publication.Uncovered)
+            {
+                ListenerLog.UncoveredTable(log, table.QualifiedName, table.Keyed ? publication.Name : publication.InsertsName, table.Quoted);
+            }
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
