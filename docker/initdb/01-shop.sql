@@ -1,4 +1,4 @@
--- Demo tables for the compose setup; cdc creates the publication (FOR ALL TABLES) and the slot itself.
+-- Demo tables for the compose setup; cdc creates the publication (the tables listed, see README) and the slot itself.
 CREATE TABLE customers (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,

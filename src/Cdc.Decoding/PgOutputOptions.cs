@@ -18,6 +18,9 @@ public sealed record PgOutputOptions
     /// <summary>Prepared transactions are decoded at PREPARE (protocol 3+, slot created with two_phase).</summary>
     public bool TwoPhase { get; init; }
 
+    /// <summary>pgoutput <c>publication_names</c>: the publications whose changes the stream carries.</summary>
+    public IReadOnlyList<string> PublicationNames { get; init; } = [];
+
     /// <summary>Largest single pgoutput message accepted (bytes).</summary>
     public int MaxMessageBytes { get; init; } = 1 << 30;
 

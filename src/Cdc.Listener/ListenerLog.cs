@@ -5,8 +5,8 @@ namespace Cdc.Listener;
 /// <summary>Source-generated log messages of the listener (event ids 1000-1999).</summary>
 internal static partial class ListenerLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "Created publication {Publication} {Target}")]
-    public static partial void PublicationCreated(ILogger logger, string publication, string target);
+    [LoggerMessage(1000, LogLevel.Information, "Created publication {Publication} for the {Count} tables with a key: their inserts, updates, deletes and truncates are captured. Tables created later are not in it until added (ALTER PUBLICATION ... ADD TABLE)")]
+    public static partial void PublicationCreated(ILogger logger, string publication, int count);
 
     [LoggerMessage(1001, LogLevel.Information, "Created replication slot {Slot} at {Lsn}")]
     public static partial void SlotCreated(ILogger logger, string slot, string lsn);
@@ -46,6 +46,15 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1013, LogLevel.Warning, "Waiting for the sink to acknowledge {Transactions} transactions ({Chunks} chunks, {Bytes} bytes) before resuming")]
     public static partial void Draining(ILogger logger, int transactions, int chunks, long bytes);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Table {Table} has no primary key or replica identity: Cdc put it in publication {InsertsPublication}, which publishes inserts and truncates only, so the application's updates and deletes on it keep working but are not captured. To capture them: ALTER TABLE {Quoted} REPLICA IDENTITY FULL (or add a primary key), then ALTER PUBLICATION {InsertsPublication} DROP TABLE {Quoted}; ALTER PUBLICATION {Publication} ADD TABLE {Quoted};")]
+    public static partial void InsertsOnlyTable(ILogger logger, string table, string insertsPublication, string quoted, string publication);
+
+    [LoggerMessage(1016, LogLevel.Information, "Created publication {Publication} (inserts and truncates only) for the {Count} tables without a key")]
+    public static partial void InsertsPublicationCreated(ILogger logger, string publication, int count);
+
+    [LoggerMessage(1017, LogLevel.Warning, "Table {Table} is in none of the publications Cdc created (it was created later): its changes are not captured. To capture them: ALTER PUBLICATION {Publication} ADD TABLE {Quoted};")]
+    public static partial void UncoveredTable(ILogger logger, string table, string publication, string quoted);
 
     [LoggerMessage(1014, LogLevel.Warning, "Cdc:StatusInterval ({IntervalSeconds} s) is not below the server's wal_sender_timeout ({TimeoutSeconds} s): while the sink holds the stream back, the server may drop the session. Lower Cdc:StatusInterval")]
     public static partial void StatusIntervalTooLong(ILogger logger, double intervalSeconds, double timeoutSeconds);

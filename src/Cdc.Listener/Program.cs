@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(TailCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -5,7 +5,7 @@ namespace Cdc.Listener.Cli;
 /// <summary>Durations typed by people: <c>500ms</c>, <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>, or hh:mm:ss.</summary>
 public static class DurationText
 {
-    public const string Accepted = "a number with ms, s, m, h or d (e.g. 30s, 10m), or hh:mm:ss";
+    public const string Accepted = "a number with ms, s, m, h or d (e.g. 250ms, 5s, 2m), or hh:mm:ss (e.g. 00:00:05)";
 
     public static bool TryParse(string? text, out TimeSpan value)
     {
@@ -14,6 +14,11 @@ public static class DurationText
         if (string.IsNullOrEmpty(text))
         {
             return false;
+        }
+
+        if (text == "0")
+        {
+            return true; // zero needs no unit: "0" turns a timeout off
         }
 
         if (text.Contains(':', StringComparison.Ordinal))

@@ -14,7 +14,7 @@ internal static class RunCommand
         (new("--connection") { Description = "Npgsql connection string of the source database (role with REPLICATION). Key Cdc:Connection. Required (or CDC__CONNECTION).", HelpName = "string" }, "Cdc:Connection"),
         (new("--nats") { Description = "NATS server URLs, comma separated. Key Cdc:Nats:Url. [default: nats://127.0.0.1:4222]", HelpName = "url" }, "Cdc:Nats:Url"),
         (new("--slot") { Description = "Replication slot, created when missing. Key Cdc:Slot. [default: cdc]", HelpName = "name" }, "Cdc:Slot"),
-        (new("--publication") { Description = "Publication, created FOR ALL TABLES (or --tables) when missing. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
+        (new("--publication") { Description = "Publication, created when missing for the tables with a key, with <name>_inserts (inserts only) for those without. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
         (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. [default: CDC]", HelpName = "name" }, "Cdc:Nats:Stream"),
         (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. [default: cdc]", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
         (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. [default: nats]", HelpName = "kind" }, "Cdc:Sink"),
@@ -32,7 +32,10 @@ internal static class RunCommand
         (new("--http") { Description = "Address of the HTTP endpoint (/status, /metrics, /healthz, /readyz): host:port with an IP, localhost or * as host, or off. Key Cdc:Http:Listen. [default: 127.0.0.1:8089]", HelpName = "address" }, "Cdc:Http:Listen"),
     ];
 
-    public static Command Create()
+    public static Command Create() => Build("run", "Run the sidecar: stream committed changes from PostgreSQL to NATS JetStream.", RunHostAsync);
+
+    /// <summary>A command that takes every setting of <c>cdc run</c> (options, --set, --config) and hands the overrides to <paramref name="body"/>.</summary>
+    internal static Command Build(string name, string description, Func<string?, Dictionary<string, string?>, bool, Task<int>> body)
     {
         var tables = new Option<string[]>("--tables")
         {
@@ -53,7 +56,7 @@ internal static class RunCommand
         logFormat.AcceptOnlyFromAmong("console", "json");
         var config = new Option<string?>("--config") { Description = "Extra JSON settings file: overrides appsettings.json and CDC__* variables; options override it. [default: none]", HelpName = "file" };
 
-        var command = new Command("run", "Run the sidecar: stream committed changes from PostgreSQL to NATS JetStream.");
+        var command = new Command(name, description);
         foreach (var (option, _) in Mapped)
         {
             command.Options.Add(option);
@@ -87,17 +90,34 @@ internal static class RunCommand
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
                 if (eq <= 0)
                 {
-                    await Console.Error.WriteLineAsync($"cdc: --set '{pair}' is not Key=Value").ConfigureAwait(false);
+                    await Console.Error.WriteLineAsync($"{Prefix(name)}: --set '{pair}' is not Key=Value").ConfigureAwait(false);
                     return ExitCodes.BadConfiguration;
                 }
 
                 overrides[pair[..eq]] = pair[(eq + 1)..];
             }
 
-            return await RunHostAsync(parse.GetValue(config), overrides, parse.GetValue(logFormat) == "json").ConfigureAwait(false);
+            return await body(parse.GetValue(config), overrides, parse.GetValue(logFormat) == "json").ConfigureAwait(false);
         });
         return command;
     }
+
+    /// <summary>The one line for a setting that stops a start (exit code 2), or null when <paramref name="e"/> is something else.</summary>
+    internal static string? ConfigurationError(Exception e) => e switch
+    {
+        OptionsValidationException v => v.Failures.First(),
+        CdcConfigurationException c => c.Message,
+
+        // A settings file that is not JSON: the file, and where the parser stopped.
+        InvalidDataException d => $"{d.Message.TrimEnd('.')}: {d.GetBaseException().Message}",
+
+        // Binding a value of the wrong type names the key.
+        InvalidOperationException { InnerException: FormatException or InvalidCastException or OverflowException or ArgumentException } i => i.Message,
+        _ => null,
+    };
+
+    /// <summary>"cdc" for run (its messages have always started so), "cdc check" for the others.</summary>
+    private static string Prefix(string name) => name == "run" ? "cdc" : "cdc " + name;
 
     private static async Task<int> RunHostAsync(string? configFile, Dictionary<string, string?> overrides, bool jsonLogs)
     {
@@ -107,26 +127,9 @@ internal static class RunCommand
             await host.RunAsync().ConfigureAwait(false);
             return Environment.ExitCode;
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (ConfigurationError(e) is { } line)
         {
-            await Console.Error.WriteLineAsync("cdc: " + e.Failures.First()).ConfigureAwait(false);
-            return ExitCodes.BadConfiguration;
-        }
-        catch (CdcConfigurationException e)
-        {
-            await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.BadConfiguration;
-        }
-        catch (InvalidDataException e)
-        {
-            // A settings file that is not JSON: the file, and where the parser stopped.
-            await Console.Error.WriteLineAsync($"cdc: {e.Message.TrimEnd('.')}: {e.GetBaseException().Message}").ConfigureAwait(false);
-            return ExitCodes.BadConfiguration;
-        }
-        catch (InvalidOperationException e) when (e.InnerException is FormatException or InvalidCastException or OverflowException or ArgumentException)
-        {
-            // Binding a value of the wrong type (e.g. --max-in-flight-bytes abc) names the key.
-            await Console.Error.WriteLineAsync("cdc: " + e.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("cdc: " + line).ConfigureAwait(false);
             return ExitCodes.BadConfiguration;
         }
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Http;
 using Npgsql;
 using Spectre.Console;
@@ -42,11 +43,11 @@ internal static class StatusCommand
             HelpName = "duration",
             DefaultValueFactory = _ => "30s",
         };
-        var maxLagBytes = new Option<long>("--max-lag-bytes")
+        var maxLagBytes = new Option<string>("--max-lag-bytes")
         {
-            Description = "Slot lag in WAL bytes above which the sidecar counts as lagging (exit 3); 268435456 is 256 MiB.",
-            HelpName = "bytes",
-            DefaultValueFactory = _ => 256L << 20,
+            Description = "Slot lag in WAL bytes above which the sidecar counts as lagging (exit 3), e.g. 256MiB or 1 GiB.",
+            HelpName = "size",
+            DefaultValueFactory = _ => "256MiB",
         };
 
         var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 2 bad option, 3 lagging, 4 sidecar down.")
@@ -55,6 +56,15 @@ internal static class StatusCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            try
+            {
+                SettingsCheck.CheckEnvironment();
+            }
+            catch (CdcConfigurationException e)
+            {
+                return Fail(e.Message);
+            }
+
             var endpoint = ListenAddress.Parse(parse.GetValue(http), out var error);
             if (error is not null || endpoint is null)
             {
@@ -71,9 +81,9 @@ internal static class StatusCommand
                 return Fail($"--max-lag '{parse.GetValue(maxLag)}' is not valid: {DurationText.Accepted}");
             }
 
-            if (parse.GetValue(maxLagBytes) < 0)
+            if (!ByteText.TryParse(parse.GetValue(maxLagBytes), out var lagBytes) || lagBytes < 0)
             {
-                return Fail("--max-lag-bytes must be 0 or more");
+                return Fail($"--max-lag-bytes '{parse.GetValue(maxLagBytes)}' is not valid: accepted {ByteText.Accepted}, 0 or more");
             }
 
             var connectionString = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("CDC__CONNECTION");
@@ -85,7 +95,7 @@ internal static class StatusCommand
 
             using var collector = new StatusCollector(
                 ListenAddress.BaseUri(endpoint), connectionString, parse.GetValue(slot)!, parse.GetValue(publication)!,
-                new StatusThresholds(lag, parse.GetValue(maxLagBytes)));
+                new StatusThresholds(lag, lagBytes));
             using var cancellation = new ConsoleCancellation(cancellationToken);
             var token = cancellation.Token;
 

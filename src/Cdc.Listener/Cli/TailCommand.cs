@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Cdc.Listener.Configuration;
 using Cdc.Sink;
 using Cdc.Sink.JetStream;
 using Cdc.Sink.Nats;
@@ -31,10 +32,10 @@ internal static class TailCommand
         var op = new Option<string?>("--op") { Description = "Only this operation: insert, update, delete, truncate or message. [default: all]", HelpName = "operation" };
         op.AcceptOnlyFromAmong(Operations);
         var fromStart = new Option<bool>("--from-start") { Description = "Start with the oldest message the stream holds. [default: only new messages]" };
-        var fromSeq = new Option<ulong?>("--from-seq") { Description = "Start at this stream sequence. [default: only new messages]", HelpName = "N" };
+        var fromSeq = new Option<string?>("--from-seq") { Description = "Start at this stream sequence. [default: only new messages]", HelpName = "N" };
         var since = new Option<string?>("--since") { Description = "Start with messages stored in the last duration (e.g. 10m, 2h). [default: only new messages]", HelpName = "duration" };
         var json = new Option<bool>("--json") { Description = "One JSON object per line ({\"seq\",\"subject\",\"event\"}; gaps as {\"gap\":...}). [default: human lines]" };
-        var limit = new Option<long>("--limit") { Description = "Exit after printing this many changes; 0 = run until Ctrl-C.", HelpName = "N", DefaultValueFactory = _ => 0 };
+        var limit = new Option<string>("--limit") { Description = "Exit after printing this many changes; 0 = run until Ctrl-C.", HelpName = "N", DefaultValueFactory = _ => "0" };
         var idleExit = new Option<string?>("--exit-when-idle")
         {
             Description = "Exit when no message arrives for this long (e.g. 5s), for scripts. [default: wait for more until Ctrl-C]",
@@ -51,6 +52,20 @@ internal static class TailCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            try
+            {
+                SettingsCheck.CheckEnvironment();
+            }
+            catch (CdcConfigurationException e)
+            {
+                return Fail(e.Message);
+            }
+
+            if (!long.TryParse(parse.GetValue(limit), NumberStyles.None, CultureInfo.InvariantCulture, out var most))
+            {
+                return Fail($"--limit '{parse.GetValue(limit)}' is not valid: accepted a whole number of changes, 0 or more (0 = run until Ctrl-C)");
+            }
+
             var starts = new[] { parse.GetValue(fromStart), parse.GetValue(fromSeq) is not null, parse.GetValue(since) is not null }.Count(b => b);
             if (starts > 1)
             {
@@ -62,11 +77,11 @@ internal static class TailCommand
             {
                 start = new TailStart.FromStart();
             }
-            else if (parse.GetValue(fromSeq) is { } seq)
+            else if (parse.GetValue(fromSeq) is { } seqText)
             {
-                if (seq == 0)
+                if (!ulong.TryParse(seqText, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) || seq == 0)
                 {
-                    return Fail("--from-seq must be 1 or more (stream sequences start at 1)");
+                    return Fail($"--from-seq '{seqText}' is not valid: accepted a stream sequence, 1 or more (stream sequences start at 1)");
                 }
 
                 start = new TailStart.FromSequence(seq);
@@ -114,7 +129,7 @@ internal static class TailCommand
             using var cancellation = new ConsoleCancellation(cancellationToken);
             try
             {
-                return await RunAsync(options, parse.GetValue(stream)!, start, filter, parse.GetValue(json), parse.GetValue(limit), idle, cancellation.Token).ConfigureAwait(false);
+                return await RunAsync(options, parse.GetValue(stream)!, start, filter, parse.GetValue(json), most, idle, cancellation.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
             {
@@ -143,7 +158,7 @@ internal static class TailCommand
         }
         else
         {
-            Terminal.Out.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
+            Terminal.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
         }
 
         var printed = 0L;
@@ -201,7 +216,7 @@ internal static class TailCommand
                     }
                     else
                     {
-                        Terminal.Out.MarkupLine(ChangeLine.Human(sequence, change));
+                        Terminal.MarkupLine(ChangeLine.Human(sequence, change));
                     }
 
                     if (limit > 0 && ++printed >= limit)
@@ -233,7 +248,7 @@ internal static class TailCommand
         else
         {
             var range = first == last ? $"sequence {first} is" : $"sequences {first}-{last} are";
-            Terminal.Out.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
+            Terminal.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
         }
     }
 

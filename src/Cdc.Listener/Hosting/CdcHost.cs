@@ -43,6 +43,10 @@ internal static class CdcHost
                 $"{tablesKey} = '{builder.Configuration[tablesKey]}' is a single value: give a list ({tablesKey}:0, {tablesKey}:1, ... or CDC__TABLES__0, ...) or --tables a,b");
         }
 
+        // Unknown keys under Cdc are refused (naming the closest known one); sizes, durations and booleans are read
+        // in one syntax (64MiB, 5s, yes) and handed to the binder in its own, from whichever source they came.
+        builder.Configuration.AddInMemoryCollection(SettingsCheck.Normalize(builder.Configuration));
+
         builder.Logging.ClearProviders();
 
         // A failed start is reported by cdc itself in one line naming the key; the host's own report adds a stack trace.

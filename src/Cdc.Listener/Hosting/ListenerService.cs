@@ -24,6 +24,9 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
     private static readonly TimeSpan DrainReportInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the first start on a slot waits for NATS before it gives up without creating anything.</summary>
+    internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
 
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -35,22 +38,30 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         status.MaxInFlightBytes = options.Pusher.MaxInFlightBytes;
         status.State = "connecting";
 
+        // Check everything first (PostgreSQL settings and rights, the settings against the server, NATS and the
+        // stream), create last: a start that cannot work leaves no slot holding WAL and no publication behind.
+        var flushed = 0UL;
         var backoff = new ReconnectBackoff();
-        var source = await RetryTransientAsync(ct => new SourceSetup(options, _logger).PrepareAsync(ct), backoff, stoppingToken).ConfigureAwait(false);
-        var protocol = SessionContext.Negotiate(options, source);
-        var context = new SessionContext(options, source, protocol);
-        status.Database = source.Database;
-        status.ProtocolVersion = protocol.ProtocolVersion;
-        status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
-
-        var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, source.ConfirmedFlushLsn.Value);
-        status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
-        status.Pusher = () => pusher.Counters;
-        var acks = new AckRouter(pusher, status, _logger);
-        var sink = SinkFactory.Create(options, acks, status, loggerFactory);
+        var setup = new SourceSetup(options, _logger);
+        var plan = await RetryTransientAsync(setup.CheckAsync, backoff, stoppingToken).ConfigureAwait(false);
+        _ = SessionContext.Negotiate(options, plan.ServerVersionNum);
+        var lateAcks = new LateAckHandler();
+        var sink = SinkFactory.Create(options, lateAcks, status, loggerFactory);
         await using (sink.ConfigureAwait(false))
         {
-            await RetryTransientAsync(async ct => { await sink.StartAsync(ct).ConfigureAwait(false); return true; }, backoff, stoppingToken).ConfigureAwait(false);
+            await StartSinkAsync(sink, plan, backoff, stoppingToken).ConfigureAwait(false);
+            var source = await RetryTransientAsync(setup.PrepareAsync, backoff, stoppingToken).ConfigureAwait(false);
+            var protocol = SessionContext.Negotiate(options, source.ServerVersionNum) with { PublicationNames = source.Publications };
+            var context = new SessionContext(options, source, protocol);
+            status.Database = source.Database;
+            status.ProtocolVersion = protocol.ProtocolVersion;
+            status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
+
+            var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, source.ConfirmedFlushLsn.Value);
+            status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
+            status.Pusher = () => pusher.Counters;
+            var acks = new AckRouter(pusher, status, _logger);
+            lateAcks.Attach(acks);
             await using var types = new CatalogTypeResolver(options.Connection);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
@@ -91,10 +102,44 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 await senderCts.CancelAsync().ConfigureAwait(false);
                 await sender.ConfigureAwait(false);
             }
+
+            flushed = pusher.Tracker.FlushLsn;
         }
 
         status.State = "stopped";
-        ListenerLog.Stopped(_logger, new Lsn(pusher.Tracker.FlushLsn).ToString());
+        ListenerLog.Stopped(_logger, new Lsn(flushed).ToString());
+    }
+
+    /// <summary>
+    /// Connects the sink and checks its stream. Once the slot exists, an unreachable NATS is waited out (the slot keeps
+    /// the changes); on the first start, when nothing exists yet, it is given <see cref="FirstStartSinkWait"/> (NATS may
+    /// be starting alongside) and then the start fails, before it creates a slot that would hold WAL with nobody reading it.
+    /// </summary>
+    private async Task StartSinkAsync(IMessageSink sink, SourcePlan plan, ReconnectBackoff backoff, CancellationToken stoppingToken)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await sink.StartAsync(stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
+            {
+                var delay = backoff.Next();
+                if (plan.CreatesSlot && Stopwatch.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
+                {
+                    throw new FirstStartException(
+                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {Stopwatch.GetElapsedTime(startedAt).TotalSeconds:0}s, "
+                        + "before creating the slot or the publication (check Cdc:Nats:Url and that NATS runs with JetStream)", e);
+                }
+
+                status.CountError(e.Message);
+                ListenerLog.StartRetry(_logger, e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task RunSessionAsync(

@@ -18,19 +18,21 @@ internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgO
             : null;
 
     /// <summary>Chooses the pgoutput protocol and options the server supports.</summary>
-    public static PgOutputOptions Negotiate(CdcOptions options, SourceInfo source)
+    /// <remarks>Called with the server version the read-only checks found, so a setting the server cannot honour stops the start before anything is created.</remarks>
+    public static PgOutputOptions Negotiate(CdcOptions options, int serverVersionNum)
     {
-        var version = options.ProtocolVersion == 0 ? source.MaxProtocolVersion : options.ProtocolVersion;
-        if (version > source.MaxProtocolVersion)
+        var maxVersion = PgOutputOptions.ProtocolVersionForServer(serverVersionNum);
+        var version = options.ProtocolVersion == 0 ? maxVersion : options.ProtocolVersion;
+        if (version > maxVersion)
         {
             throw new CdcConfigurationException(
-                $"Cdc:ProtocolVersion = {version} is not supported by PostgreSQL {source.ServerVersionNum}: at most {source.MaxProtocolVersion}");
+                $"Cdc:ProtocolVersion = {version} is not supported by PostgreSQL {serverVersionNum}: at most {maxVersion}");
         }
 
-        var pg14 = source.ServerVersionNum >= 140000;
+        var pg14 = serverVersionNum >= 140000;
         if (options.Binary && !pg14)
         {
-            throw new CdcConfigurationException($"Cdc:Binary = true needs PostgreSQL 14 or newer (server is {source.ServerVersionNum})");
+            throw new CdcConfigurationException($"Cdc:Binary = true needs PostgreSQL 14 or newer (server is {serverVersionNum})");
         }
 
         return new PgOutputOptions
@@ -41,6 +43,7 @@ internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgO
             Streaming = options.Streaming && version >= 2,
             SpillDirectory = options.SpillDirectory,
             SpillThresholdBytes = Math.Max(1 << 20, options.Pusher.MaxInFlightBytes / 4),
+            PublicationNames = [options.Publication],
         };
     }
 }

@@ -189,7 +189,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         var options = new List<KeyValuePair<string, string?>>
         {
             new("proto_version", _protocol.ProtocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("publication_names", SourceSetup.Quote(_options.Publication)),
+            new("publication_names", string.Join(',', (_protocol.PublicationNames.Count > 0 ? _protocol.PublicationNames : [_options.Publication]).Select(SourceSetup.Quote))),
         };
         if (_protocol.Binary)
         {

@@ -1,22 +1,35 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Cdc.Listener.Replication;
 
 /// <summary>
-/// Startup checks and idempotent setup of the publication and the slot, on a regular connection.
+/// Startup checks and idempotent setup of the publication and the slot, on a regular connection. The checks
+/// (<see cref="CheckAsync"/>) change nothing, so a start that cannot work leaves nothing behind; the slot, which holds
+/// WAL from the moment it exists, is created last (<see cref="PrepareAsync"/>).
 /// Every refusal becomes a one-line <see cref="ReplicationSetupException"/> that says what to change.
 /// </summary>
 public sealed class SourceSetup(CdcOptions options, ILogger logger)
 {
-    public async Task<SourceInfo> PrepareAsync(CancellationToken cancellationToken = default)
+    private readonly PublicationSetup _publications = new(options, logger);
+
+    /// <summary>Every check, read-only: what exists and what a start would create.</summary>
+    public Task<SourcePlan> CheckAsync(CancellationToken cancellationToken = default)
+        => WithConnectionAsync((conn, ct) => CheckAsync(conn, logger, ct), cancellationToken);
+
+    /// <summary>The checks again, then the publication and the slot where they are missing.</summary>
+    public Task<SourceInfo> PrepareAsync(CancellationToken cancellationToken = default)
+        => WithConnectionAsync(PrepareAsync, cancellationToken);
+
+    private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
         await using var conn = await OpenAsync(options.Connection, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await CheckAndPrepareAsync(conn, cancellationToken).ConfigureAwait(false);
+            return await action(conn, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -26,7 +39,20 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
     }
 
-    private async Task<SourceInfo> CheckAndPrepareAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    private async Task<SourceInfo> PrepareAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        // The checks again (another instance may have created either in the meantime); their warnings were given.
+        var plan = await CheckAsync(conn, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+        var publicationCreated = await _publications.CreateAsync(conn, plan.Publication, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
+        var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
+            ? (existing, false)
+            : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
+        var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
+        return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
+    }
+
+    /// <summary>Read-only; warnings (settings that work but are risky, tables that cannot be keyed) go to <paramref name="log"/>.</summary>
+    private async Task<SourcePlan> CheckAsync(NpgsqlConnection conn, ILogger log, CancellationToken cancellationToken)
     {
         var version = conn.PostgreSqlVersion;
         var versionNum = (version.Major * 10000) + (version.Major >= 10 ? version.Minor : version.Minor * 100);
@@ -51,18 +77,27 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         await CheckCapacityAsync(conn, cancellationToken).ConfigureAwait(false);
-        await CheckStatusIntervalAsync(conn, cancellationToken).ConfigureAwait(false);
+        await CheckStatusIntervalAsync(conn, log, cancellationToken).ConfigureAwait(false);
         var database = conn.Database;
-        var publicationCreated = await EnsurePublicationAsync(conn, cancellationToken).ConfigureAwait(false);
-        await CheckPublicationCoversTablesAsync(conn, cancellationToken).ConfigureAwait(false);
-        var (confirmed, slotCreated) = await EnsureSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
-        var unkeyed = await FindUnkeyedTablesAsync(conn, cancellationToken).ConfigureAwait(false);
-        foreach (var table in unkeyed)
+        var publication = await _publications.PlanAsync(conn, versionNum, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> unkeyed = [];
+        if (publication.Exists)
         {
-            ListenerLog.UnkeyedTable(logger, table);
+            await CheckPublicationCoversTablesAsync(conn, publication.StreamPublications, cancellationToken).ConfigureAwait(false);
+            unkeyed = await FindUnkeyedTablesAsync(conn, publication.StreamPublications, cancellationToken).ConfigureAwait(false);
+            foreach (var table in unkeyed)
+            {
+                ListenerLog.UnkeyedTable(log, table);
+            }
+
+            foreach (var table in publication.Uncovered)
+            {
+                ListenerLog.UncoveredTable(log, table.QualifiedName, table.Keyed ? publication.Name : publication.InsertsName, table.Quoted);
+            }
         }
 
-        return new SourceInfo(versionNum, database, confirmed, slotCreated, publicationCreated, unkeyed);
+        var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        return new SourcePlan(versionNum, database, publication, slot, unkeyed);
     }
 
     /// <summary>
@@ -70,13 +105,13 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
     /// above its <c>wal_sender_timeout</c>, a slow sink would get the session dropped. Warned, not refused: a
     /// session that is never held back works.
     /// </summary>
-    private async Task CheckStatusIntervalAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    private async Task CheckStatusIntervalAsync(NpgsqlConnection conn, ILogger log, CancellationToken cancellationToken)
     {
         var timeoutMs = await ScalarAsync<int>(conn,
             "SELECT setting::int FROM pg_settings WHERE name = 'wal_sender_timeout'", cancellationToken).ConfigureAwait(false);
         if (timeoutMs > 0 && options.StatusInterval >= TimeSpan.FromMilliseconds(timeoutMs))
         {
-            ListenerLog.StatusIntervalTooLong(logger, options.StatusInterval.TotalSeconds, timeoutMs / 1000.0);
+            ListenerLog.StatusIntervalTooLong(log, options.StatusInterval.TotalSeconds, timeoutMs / 1000.0);
         }
     }
 
@@ -147,7 +182,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
     }
 
     /// <summary>A publication that already existed must publish every table given in Cdc:Tables.</summary>
-    private async Task CheckPublicationCoversTablesAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    private async Task CheckPublicationCoversTablesAsync(NpgsqlConnection conn, IReadOnlyList<string> publications, CancellationToken cancellationToken)
     {
         if (options.Tables.Count == 0)
         {
@@ -155,8 +190,8 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         await using var cmd = new NpgsqlCommand(
-            "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1", conn);
-        cmd.Parameters.AddWithValue(options.Publication);
+            "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ANY($1)", conn);
+        cmd.Parameters.AddWithValue(publications.ToArray());
         var published = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -178,45 +213,8 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
     }
 
-    private async Task<bool> EnsurePublicationAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
-    {
-        await using (var cmd = new NpgsqlCommand("SELECT 1 FROM pg_publication WHERE pubname = $1", conn))
-        {
-            cmd.Parameters.AddWithValue(options.Publication);
-            if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return false;
-            }
-        }
-
-        if (!options.CreatePublication)
-        {
-            throw new ReplicationSetupException(
-                $"publication '{options.Publication}' does not exist and Cdc:CreatePublication is false: CREATE PUBLICATION \"{options.Publication}\" FOR ALL TABLES;");
-        }
-
-        var target = options.Tables.Count == 0
-            ? "FOR ALL TABLES"
-            : "FOR TABLE " + string.Join(", ", options.Tables.Select(QuoteQualified));
-        try
-        {
-            await using var create = new NpgsqlCommand($"CREATE PUBLICATION {Quote(options.Publication)} {target}", conn);
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == "42710")
-        {
-            return false; // created concurrently by another instance
-        }
-        catch (PostgresException e)
-        {
-            throw new ReplicationSetupException($"cannot create publication '{options.Publication}': {e.MessageText}", e);
-        }
-
-        ListenerLog.PublicationCreated(logger, options.Publication, target);
-        return true;
-    }
-
-    private async Task<(Lsn Confirmed, bool Created)> EnsureSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
+    /// <summary>The existing slot's confirmed flush LSN, checked to be usable; null when it is missing and may be created.</summary>
+    private async Task<Lsn?> InspectSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
     {
         await using (var cmd = new NpgsqlCommand(
             "SELECT plugin, database, wal_status, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", conn))
@@ -245,7 +243,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
                         $"slot '{options.Slot}' was invalidated (wal_status = lost: WAL it needed is gone, max_slot_wal_keep_size?): changes were lost; drop and recreate the slot and resnapshot");
                 }
 
-                return (confirmed, false);
+                return confirmed;
             }
         }
 
@@ -254,6 +252,12 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
             throw new ReplicationSetupException($"slot '{options.Slot}' does not exist and Cdc:CreateSlot is false");
         }
 
+        return null;
+    }
+
+    /// <summary>Last step of a start: from here the slot holds WAL until it is read or dropped.</summary>
+    private async Task<(Lsn Confirmed, bool Created)> CreateSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
+    {
         try
         {
             await using var create = new NpgsqlCommand(
@@ -266,7 +270,8 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         catch (PostgresException e) when (e.SqlState == "42710")
         {
             // Another instance created it between our look and our create: use it.
-            return await EnsureSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+            var confirmed = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+            return (confirmed ?? throw new ReplicationInterruptedException($"slot '{options.Slot}' was created and dropped again by another process", e), false);
         }
         catch (PostgresException e) when (e.SqlState == "53400")
         {
@@ -279,23 +284,24 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
     }
 
-    private async Task<IReadOnlyList<string>> FindUnkeyedTablesAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> FindUnkeyedTablesAsync(NpgsqlConnection conn, IReadOnlyList<string> publications, CancellationToken cancellationToken)
     {
-        // Tables whose updates and deletes cannot be keyed: no primary key under REPLICA IDENTITY
-        // DEFAULT, or REPLICA IDENTITY NOTHING.
+        // Tables whose updates and deletes cannot be keyed (no primary key under REPLICA IDENTITY DEFAULT, or
+        // REPLICA IDENTITY NOTHING) in a publication that publishes updates or deletes: one Cdc did not create.
         const string sql = """
-            SELECT pt.schemaname || '.' || pt.tablename
+            SELECT DISTINCT pt.schemaname || '.' || pt.tablename
             FROM pg_publication_tables pt
+            JOIN pg_publication p ON p.pubname = pt.pubname
             JOIN pg_class c ON c.relname = pt.tablename
             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = pt.schemaname
-            WHERE pt.pubname = $1
+            WHERE pt.pubname = ANY($1) AND (p.pubupdate OR p.pubdelete)
               AND (c.relreplident = 'n'
                    OR (c.relreplident = 'd' AND NOT EXISTS (
                         SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))
             ORDER BY 1
             """;
         await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue(options.Publication);
+        cmd.Parameters.AddWithValue(publications.ToArray());
         var result = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -314,14 +320,8 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
     internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static string QuoteQualified(string table)
-    {
-        var (schema, name) = SplitQualified(table);
-        return Quote(schema) + "." + Quote(name);
-    }
-
     /// <summary>schema.table, or table in schema public.</summary>
-    private static (string Schema, string Table) SplitQualified(string table)
+    internal static (string Schema, string Table) SplitQualified(string table)
     {
         var dot = table.IndexOf('.', StringComparison.Ordinal);
         return dot < 0 ? ("public", table) : (table[..dot], table[(dot + 1)..]);

@@ -86,7 +86,10 @@ public sealed class ConfigurationErrorTests
 
     [Theory]
     [InlineData("tail", "--since", "yesterday", "cdc tail: --since 'yesterday' is not valid")]
-    [InlineData("tail", "--from-seq", "0", "cdc tail: --from-seq must be 1 or more")]
+    [InlineData("tail", "--from-seq", "0", "cdc tail: --from-seq '0' is not valid: accepted a stream sequence, 1 or more")]
+    [InlineData("tail", "--from-seq", "abc", "cdc tail: --from-seq 'abc' is not valid: accepted a stream sequence, 1 or more")]
+    [InlineData("tail", "--limit", "-5", "cdc tail: --limit '-5' is not valid: accepted a whole number of changes, 0 or more")]
+    [InlineData("status", "--max-lag-bytes", "lots", "cdc status: --max-lag-bytes 'lots' is not valid: accepted a number of bytes (e.g. 1048576), or with a unit")]
     [InlineData("tail", "--nats", "ftp://x", "cdc tail: --nats 'ftp://x' is not valid")]
     [InlineData("status", "--http", "nowhere", "cdc status: --http Cdc:Http:Listen = 'nowhere' is not valid")]
     [InlineData("status", "--max-lag", "soon", "cdc status: --max-lag 'soon' is not valid")]
@@ -96,7 +99,38 @@ public sealed class ConfigurationErrorTests
         var (exitCode, output) = await CdcProcess.RunAsync([command, option, value], TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith(expected, output.Trim(), StringComparison.Ordinal);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--set", "Cdc:Nats:BatchMaxRowz=500", "cdc: Cdc:Nats:BatchMaxRowz is not a setting: did you mean Cdc:Nats:BatchMaxRows?")]
+    [InlineData("--set", "Cdc:Nats:BatchMaxBytes=3 GiB", "cdc: Cdc:Nats:BatchMaxBytes = '3 GiB' is out of range: a number of bytes")]
+    [InlineData("--set", "Cdc:Nats:BatchTimeout=often", "cdc: Cdc:Nats:BatchTimeout = 'often' is not valid: accepted a number with ms, s, m, h or d (e.g. 250ms, 5s, 2m), or hh:mm:ss")]
+    [InlineData("--shutdown-timeout", "soon", "cdc: Cdc:ShutdownTimeout = 'soon' is not valid: accepted a number with ms, s, m, h or d")]
+    [InlineData("--dedupe", "maybe", "cdc: Cdc:Pusher:Dedupe = 'maybe' is not valid: accepted true or false (also yes/no, on/off, 1/0)")]
+    [InlineData("--max-in-flight-bytes", "64 MiBs", "cdc: Cdc:Pusher:MaxInFlightBytes = '64 MiBs' is not valid: accepted a number of bytes (e.g. 1048576), or with a unit")]
+    public async Task Run_refuses_misspelt_keys_and_unreadable_values_in_one_line(string option, string value, string expected)
+    {
+        var (exitCode, output) = await CdcProcess.RunAsync(["run", "--connection", Connection, option, value], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("status")]
+    [InlineData("tail")]
+    public async Task Every_command_refuses_a_misspelt_variable_naming_the_closest_key(string command)
+    {
+        var (exitCode, output) = await CdcProcess.RunAsync([command], TimeSpan.FromSeconds(30),
+            new Dictionary<string, string> { ["CDC__CONNECTION"] = Connection, ["CDC__NATS__URLL"] = "nats://127.0.0.1:4222" });
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.EndsWith("is not a setting: did you mean Cdc:Nats:Url?", line, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -93,6 +93,26 @@ public sealed class TailCommandTests : IAsyncLifetime
         Assert.Equal("cdc tail: stream NOPE does not exist on this server (is --stream right, has cdc run started?)", output.Trim());
     }
 
+    [Fact]
+    public async Task Tail_into_a_pipe_prints_one_unwrapped_line_per_change()
+    {
+        await using var cdc = await _env.StartSidecarAsync();
+        var name = new string('n', 40); // under the value preview's cut, over 80 columns as a line
+        await _env.Pg.ExecuteAsync($"INSERT INTO items VALUES (1, '{name}', 1.50), (2, 'short', 2.50);", "shop");
+        await StreamContents.WaitForAsync(_env.Nats.Url, CliEnvironment.Stream, 2, TimeSpan.FromSeconds(30));
+
+        // CdcProcess redirects stdout: tail writes into a pipe, as in `cdc tail | grep`.
+        var (exitCode, output) = await CdcProcess.RunAsync(
+            ["tail", "--nats", _env.Nats.Url, "--stream", CliEnvironment.Stream, "--from-start", "--exit-when-idle", "3s"],
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, exitCode);
+        var inserts = output.Split('\n').Where(l => l.Contains("INSERT", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, inserts.Count);
+        Assert.EndsWith($"INSERT public.items [id=1] name='{name}' price=1.50", inserts[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', output);
+    }
+
     private async Task DeleteMessagesAsync(IEnumerable<ulong> sequences)
     {
         await using var connection = new NatsConnection(new NatsOptions { Urls = [_env.Nats.Url], Name = "test" });
