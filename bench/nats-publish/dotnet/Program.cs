@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Cdc.Sink;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using Cdc.Sink.Connection;
 
 // Usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes>
 // Publishes through StreamingBatchWriter (every message with a Nats-Msg-Id, every PubAck awaited) and

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cdc.Sink;
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using Cdc.Sink.Connection;
 using Cdc.V1;
 using Google.Protobuf;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Spectre.Console;
 
 namespace Cdc.Listener.Cli;
@@ -95,9 +96,9 @@ internal static class TailCommand
             var url = parse.GetValue(nats)
                 ?? Environment.GetEnvironmentVariable("CDC__NATS__URL")?.Split(',')[0].Trim()
                 ?? "nats://127.0.0.1:4222";
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
+            if (!ServerUrl.IsValid(url) || !url.Contains("://", StringComparison.Ordinal))
             {
-                return Fail($"--nats '{url}' is not valid: expected nats://host:port or tls://host:port");
+                return Fail($"--nats '{ServerUrl.Redact(url)}' is not valid: expected nats://, tls://, ws:// or wss:// host:port");
             }
 
             var options = new NatsOptions
@@ -120,7 +121,7 @@ internal static class TailCommand
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is TailException or SinkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception e) when (e is TailException or SinkException or NatsException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync("cdc tail: " + e.Message).ConfigureAwait(false);
                 return ExitCodes.Fatal;
@@ -131,11 +132,11 @@ internal static class TailCommand
 
     private static async Task<int> RunAsync(NatsOptions options, string stream, TailStart start, TailFilter filter, bool json, long limit, TimeSpan? idle, CancellationToken cancellationToken)
     {
-        await using var connection = new NatsConnection(options);
-        await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var js = new JetStreamContext(connection);
+        await using var connection = NatsOptsFactory.Connect(options);
+        await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var js = new NatsJSContext(connection);
         var (consumer, expected) = await TailConsumer.CreateAsync(js, stream, start, cancellationToken).ConfigureAwait(false);
-        var banner = $"tailing stream {stream} on {connection.ConnectedServer ?? options.Urls[0]} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
+        var banner = $"tailing stream {stream} on {ServerUrl.Redact(options.Urls[0])} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
         if (json)
         {
             // stdout carries JSON lines only.
@@ -149,25 +150,16 @@ internal static class TailCommand
         var printed = 0L;
         var lastMessage = DateTime.UtcNow;
         var output = Console.Out;
+        var fetch = new NatsJSFetchOpts { MaxMsgs = FetchBatch, Expires = TimeSpan.FromSeconds(2) };
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var batch = await js.FetchAsync(stream, consumer, FetchBatch, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                if (batch.Count == 0)
+                var received = 0;
+                await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
-                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                lastMessage = DateTime.UtcNow;
-                foreach (var message in batch)
-                {
-                    var sequence = message.Metadata.StreamSequence;
+                    received++;
+                    var sequence = message.Metadata?.Sequence.Stream ?? 0;
                     if (expected != 0 && sequence > expected)
                     {
                         await ReportGapAsync(output, expected, sequence - 1, json).ConfigureAwait(false);
@@ -182,7 +174,7 @@ internal static class TailCommand
                     ChangeEvent change;
                     try
                     {
-                        change = ChangeEvent.Parser.ParseFrom(message.Data.Span);
+                        change = ChangeEvent.Parser.ParseFrom(message.Data ?? []);
                     }
                     catch (InvalidProtocolBufferException e)
                     {
@@ -210,13 +202,23 @@ internal static class TailCommand
                     }
                 }
 
+                if (received == 0)
+                {
+                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                lastMessage = DateTime.UtcNow;
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await TryDeleteConsumerAsync(js, stream, consumer).ConfigureAwait(false);
         }
 
         return ExitCodes.Ok;
@@ -234,19 +236,6 @@ internal static class TailCommand
         {
             var range = first == last ? $"sequence {first} is" : $"sequences {first}-{last} are";
             Terminal.Out.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
-        }
-    }
-
-    private static async Task TryDeleteConsumerAsync(JetStreamContext js, string stream, string consumer)
-    {
-        // The server removes it after the inactivity threshold anyway; deleting it now is tidier.
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await js.DeleteConsumerAsync(stream, consumer, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SinkException or OperationCanceledException or IOException or TimeoutException)
-        {
         }
     }
 

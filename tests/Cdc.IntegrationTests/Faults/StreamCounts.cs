@@ -1,5 +1,6 @@
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Cdc.IntegrationTests.Faults;
 
@@ -8,18 +9,17 @@ internal static class StreamCounts
 {
     public static async Task<ulong> CountAsync(string natsUrl, string stream, string filter)
     {
-        await using var connection = new NatsConnection(new NatsOptions { Urls = [natsUrl], Name = "test-counter" });
-        await connection.ConnectAsync();
-        var js = new JetStreamContext(connection);
-        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-counter" });
+        var js = new NatsJSContext(connection);
+        var consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig
         {
-            AckPolicy = "none",
-            DeliverPolicy = "all",
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
             FilterSubject = filter,
-            InactiveThreshold = (long)TimeSpan.FromSeconds(30).TotalNanoseconds,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
         });
-        await js.DeleteConsumerAsync(stream, consumer.Name!);
-        return consumer.NumPending;
+        await js.DeleteConsumerAsync(stream, consumer.Info.Name);
+        return consumer.Info.NumPending;
     }
 
     /// <summary>Polls until <paramref name="filter"/> holds <paramref name="count"/> messages; returns the last count seen.</summary>
@@ -37,7 +37,7 @@ internal static class StreamCounts
                     return seen;
                 }
             }
-            catch (JetStreamException)
+            catch (NatsJSApiException)
             {
                 // The stream is not created yet.
             }

@@ -1,45 +1,44 @@
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Cdc.V1;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Cdc.IntegrationTests.Support;
 
 /// <summary>One message read back from the JetStream stream.</summary>
 public sealed record StoredChange(ulong Sequence, string Subject, string MessageId, ChangeEvent Event);
 
-/// <summary>Reads a whole JetStream stream back with an ephemeral pull consumer (our own client).</summary>
+/// <summary>Reads a whole JetStream stream back with a NATS.Net ordered consumer.</summary>
 public static class StreamContents
 {
     public static async Task<IReadOnlyList<StoredChange>> ReadAllAsync(string natsUrl, string stream, string filter = ">")
     {
-        await using var connection = new NatsConnection(new NatsOptions { Urls = [natsUrl], Name = "test-reader" });
-        await connection.ConnectAsync();
-        var js = new JetStreamContext(connection);
-        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-reader" });
+        var js = new NatsJSContext(connection);
+        var consumer = await js.CreateOrderedConsumerAsync(stream, new NatsJSOrderedConsumerOpts
         {
-            AckPolicy = "none",
-            DeliverPolicy = "all",
-            FilterSubject = filter == ">" ? null : filter,
-            InactiveThreshold = (long)TimeSpan.FromMinutes(1).TotalNanoseconds,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+            FilterSubjects = filter == ">" ? [] : [filter],
         });
         var result = new List<StoredChange>();
         while (true)
         {
-            var batch = await js.FetchAsync(stream, consumer.Name!, 1000, TimeSpan.FromMilliseconds(700));
-            if (batch.Count == 0)
+            var received = 0;
+            await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(700) }))
             {
-                break;
-            }
-
-            foreach (var msg in batch)
-            {
+                received++;
                 if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                result.Add(new StoredChange(msg.Metadata.StreamSequence, msg.Subject, msg.Headers?["Nats-Msg-Id"] ?? string.Empty,
-                    ChangeEvent.Parser.ParseFrom(msg.Data.Span)));
+                result.Add(new StoredChange(msg.Metadata?.Sequence.Stream ?? 0, msg.Subject, msg.Headers?["Nats-Msg-Id"].ToString() ?? string.Empty,
+                    ChangeEvent.Parser.ParseFrom(msg.Data ?? [])));
+            }
+
+            if (received == 0)
+            {
+                break;
             }
         }
 
@@ -61,7 +60,7 @@ public static class StreamContents
                     return changes;
                 }
             }
-            catch (JetStreamException)
+            catch (NatsJSApiException)
             {
                 // The stream is not created yet.
             }
