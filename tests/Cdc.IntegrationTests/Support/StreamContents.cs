@@ -24,7 +24,7 @@ public static class StreamContents
         while (true)
         {
             var received = 0;
-            await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(700) }))
+            await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(1100) }))
             {
                 received++;
                 if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal))
