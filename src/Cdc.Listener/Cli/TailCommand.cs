@@ -44,11 +44,13 @@ internal static class TailCommand
         var user = new Option<string?>("--nats-user") { Description = "NATS user (with --nats-password). [default: none]", HelpName = "user" };
         var password = new Option<string?>("--nats-password") { Description = "NATS password. [default: the CDC__NATS__PASSWORD variable]", HelpName = "password" };
         var token = new Option<string?>("--nats-token") { Description = "NATS token. [default: the CDC__NATS__TOKEN variable]", HelpName = "token" };
-        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. [default: none, system trust store]", HelpName = "file" };
+        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate; only this CA is trusted. [default: none, system trust store]", HelpName = "file" };
+        var creds = new Option<string?>("--nats-creds") { Description = "NATS .creds file (operator mode). [default: the CDC__NATS__CREDSFILE variable]", HelpName = "file" };
+        var nkey = new Option<string?>("--nats-nkey") { Description = "File with a NATS user NKey seed. [default: the CDC__NATS__NKEYSEEDFILE variable]", HelpName = "file" };
 
         var command = new Command("tail", "Print change events from the JetStream stream as they arrive: one line per change (operation, table, key, changed columns), or JSON lines.")
         {
-            nats, stream, table, op, fromStart, fromSeq, since, json, limit, idleExit, user, password, token, ca,
+            nats, stream, table, op, fromStart, fromSeq, since, json, limit, idleExit, user, password, token, ca, creds, nkey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -109,8 +111,18 @@ internal static class TailCommand
                 Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("CDC__NATS__PASSWORD"),
                 Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("CDC__NATS__TOKEN"),
                 TlsCaFile = parse.GetValue(ca),
+                CredsFile = parse.GetValue(creds) ?? Environment.GetEnvironmentVariable("CDC__NATS__CREDSFILE"),
+                NKeySeedFile = parse.GetValue(nkey) ?? Environment.GetEnvironmentVariable("CDC__NATS__NKEYSEEDFILE"),
                 MaxReconnectAttempts = 0,
             };
+            try
+            {
+                options.Validate();
+            }
+            catch (SinkConfigurationException e)
+            {
+                return Fail(e.Message);
+            }
             var filter = new TailFilter(parse.GetValue(table), parse.GetValue(op));
             using var cancellation = new ConsoleCancellation(cancellationToken);
             try
