@@ -1,0 +1,70 @@
+using System.Globalization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace NatsPublishBench;
+
+/// <summary>NATS.Net's idiomatic JetStream publish: js.PublishAsync with a message id, 1,024 in flight.</summary>
+internal sealed class JsPublishRun : IPublishRun
+{
+    private const int Window = 1024;
+    private NatsConnection? _connection;
+    private NatsJSContext? _js;
+    private string _subject = string.Empty;
+    private byte[] _payload = [];
+    private int _count;
+    private long _acked;
+    private long _failed;
+
+    public string Name => "natsnet-js-publish";
+
+    public async Task SetupAsync(string url, string stream, string subject, int count, byte[] payload)
+    {
+        _connection = new NatsConnection(NatsOpts.Default with { Url = url });
+        _js = new NatsJSContext(_connection);
+        await _js.CreateStreamAsync(new StreamConfig(stream, [subject]) { Storage = StreamConfigStorage.File });
+        (_subject, _payload, _count) = (subject, payload, count);
+    }
+
+    public async Task PublishAllAsync()
+    {
+        var inFlight = new Queue<Task<PubAckResponse>>(Window);
+        for (var i = 0; i < _count; i++)
+        {
+            if (inFlight.Count == Window)
+            {
+                Count(await inFlight.Dequeue());
+            }
+
+            inFlight.Enqueue(_js!.PublishAsync(_subject, _payload, opts: new NatsJSPubOpts { MsgId = "natsnet-" + i.ToString(CultureInfo.InvariantCulture) }).AsTask());
+        }
+
+        while (inFlight.Count > 0)
+        {
+            Count(await inFlight.Dequeue());
+        }
+    }
+
+    public string? Check() => _acked == _count && _failed == 0 ? null : $"acked {_acked}, failed {_failed}, expected {_count}";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private void Count(PubAckResponse ack)
+    {
+        if (ack.IsSuccess())
+        {
+            _acked++;
+        }
+        else
+        {
+            _failed++;
+        }
+    }
+}
