@@ -7,6 +7,9 @@ internal interface IPublishRun : IAsyncDisposable
 
     Task SetupAsync(string url, string stream, string subject, int count, byte[] payload);
 
+    /// <summary>Publishes <paramref name="messages"/> messages with other ids, untimed: JIT and tiering settle first.</summary>
+    Task WarmUpAsync(int messages);
+
     Task PublishAllAsync();
 
     /// <summary>Null when every message was acknowledged.</summary>

@@ -6,7 +6,8 @@ using NatsPublishBench;
 // writer: Cdc's StreamingBatchWriter (every message with a Nats-Msg-Id, every PubAck awaited);
 // writer-nochain: the same without Nats-Expected-Last-Msg-Id (the cost of the ordering chain);
 // natsnet-js: NATS.Net's own js.PublishAsync, 1,024 publishes in flight.
-// Prints one JSON line with the rate and the process CPU time per message.
+// Each contender first publishes min(messages, 100,000) others untimed (JIT and tiering settle, as in a long-running
+// sidecar), then the timed run. Prints one JSON line with the rate and the process CPU time per message.
 if (args.Length < 4)
 {
     Console.Error.WriteLine("usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes> [writer|writer-nochain|natsnet-js]");
@@ -30,6 +31,7 @@ IPublishRun run = mode switch
     _ => throw new ArgumentException($"unknown mode {mode}"),
 };
 await run.SetupAsync(url, streamName, subject, count, payload);
+await run.WarmUpAsync(Math.Min(count, 100_000));
 var process = Process.GetCurrentProcess();
 var cpuBefore = process.TotalProcessorTime;
 var clock = Stopwatch.StartNew();

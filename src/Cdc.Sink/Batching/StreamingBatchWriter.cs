@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
@@ -50,11 +49,11 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
     private readonly ILogger _logger;
     private readonly Channel<WorkItem> _queue;
     private readonly InflightWindow _window;
-    private readonly ConcurrentDictionary<long, PendingMessage> _byToken = new();
+    private readonly TokenTable _byToken;
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<OutboundMessage> _batch = [];
-    private readonly string _replyPrefix = "_CDC_ACK." + Guid.NewGuid().ToString("N");
+    private readonly string _replyPrefix = "_CDC_ACK." + Guid.NewGuid().ToString("N")[..12];
     private int _batchDone;
     private AckSubscription? _acks;
     private Task? _loop;
@@ -107,6 +106,7 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
         _logger = loggerFactory?.CreateLogger<StreamingBatchWriter>() ?? (ILogger)NullLogger.Instance;
         _jetStream = new NatsJSContext(connection);
         _window = new InflightWindow(options.MaxPendingAcks);
+        _byToken = new TokenTable(options.MaxPendingAcks);
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
@@ -593,22 +593,19 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
         }
 
         _chainTail = message.MessageId;
-        if (pending.Token != 0)
-        {
-            _byToken.TryRemove(pending.Token, out _);
-        }
 
+        // A new token: a reply to an earlier publish of this message no longer finds it.
         var token = ++_nextToken;
         pending.Token = token;
         pending.PublishedAt = Stopwatch.GetTimestamp();
-        _byToken[token] = pending;
+        _byToken.Add(token, pending);
         try
         {
             var publish = _connection.PublishAsync(
                 message.Subject,
                 pending.Payload,
                 headers,
-                _replyPrefix + "." + token.ToString(CultureInfo.InvariantCulture),
+                ReplySubject(token),
                 NatsRawSerializer<ReadOnlyMemory<byte>>.Default,
                 cancellationToken: cancellationToken);
             if (!publish.IsCompletedSuccessfully)
@@ -628,6 +625,9 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
             RequestResend(e.Message, delay: true);
         }
     }
+
+    private string ReplySubject(long token) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_replyPrefix}.{token}");
 
     /// <summary>Republishes every unacknowledged message, in order, the first without a chain header. Holds the publish lock.</summary>
     private async Task RecoverIfNeededAsync(CancellationToken cancellationToken)
