@@ -205,7 +205,12 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
         }
 
         ReportUnacknowledged();
-        if (_acks is not null)
+        if (_ownsConnection)
+        {
+            // Closing the connection ends the PubAck subscription with it.
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_acks is not null)
         {
             try
             {
@@ -213,16 +218,9 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
             }
             catch (NatsException)
             {
-                // The connection is gone: nothing to unsubscribe from.
+                // The shared connection is gone: nothing to unsubscribe from.
             }
         }
-
-        if (_ownsConnection)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _stop.Dispose();
     }
 
     void IPubAckReceiver.OnPubAck(long token, PubAck ack)
