@@ -4,22 +4,17 @@ using NATS.Client.JetStream.Models;
 
 namespace Cdc.IntegrationTests.Faults;
 
-/// <summary>Counts stored messages by subject without reading them (an ephemeral consumer's pending count).</summary>
+/// <summary>Counts stored messages by subject without reading them (the stream's per-subject counts).</summary>
 internal static class StreamCounts
 {
     public static async Task<ulong> CountAsync(string natsUrl, string stream, string filter)
     {
+        // Stream info with a subjects filter: the server counts per subject (no consumer, which NATS.Net would
+        // create with the filtered-create API that nats-server 2.9 refuses for multi-token filters).
         await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-counter" });
         var js = new NatsJSContext(connection);
-        var consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig
-        {
-            AckPolicy = ConsumerConfigAckPolicy.None,
-            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-            FilterSubject = filter,
-            InactiveThreshold = TimeSpan.FromSeconds(30),
-        });
-        await js.DeleteConsumerAsync(stream, consumer.Info.Name);
-        return consumer.Info.NumPending;
+        var info = await js.GetStreamAsync(stream, new StreamInfoRequest { SubjectsFilter = filter });
+        return (ulong)(info.Info.State.Subjects?.Values.Sum(count => (long)count) ?? 0);
     }
 
     /// <summary>Polls until <paramref name="filter"/> holds <paramref name="count"/> messages; returns the last count seen.</summary>
