@@ -50,6 +50,12 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
     private readonly Channel<WorkItem> _queue;
     private readonly InflightWindow _window;
     private readonly TokenTable _byToken;
+
+    /// <summary>
+    /// Headers of the publish in progress, reused: NATS.Net serializes them before its publish completes, and
+    /// publishes are one at a time under the publish lock.
+    /// </summary>
+    private readonly NatsHeaders _headers = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<OutboundMessage> _batch = [];
@@ -576,7 +582,9 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
     private async ValueTask PublishAsync(PendingMessage pending, bool first, CancellationToken cancellationToken)
     {
         var message = pending.Message;
-        var headers = new NatsHeaders { [WireFormat.MessageIdHeader] = message.MessageId };
+        var headers = _headers;
+        headers.Clear();
+        headers[WireFormat.MessageIdHeader] = message.MessageId;
         if (pending.Headers is { } extra)
         {
             for (var i = 0; i < extra.Count; i++)
