@@ -1,20 +1,21 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Cdc.Sink;
+using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Cdc.Testing;
+using NATS.Client.Core;
 
 namespace Cdc.Benchmarks;
 
 /// <summary>
 /// The sink's per-message publish path against a real nats-server on loopback (started once per run):
 /// <list type="bullet">
-/// <item>"PublishMany": <see cref="NatsConnection.PublishManyAsync(ReadOnlyMemory{NatsPublishItem}, long?, CancellationToken)"/>
-/// of messages shaped like the batch writer's (Nats-Msg-Id header, muxed reply token) to a subject nobody
+/// <item>"Publish": NATS.Net's core <see cref="NatsConnection.PublishAsync{T}(string, T, NatsHeaders, string, INatsSerialize{T}, NatsPubOpts, CancellationToken)"/>
+/// of messages shaped like the batch writer's (Nats-Msg-Id header, reply subject with a token) to a subject nobody
 /// subscribes to: the client's serialisation and socket writes, with little server work.</item>
 /// <item>"StreamingBatchWriter": <see cref="StreamingBatchWriter.WriteAsync"/> of every message, then
-/// <see cref="StreamingBatchWriter.DrainAsync"/>: batching, the in-flight window, the reply mux and PubAck
+/// <see cref="StreamingBatchWriter.DrainAsync"/>: batching, the in-flight window, PubAck routing by token and
 /// parsing, with JetStream (memory storage) storing each message.</item>
 /// </list>
 /// Per message; the messages (250-byte payload) are built before timing, so Allocated is the sink's. The
@@ -24,13 +25,11 @@ public class SinkPublishBenchmarks
 {
     private const int Messages = 20_000;
     private const int PayloadSize = 250;
-    private const int BatchSize = 1000;
 
     private NatsServer? _server;
     private NatsConnection? _connection;
     private StreamingBatchWriter? _writer;
-    private long _sessionId;
-    private NatsPublishItem[] _items = [];
+    private byte[] _payload = [];
     private OutboundMessage[] _messages = [];
     private readonly CountingAckHandler _acks = new();
 
@@ -39,19 +38,16 @@ public class SinkPublishBenchmarks
     {
         _server = await NatsServer.StartAsync().ConfigureAwait(false);
         var nats = new NatsOptions { Urls = [_server.Url] };
-        _connection = new NatsConnection(nats);
+        _connection = NatsOptsFactory.Connect(nats);
         await _connection.ConnectAsync().ConfigureAwait(false);
-        _sessionId = _connection.SessionId;
 
         var payload = new byte[PayloadSize];
         new Random(42).NextBytes(payload);
-        const string inbox = "_INBOX.abcdefghijklmnopqrstuv.";
-        _items = new NatsPublishItem[Messages];
+        _payload = payload;
         _messages = new OutboundMessage[Messages];
         for (var i = 0; i < Messages; i++)
         {
             var id = "cdc_slot:000000000A1B2C3D:" + i.ToString(CultureInfo.InvariantCulture);
-            _items[i] = new NatsPublishItem("bench.nobody.public.orders.insert", payload, id, null, inbox, 1_000_000 + i);
             _messages[i] = new OutboundMessage
             {
                 Kind = MessageKind.WriteTable,
@@ -94,12 +90,18 @@ public class SinkPublishBenchmarks
         }
     }
 
-    [Benchmark(OperationsPerInvoke = Messages, Description = "PublishMany (Nats-Msg-Id, reply token), no subscriber")]
-    public async Task PublishMany()
+    [Benchmark(OperationsPerInvoke = Messages, Description = "NATS.Net Publish (Nats-Msg-Id, reply token), no subscriber")]
+    public async Task Publish()
     {
-        for (var start = 0; start < Messages; start += BatchSize)
+        for (var i = 0; i < Messages; i++)
         {
-            await _connection!.PublishManyAsync(_items.AsMemory(start, BatchSize), _sessionId).ConfigureAwait(false);
+            var headers = new NatsHeaders { ["Nats-Msg-Id"] = _messages[i].MessageId };
+            await _connection!.PublishAsync(
+                "bench.nobody.public.orders.insert",
+                (ReadOnlyMemory<byte>)_payload,
+                headers,
+                "_CDC_ACK.abcdefghijklmnopqrstuv." + (1_000_000 + i).ToString(CultureInfo.InvariantCulture),
+                NatsRawSerializer<ReadOnlyMemory<byte>>.Default).ConfigureAwait(false);
         }
 
         await _connection!.PingAsync().ConfigureAwait(false);

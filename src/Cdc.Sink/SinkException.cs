@@ -67,3 +67,14 @@ public sealed class SinkStoppedException : SinkException
 
     public override bool IsTransient => true;
 }
+
+/// <summary>The NATS server cannot be reached (connect, TLS or auth failed); retrying later may succeed.</summary>
+public sealed class SinkConnectionException : SinkException
+{
+    public SinkConnectionException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    public override bool IsTransient => true;
+}

@@ -9,25 +9,16 @@ internal static partial class SinkLog
     [LoggerMessage(3000, LogLevel.Information, "Connected to NATS {Server} ({ServerName}, version {Version})")]
     public static partial void Connected(ILogger logger, string server, string serverName, string version);
 
-    [LoggerMessage(3001, LogLevel.Warning, "Could not connect to NATS {Server}: {Reason}")]
-    public static partial void ConnectFailed(ILogger logger, string server, string reason);
+    [LoggerMessage(3002, LogLevel.Warning, "Lost the connection to NATS {Server}")]
+    public static partial void Disconnected(ILogger logger, string server);
 
-    [LoggerMessage(3002, LogLevel.Warning, "Lost the connection to NATS {Server}: {Reason}")]
-    public static partial void Disconnected(ILogger logger, string server, string reason);
+    [LoggerMessage(3004, LogLevel.Debug, "Reconnect to NATS {Server} failed")]
+    public static partial void ReconnectFailed(ILogger logger, string server);
 
-    [LoggerMessage(3003, LogLevel.Information, "Reconnected to NATS {Server} (round {Round})")]
-    public static partial void Reconnected(ILogger logger, string server, int round);
+    [LoggerMessage(3005, LogLevel.Warning, "NATS sent -ERR '{Error}'")]
+    public static partial void ServerError(ILogger logger, string error);
 
-    [LoggerMessage(3004, LogLevel.Debug, "Reconnect to NATS {Server} failed (round {Round}): {Reason}")]
-    public static partial void ReconnectFailed(ILogger logger, string server, int round, string reason);
-
-    [LoggerMessage(3005, LogLevel.Warning, "NATS {Server} sent -ERR '{Error}' (closes connection: {Closes})")]
-    public static partial void ServerError(ILogger logger, string server, string error, bool closes);
-
-    [LoggerMessage(3006, LogLevel.Information, "Discovered {Count} NATS servers; known now: {Servers}")]
-    public static partial void ServersDiscovered(ILogger logger, int count, string servers);
-
-    [LoggerMessage(3007, LogLevel.Warning, "NATS {Server} entered lame duck mode")]
+    [LoggerMessage(3007, LogLevel.Warning, "NATS {Server} entered lame duck mode; NATS.Net moves to another server")]
     public static partial void LameDuck(ILogger logger, string server);
 
     [LoggerMessage(3100, LogLevel.Information, "Created JetStream stream {Stream} (subjects {Subjects}, {Storage}, replicas {Replicas})")]
@@ -42,7 +33,7 @@ internal static partial class SinkLog
     [LoggerMessage(3200, LogLevel.Error, "Message {MessageId} for {Subject} is {Size} bytes, over max_payload {MaxPayload}; policy {Policy}")]
     public static partial void MessageTooLarge(ILogger logger, string messageId, string subject, long size, long maxPayload, string policy);
 
-    [LoggerMessage(3201, LogLevel.Warning, "Republishing {Count} unacknowledged messages after: {Reason}")]
+    [LoggerMessage(3201, LogLevel.Warning, "Republishing {Count} unacknowledged messages in order after: {Reason}")]
     public static partial void Republishing(ILogger logger, int count, string reason);
 
     [LoggerMessage(3202, LogLevel.Error, "Message {MessageId} for {Subject} failed permanently: {Reason}")]

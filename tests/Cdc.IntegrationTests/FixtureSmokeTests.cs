@@ -18,9 +18,9 @@ public sealed class FixtureSmokeTests
     {
         await using var nats = await NatsServer.StartAsync();
         await nats.RestartAsync();
-        await using var client = new Cdc.Sink.Nats.NatsConnection(new Cdc.Sink.Nats.NatsOptions { Urls = [nats.Url] });
+        await using var client = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = nats.Url });
         await client.ConnectAsync();
-        Assert.Equal(Cdc.Sink.Nats.NatsConnectionState.Connected, client.State);
+        Assert.Equal(NATS.Client.Core.NatsConnectionState.Open, client.ConnectionState);
         Assert.Contains("Server is ready", nats.ReadLog(), StringComparison.Ordinal);
     }
 }

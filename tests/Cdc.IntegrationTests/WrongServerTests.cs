@@ -1,6 +1,7 @@
 using Cdc.IntegrationTests.Support;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Cdc.Testing;
 
 namespace Cdc.IntegrationTests;
@@ -29,10 +30,9 @@ public sealed class WrongServerTests
             // Our server goes away and another one, with its own stream on the same subjects, appears at its address.
             await ours.KillAsync();
             await using var foreign = await NatsServer.StartAsync(port: ours.Port);
-            await using (var connection = new NatsConnection(new NatsOptions { Urls = [foreign.Url] }))
+            await using (var connection = new NatsConnection(NatsOpts.Default with { Url = foreign.Url }))
             {
-                await connection.ConnectAsync();
-                await new JetStreamContext(connection).EnsureStreamAsync(new JetStreamStreamOptions { Name = "FOREIGN", Subjects = ["cdc.>"] });
+                await StreamSetup.EnsureStreamAsync(new NatsJSContext(connection), new JetStreamStreamOptions { Name = "FOREIGN", Subjects = ["cdc.>"] });
             }
 
             await pg.ExecuteAsync("INSERT INTO t VALUES (2)");

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cdc.Sink;
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using NatsPublishBench;
 
-// Usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes>
-// Publishes through StreamingBatchWriter (every message with a Nats-Msg-Id, every PubAck awaited) and
-// prints one JSON line with the rate.
+// Usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes> [writer|writer-nochain|natsnet-js]
+// writer: Cdc's StreamingBatchWriter (every message with a Nats-Msg-Id, every PubAck awaited);
+// writer-nochain: the same without Nats-Expected-Last-Msg-Id (the cost of the ordering chain);
+// natsnet-js: NATS.Net's own js.PublishAsync, 1,024 publishes in flight.
+// Each contender first publishes min(messages, 100,000) others untimed (JIT and tiering settle, as in a long-running
+// sidecar), then the timed run. Prints one JSON line with the rate and the process CPU time per message.
 if (args.Length < 4)
 {
-    Console.Error.WriteLine("usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes>");
+    Console.Error.WriteLine("usage: NatsPublishBench <nats-url> <stream> <messages> <payload-bytes> [writer|writer-nochain|natsnet-js]");
     return 2;
 }
 
@@ -17,56 +18,35 @@ var url = args[0];
 var streamName = args[1];
 var count = int.Parse(args[2], CultureInfo.InvariantCulture);
 var size = int.Parse(args[3], CultureInfo.InvariantCulture);
+var mode = args.Length > 4 ? args[4] : "writer";
 var payload = new byte[size];
 Random.Shared.NextBytes(payload);
 var subject = $"bench.{streamName}";
 
-var acks = new CountingAckHandler();
-var stream = new JetStreamStreamOptions { Name = streamName, Subjects = [subject], Storage = StreamStorage.File };
-await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [url] }, stream, new BatchWriterOptions(), acks);
-await writer.StartAsync();
-
-var messages = new OutboundMessage[count];
-for (var i = 0; i < count; i++)
+IPublishRun run = mode switch
 {
-    messages[i] = new OutboundMessage
-    {
-        Kind = MessageKind.WriteTable,
-        Table = "bench",
-        Subject = subject,
-        MessageId = "dotnet-" + i.ToString(CultureInfo.InvariantCulture),
-        Payload = payload,
-    };
-}
-
+    "writer" => new WriterRun(chain: true),
+    "writer-nochain" => new WriterRun(chain: false),
+    "natsnet-js" => new JsPublishRun(),
+    _ => throw new ArgumentException($"unknown mode {mode}"),
+};
+await run.SetupAsync(url, streamName, subject, count, payload);
+await run.WarmUpAsync(Math.Min(count, 100_000));
+var process = Process.GetCurrentProcess();
+var cpuBefore = process.TotalProcessorTime;
 var clock = Stopwatch.StartNew();
-foreach (var message in messages)
-{
-    await writer.WriteAsync(message);
-}
-
-await writer.DrainAsync();
+await run.PublishAllAsync();
 clock.Stop();
-if (acks.Acked != count || acks.Failed != 0)
+process.Refresh();
+var cpu = process.TotalProcessorTime - cpuBefore;
+var error = run.Check();
+await run.DisposeAsync();
+if (error is not null)
 {
-    Console.Error.WriteLine($"acked {acks.Acked}, failed {acks.Failed}, expected {count}");
+    Console.Error.WriteLine(error);
     return 1;
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"client\":\"cdc-dotnet\",\"messages\":{count},\"seconds\":{clock.Elapsed.TotalSeconds:F3},\"msgs_per_sec\":{count / clock.Elapsed.TotalSeconds:F0}}}"));
+    $"{{\"client\":\"{run.Name}\",\"messages\":{count},\"seconds\":{clock.Elapsed.TotalSeconds:F3},\"msgs_per_sec\":{count / clock.Elapsed.TotalSeconds:F0},\"cpu_us_per_msg\":{cpu.TotalMicroseconds / count:F2}}}"));
 return 0;
-
-internal sealed class CountingAckHandler : IAckHandler
-{
-    private long _acked;
-    private long _failed;
-
-    public long Acked => Interlocked.Read(ref _acked);
-
-    public long Failed => Interlocked.Read(ref _failed);
-
-    public void OnAcked(OutboundMessage message, ulong streamSequence) => Interlocked.Increment(ref _acked);
-
-    public void OnFailed(OutboundMessage message, Exception error) => Interlocked.Increment(ref _failed);
-}

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using Cdc.Listener.Configuration;
 using Cdc.Sink;
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using Cdc.Sink.Connection;
 using Cdc.V1;
 using Google.Protobuf;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Spectre.Console;
 
 namespace Cdc.Listener.Cli;
@@ -44,11 +45,13 @@ internal static class TailCommand
         var user = new Option<string?>("--nats-user") { Description = "NATS user (with --nats-password). [default: none]", HelpName = "user" };
         var password = new Option<string?>("--nats-password") { Description = "NATS password. [default: the CDC__NATS__PASSWORD variable]", HelpName = "password" };
         var token = new Option<string?>("--nats-token") { Description = "NATS token. [default: the CDC__NATS__TOKEN variable]", HelpName = "token" };
-        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate. [default: none, system trust store]", HelpName = "file" };
+        var ca = new Option<string?>("--nats-ca") { Description = "CA file that signs the NATS server's TLS certificate; only this CA is trusted. [default: none, system trust store]", HelpName = "file" };
+        var creds = new Option<string?>("--nats-creds") { Description = "NATS .creds file (operator mode). [default: the CDC__NATS__CREDSFILE variable]", HelpName = "file" };
+        var nkey = new Option<string?>("--nats-nkey") { Description = "File with a NATS user NKey seed. [default: the CDC__NATS__NKEYSEEDFILE variable]", HelpName = "file" };
 
         var command = new Command("tail", "Print change events from the JetStream stream as they arrive: one line per change (operation, table, key, changed columns), or JSON lines.")
         {
-            nats, stream, table, op, fromStart, fromSeq, since, json, limit, idleExit, user, password, token, ca,
+            nats, stream, table, op, fromStart, fromSeq, since, json, limit, idleExit, user, password, token, ca, creds, nkey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -110,9 +113,9 @@ internal static class TailCommand
             var url = parse.GetValue(nats)
                 ?? Environment.GetEnvironmentVariable("CDC__NATS__URL")?.Split(',')[0].Trim()
                 ?? "nats://127.0.0.1:4222";
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
+            if (!ServerUrl.IsValid(url) || !url.Contains("://", StringComparison.Ordinal))
             {
-                return Fail($"--nats '{url}' is not valid: expected nats://host:port or tls://host:port");
+                return Fail($"--nats '{ServerUrl.Redact(url)}' is not valid: expected nats://, tls://, ws:// or wss:// host:port");
             }
 
             var options = new NatsOptions
@@ -123,8 +126,18 @@ internal static class TailCommand
                 Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("CDC__NATS__PASSWORD"),
                 Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("CDC__NATS__TOKEN"),
                 TlsCaFile = parse.GetValue(ca),
+                CredsFile = parse.GetValue(creds) ?? Environment.GetEnvironmentVariable("CDC__NATS__CREDSFILE"),
+                NKeySeedFile = parse.GetValue(nkey) ?? Environment.GetEnvironmentVariable("CDC__NATS__NKEYSEEDFILE"),
                 MaxReconnectAttempts = 0,
             };
+            try
+            {
+                options.Validate();
+            }
+            catch (SinkConfigurationException e)
+            {
+                return Fail(e.Message);
+            }
             var filter = new TailFilter(parse.GetValue(table), parse.GetValue(op));
             using var cancellation = new ConsoleCancellation(cancellationToken);
             try
@@ -135,7 +148,7 @@ internal static class TailCommand
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is TailException or SinkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception e) when (e is TailException or SinkException or NatsException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync("cdc tail: " + e.Message).ConfigureAwait(false);
                 return ExitCodes.Fatal;
@@ -146,11 +159,11 @@ internal static class TailCommand
 
     private static async Task<int> RunAsync(NatsOptions options, string stream, TailStart start, TailFilter filter, bool json, long limit, TimeSpan? idle, CancellationToken cancellationToken)
     {
-        await using var connection = new NatsConnection(options);
-        await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var js = new JetStreamContext(connection);
+        await using var connection = NatsOptsFactory.Connect(options);
+        await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var js = new NatsJSContext(connection);
         var (consumer, expected) = await TailConsumer.CreateAsync(js, stream, start, cancellationToken).ConfigureAwait(false);
-        var banner = $"tailing stream {stream} on {connection.ConnectedServer ?? options.Urls[0]} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
+        var banner = $"tailing stream {stream} on {ServerUrl.Redact(options.Urls[0])} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
         if (json)
         {
             // stdout carries JSON lines only.
@@ -164,25 +177,16 @@ internal static class TailCommand
         var printed = 0L;
         var lastMessage = DateTime.UtcNow;
         var output = Console.Out;
+        var fetch = new NatsJSFetchOpts { MaxMsgs = FetchBatch, Expires = TimeSpan.FromSeconds(2) };
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var batch = await js.FetchAsync(stream, consumer, FetchBatch, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                if (batch.Count == 0)
+                var received = 0;
+                await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
-                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                lastMessage = DateTime.UtcNow;
-                foreach (var message in batch)
-                {
-                    var sequence = message.Metadata.StreamSequence;
+                    received++;
+                    var sequence = message.Metadata?.Sequence.Stream ?? 0;
                     if (expected != 0 && sequence > expected)
                     {
                         await ReportGapAsync(output, expected, sequence - 1, json).ConfigureAwait(false);
@@ -197,7 +201,7 @@ internal static class TailCommand
                     ChangeEvent change;
                     try
                     {
-                        change = ChangeEvent.Parser.ParseFrom(message.Data.Span);
+                        change = ChangeEvent.Parser.ParseFrom(message.Data ?? []);
                     }
                     catch (InvalidProtocolBufferException e)
                     {
@@ -225,13 +229,23 @@ internal static class TailCommand
                     }
                 }
 
+                if (received == 0)
+                {
+                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                lastMessage = DateTime.UtcNow;
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await TryDeleteConsumerAsync(js, stream, consumer).ConfigureAwait(false);
         }
 
         return ExitCodes.Ok;
@@ -249,19 +263,6 @@ internal static class TailCommand
         {
             var range = first == last ? $"sequence {first} is" : $"sequences {first}-{last} are";
             Terminal.MarkupLine($"[red bold]gap:[/] [red]{range} missing ({Reason})[/]");
-        }
-    }
-
-    private static async Task TryDeleteConsumerAsync(JetStreamContext js, string stream, string consumer)
-    {
-        // The server removes it after the inactivity threshold anyway; deleting it now is tidier.
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await js.DeleteConsumerAsync(stream, consumer, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SinkException or OperationCanceledException or IOException or TimeoutException)
-        {
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class CdcOptions
 
 public sealed class NatsSection
 {
-    /// <summary>Server URLs, comma separated (nats:// or tls://).</summary>
+    /// <summary>Server URLs, comma separated (nats://, tls://, ws:// or wss://).</summary>
     public string Url { get; set; } = "nats://127.0.0.1:4222";
 
     public string? User { get; set; }
@@ -73,12 +73,27 @@ public sealed class NatsSection
 
     public string? Token { get; set; }
 
-    /// <summary>CA file to verify the server's TLS certificate.</summary>
+    /// <summary>File holding an NKey seed (<c>SU...</c>).</summary>
+    public string? NKeySeedFile { get; set; }
+
+    /// <summary>A <c>.creds</c> file (user JWT and seed) for servers in operator mode.</summary>
+    public string? CredsFile { get; set; }
+
+    /// <summary>auto (TLS for tls:// and wss:// URLs, TLS files, or a server that requires it), require, or first (TLS handshake before INFO).</summary>
+    public string TlsMode { get; set; } = "auto";
+
+    /// <summary>CA file to verify the server's TLS certificate: only this CA is trusted, not the system store.</summary>
     public string? TlsCaFile { get; set; }
 
     public string? TlsCertFile { get; set; }
 
     public string? TlsKeyFile { get; set; }
+
+    /// <summary>Also connect to the cluster members a server announces; false: only the URLs given.</summary>
+    public bool DiscoverServers { get; set; } = true;
+
+    /// <summary>Try the URLs in the order given instead of shuffled.</summary>
+    public bool NoRandomize { get; set; }
 
     /// <summary>JetStream stream name.</summary>
     public string Stream { get; set; } = "CDC";

@@ -12,6 +12,7 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
     private static readonly string[] Sinks = ["nats", "null"];
     private static readonly string[] Storages = ["file", "memory"];
     private static readonly string[] OversizePolicies = ["fail", "reference"];
+    private static readonly string[] TlsModes = ["auto", "require", "first"];
 
     public ValidateOptionsResult Validate(string? name, CdcOptions options)
     {
@@ -97,9 +98,9 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         {
             foreach (var url in n.Url.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).DefaultIfEmpty(string.Empty))
             {
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || string.IsNullOrEmpty(uri.Host))
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls" or "ws" or "wss") || string.IsNullOrEmpty(uri.Host))
                 {
-                    errors.Add($"Cdc:Nats:Url has '{Redact(url)}': expected nats://host:port or tls://host:port, comma separated");
+                    errors.Add($"Cdc:Nats:Url has '{Redact(url)}': expected nats://, tls://, ws:// or wss:// host:port, comma separated");
                 }
             }
         }
@@ -131,7 +132,14 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:Nats:BatchTimeout = {n.BatchTimeout} is out of range: accepted 00:00:00 to 00:00:10");
         }
 
-        foreach (var (key, file) in new[] { ("TlsCaFile", n.TlsCaFile), ("TlsCertFile", n.TlsCertFile), ("TlsKeyFile", n.TlsKeyFile) })
+        OneOf(errors, "Cdc:Nats:TlsMode", n.TlsMode, TlsModes);
+        var authMethods = new[] { n.Token, n.User, n.NKeySeedFile, n.CredsFile }.Count(value => !string.IsNullOrEmpty(value));
+        if (authMethods > 1)
+        {
+            errors.Add("Cdc:Nats: give one of Token, User/Password, NKeySeedFile or CredsFile");
+        }
+
+        foreach (var (key, file) in new[] { ("TlsCaFile", n.TlsCaFile), ("TlsCertFile", n.TlsCertFile), ("TlsKeyFile", n.TlsKeyFile), ("NKeySeedFile", n.NKeySeedFile), ("CredsFile", n.CredsFile) })
         {
             if (!string.IsNullOrEmpty(file) && !File.Exists(file))
             {

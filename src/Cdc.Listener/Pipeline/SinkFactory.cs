@@ -1,8 +1,8 @@
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Hosting;
 using Cdc.Sink;
+using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Microsoft.Extensions.Logging;
 
 namespace Cdc.Listener.Pipeline;
@@ -26,9 +26,19 @@ internal static class SinkFactory
             User = n.User,
             Password = n.Password,
             Token = n.Token,
+            NKeySeedFile = NullIfEmpty(n.NKeySeedFile),
+            CredsFile = NullIfEmpty(n.CredsFile),
+            TlsMode = n.TlsMode.ToLowerInvariant() switch
+            {
+                "require" => NatsTlsMode.Require,
+                "first" => NatsTlsMode.TlsFirst,
+                _ => NatsTlsMode.Auto,
+            },
             TlsCaFile = n.TlsCaFile,
             TlsCertFile = n.TlsCertFile,
             TlsKeyFile = n.TlsKeyFile,
+            DiscoverServers = n.DiscoverServers,
+            NoRandomize = n.NoRandomize,
         };
         var stream = new JetStreamStreamOptions
         {
@@ -64,6 +74,8 @@ internal static class SinkFactory
         return new SinkStartGuard(writer);
     }
 
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     /// <summary>Maps the sink's start errors (server down, stream refused) to transient or fatal listener errors.</summary>
     private sealed class SinkStartGuard(IMessageSink inner) : IMessageSink
     {
@@ -79,7 +91,7 @@ internal static class SinkFactory
                     ? new SinkUnavailableException($"NATS: {e.Message}", e)
                     : new SinkDeliveryException($"NATS refused the setup: {e.Message}", e);
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception e) when (e is NATS.Client.Core.NatsException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 throw new SinkUnavailableException($"NATS: {e.Message}", e);
             }

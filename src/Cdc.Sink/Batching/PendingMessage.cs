@@ -1,27 +1,31 @@
-using Cdc.Sink.Nats;
-
 namespace Cdc.Sink;
 
 /// <summary>A published message waiting for its PubAck; republished with the same message id until it gets one.</summary>
-internal sealed class PendingMessage : IReplyHandler
+internal sealed class PendingMessage
 {
-    private readonly StreamingBatchWriter _writer;
     private int _finished;
 
-    public PendingMessage(StreamingBatchWriter writer, OutboundMessage message, NatsPublishItem item)
+    public PendingMessage(OutboundMessage message, ReadOnlyMemory<byte> payload, IReadOnlyList<KeyValuePair<string, string>>? headers, int size)
     {
-        _writer = writer;
         Message = message;
-        Item = item;
+        Payload = payload;
+        Headers = headers;
+        Size = size;
     }
 
     public OutboundMessage Message { get; }
 
-    /// <summary>What goes on the wire (the reference form when the payload was too large).</summary>
-    public NatsPublishItem Item { get; set; }
+    /// <summary>What goes on the wire: the message's payload, or nothing in the reference form of an oversize message.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
 
-    /// <summary>The muxed-inbox token of the latest publish (a new one per republish).</summary>
-    public long Token { get; set; } = -1;
+    /// <summary>Headers after <c>Nats-Msg-Id</c> (the reference headers added for an oversize message).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; }
+
+    /// <summary>Header block and payload bytes, without <c>Nats-Expected-Last-Msg-Id</c>.</summary>
+    public int Size { get; }
+
+    /// <summary>The reply token of the latest publish (a new one per republish); 0 before the first.</summary>
+    public long Token { get; set; }
 
     /// <summary>Stopwatch timestamp of the latest publish.</summary>
     public long PublishedAt { get; set; }
@@ -36,8 +40,4 @@ internal sealed class PendingMessage : IReplyHandler
 
     /// <summary>True once: the message is reported exactly once.</summary>
     public bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
-
-    public void OnReply(ProtocolParser frame) => _writer.OnReply(this, frame);
-
-    public void OnConnectionLost(Exception error) => _writer.RequestResend(error.Message, delay: false);
 }

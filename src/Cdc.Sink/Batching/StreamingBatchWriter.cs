@@ -1,29 +1,36 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace Cdc.Sink;
 
 /// <summary>
-/// Publishes <see cref="OutboundMessage"/>s to JetStream in blocks (the CloudQuery streaming batch writer idea).
+/// Publishes <see cref="OutboundMessage"/>s to JetStream in blocks (the CloudQuery streaming batch writer idea), over
+/// NATS.Net's connection.
 /// <list type="bullet">
 /// <item>Messages are processed in blocks of one <see cref="MessageKind"/>; a batch ends on
 /// <see cref="BatchWriterOptions.MaxRows"/>, <see cref="BatchWriterOptions.MaxBytes"/>,
 /// <see cref="BatchWriterOptions.Timeout"/>, <see cref="FlushAsync"/> or a message of another kind. Before a
 /// block of another kind starts, every message of the previous block is acknowledged (a schema change is
 /// stored before the rows that use it).</item>
-/// <item>All messages go out on one connection in the order written, so each table's messages are stored
-/// in order. Publishes are pipelined: up to <see cref="BatchWriterOptions.MaxPendingAcks"/> wait for their
-/// PubAck; at the bound <see cref="WriteAsync"/> waits.</item>
+/// <item>Publishes are pipelined: core NATS publishes with a reply subject <c>&lt;prefix&gt;.&lt;token&gt;</c>, and one
+/// wildcard subscription (<see cref="AckSubscription"/>) routes each PubAck to its message by token. Up to
+/// <see cref="BatchWriterOptions.MaxPendingAcks"/> wait for their PubAck; at the bound <see cref="WriteAsync"/> waits.</item>
+/// <item>Order across reconnects: NATS.Net keeps the publishes it has not yet written to a socket and sends them on
+/// the next connection, while those written to a dead socket are lost, so a later message could be stored before an
+/// earlier one. Every publish therefore carries <c>Nats-Expected-Last-Msg-Id</c> = the id of the message published
+/// before it (<see cref="BatchWriterOptions.ChainPublishes"/>): JetStream stores a message only right after its
+/// predecessor, so what is stored is always a prefix of the publish order. A message refused for a wrong last id
+/// (10070), a 503, a missing PubAck or a reconnect makes the writer republish every unacknowledged message in order
+/// (the first without the header); JetStream drops the ones it already has by <c>Nats-Msg-Id</c>.</item>
 /// <item>Each message is reported exactly once: <see cref="IAckHandler.OnAcked"/> with the stream sequence
-/// (a duplicate counts as stored), or <see cref="IAckHandler.OnFailed"/> for a permanent error only.
-/// Transient failures (disconnect, missing PubAck, stream leader change) are retried inside: every
-/// unacknowledged message is republished in its original order with the same <c>Nats-Msg-Id</c>, so
-/// JetStream drops what it already stored.</item>
+/// (a duplicate counts as stored), or <see cref="IAckHandler.OnFailed"/> for a permanent error only.</item>
 /// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>; a
 /// message NATS cannot carry (bad subject, message id or header) fails alone with an
 /// <see cref="InvalidMessageException"/>, and the writer goes on.</item>
@@ -31,27 +38,35 @@ namespace Cdc.Sink;
 /// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
-public sealed class StreamingBatchWriter : IMessageSink
+public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
 {
     private readonly NatsConnection _connection;
     private readonly bool _ownsConnection;
-    private readonly JetStreamContext _jetStream;
+    private readonly NatsJSContext _jetStream;
     private readonly JetStreamStreamOptions _streamOptions;
     private readonly BatchWriterOptions _options;
     private readonly IAckHandler _ackHandler;
     private readonly ILogger _logger;
     private readonly Channel<WorkItem> _queue;
     private readonly InflightWindow _window;
+    private readonly TokenTable _byToken;
+
+    /// <summary>
+    /// Headers of the publish in progress, reused: NATS.Net serializes them before its publish completes, and
+    /// publishes are one at a time under the publish lock.
+    /// </summary>
+    private readonly NatsHeaders _headers = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<OutboundMessage> _batch = [];
+    private readonly string _replyPrefix = "_CDC_ACK." + Guid.NewGuid().ToString("N")[..12];
     private int _batchDone;
-    private readonly NatsPublishItem[] _items;
-    private readonly List<PendingMessage> _itemOwners = [];
+    private AckSubscription? _acks;
     private Task? _loop;
     private Task? _monitor;
     private MessageKind? _lastKind;
-    private long _epoch = -1;
+    private long _nextToken;
+    private string? _chainTail;
     private int _resendRequested;
     private int _resendDelay;
     private string _resendReason = string.Empty;
@@ -60,7 +75,7 @@ public sealed class StreamingBatchWriter : IMessageSink
     private bool _disposed;
 
     /// <summary>
-    /// Creates a writer with its own connection (connected and the stream ensured by <see cref="StartAsync"/>,
+    /// Creates a writer with its own NATS.Net connection (connected and the stream ensured by <see cref="StartAsync"/>,
     /// closed by <see cref="DisposeAsync"/>).
     /// </summary>
     /// <param name="nats">Servers, auth and TLS.</param>
@@ -69,13 +84,13 @@ public sealed class StreamingBatchWriter : IMessageSink
     /// <param name="ackHandler">Gets every message's outcome exactly once, from the sink's threads.</param>
     /// <param name="loggerFactory">Optional logging.</param>
     public StreamingBatchWriter(NatsOptions nats, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
-        : this(new NatsConnection(nats, loggerFactory?.CreateLogger<NatsConnection>()), true, stream, options, ackHandler, loggerFactory)
+        : this(NatsOptsFactory.Connect(nats, loggerFactory), true, stream, options, ackHandler, loggerFactory)
     {
     }
 
     /// <summary>
-    /// Creates a writer over a shared connection (connected by <see cref="StartAsync"/> if it is not yet;
-    /// not disposed by the writer). The writer should be the only publisher on it to keep order guarantees simple.
+    /// Creates a writer over a shared connection (connected by <see cref="StartAsync"/> if it is not yet; not disposed
+    /// by the writer). The writer must be the only publisher to its stream (its publishes are chained).
     /// </summary>
     public StreamingBatchWriter(NatsConnection connection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
         : this(connection, false, stream, options, ackHandler, loggerFactory)
@@ -95,9 +110,9 @@ public sealed class StreamingBatchWriter : IMessageSink
         _options = options;
         _ackHandler = ackHandler;
         _logger = loggerFactory?.CreateLogger<StreamingBatchWriter>() ?? (ILogger)NullLogger.Instance;
-        _jetStream = new JetStreamContext(connection, loggerFactory?.CreateLogger<JetStreamContext>());
+        _jetStream = new NatsJSContext(connection);
         _window = new InflightWindow(options.MaxPendingAcks);
-        _items = new NatsPublishItem[Math.Max(options.MaxRows, 1024)];
+        _byToken = new TokenTable(options.MaxPendingAcks);
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
@@ -106,8 +121,8 @@ public sealed class StreamingBatchWriter : IMessageSink
         });
     }
 
-    /// <summary>The JetStream context of the writer's connection (stream info, consumers).</summary>
-    public JetStreamContext JetStream => _jetStream;
+    /// <summary>NATS.Net's JetStream context on the writer's connection (stream info, consumers).</summary>
+    public INatsJSContext JetStream => _jetStream;
 
     public NatsConnection Connection => _connection;
 
@@ -122,14 +137,19 @@ public sealed class StreamingBatchWriter : IMessageSink
             throw new InvalidOperationException("already started");
         }
 
-        if (_connection.State is NatsConnectionState.Disconnected)
+        try
         {
-            await _connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await _connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            throw new SinkConnectionException($"cannot connect to NATS: {e.Message}", e);
         }
 
-        await _jetStream.EnsureStreamAsync(_streamOptions, cancellationToken).ConfigureAwait(false);
-        _epoch = _connection.SessionId;
-        _connection.StateChanged += OnStateChanged;
+        await StreamSetup.EnsureStreamAsync(_jetStream, _streamOptions, _logger, cancellationToken).ConfigureAwait(false);
+        _acks = new AckSubscription(_connection, _replyPrefix, this);
+        await _connection.AddSubAsync(_acks, cancellationToken).ConfigureAwait(false);
+        _connection.ConnectionOpened += OnConnectionOpened;
         _loop = Task.Run(RunAsync, CancellationToken.None);
         _monitor = Task.Run(MonitorAsync, CancellationToken.None);
     }
@@ -173,7 +193,7 @@ public sealed class StreamingBatchWriter : IMessageSink
         _disposed = true;
         _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
-        _connection.StateChanged -= OnStateChanged;
+        _connection.ConnectionOpened -= OnConnectionOpened;
         foreach (var task in new[] { _loop, _monitor })
         {
             if (task is not null)
@@ -193,28 +213,44 @@ public sealed class StreamingBatchWriter : IMessageSink
         ReportUnacknowledged();
         if (_ownsConnection)
         {
+            // Closing the connection ends the PubAck subscription with it.
             await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_acks is not null)
+        {
+            try
+            {
+                await _acks.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (NatsException)
+            {
+                // The shared connection is gone: nothing to unsubscribe from.
+            }
         }
     }
 
-    internal void OnReply(PendingMessage pending, ProtocolParser frame)
+    void IPubAckReceiver.OnPubAck(long token, PubAck ack)
     {
-        if (ReplyStatus.Of(frame) == 503)
+        if (!_byToken.TryRemove(token, out var pending))
         {
-            OnNoStream(pending);
-            return;
+            return; // the reply to an earlier publish of a message republished since (or already reported)
         }
 
-        var ack = PubAck.Parse(frame.Payload);
         if (ack.Error is { } error)
         {
             if (error.Code == 503)
             {
                 RequestResend($"JetStream unavailable: {error.Description}", delay: true);
-                return;
+            }
+            else if (error.ErrCode == 10070)
+            {
+                RequestResend($"{pending.Message.MessageId} was refused because a message before it is not stored", delay: false);
+            }
+            else
+            {
+                Fail(pending, new JetStreamException(error, pending.Message.Subject));
             }
 
-            Fail(pending, new JetStreamException(error, pending.Message.Subject));
             return;
         }
 
@@ -233,6 +269,24 @@ public sealed class StreamingBatchWriter : IMessageSink
         }
     }
 
+    void IPubAckReceiver.OnNoResponders(long token)
+    {
+        if (!_byToken.TryRemove(token, out var pending))
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstNoStream, now, 0);
+        if (first != 0 && Stopwatch.GetElapsedTime(first, now) > _options.NoStreamRetryTime)
+        {
+            Fail(pending, new JetStreamNoStreamException(pending.Message.Subject));
+            return;
+        }
+
+        RequestResend($"no stream answered for '{pending.Message.Subject}' (503)", delay: true);
+    }
+
     /// <summary>Marks every unacknowledged message for republishing (in order, by whoever publishes next).</summary>
     internal void RequestResend(string reason, bool delay)
     {
@@ -244,19 +298,6 @@ public sealed class StreamingBatchWriter : IMessageSink
 
         Volatile.Write(ref _resendRequested, 1);
         TriggerRecovery();
-    }
-
-    private void OnNoStream(PendingMessage pending)
-    {
-        var now = Stopwatch.GetTimestamp();
-        var first = Interlocked.CompareExchange(ref _firstNoStream, now, 0);
-        if (first != 0 && Stopwatch.GetElapsedTime(first, now) > _options.NoStreamRetryTime)
-        {
-            Fail(pending, new JetStreamNoStreamException(pending.Message.Subject));
-            return;
-        }
-
-        RequestResend($"no stream answered for '{pending.Message.Subject}' (503)", delay: true);
     }
 
     private void Fail(PendingMessage pending, Exception error)
@@ -337,12 +378,16 @@ public sealed class StreamingBatchWriter : IMessageSink
         }
     }
 
-    private void OnStateChanged(object? sender, NatsConnectionStateChangedEventArgs e)
+    private ValueTask OnConnectionOpened(object? sender, NatsEventArgs e)
     {
-        if (e.Current == NatsConnectionState.Connected)
+        // Publishes written to the lost socket got no PubAck and never will: republish the window now
+        // instead of waiting for the ack timeout.
+        if (_window.Count > 0)
         {
-            TriggerRecovery();
+            RequestResend("reconnected", delay: false);
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private async Task RunAsync()
@@ -433,7 +478,6 @@ public sealed class StreamingBatchWriter : IMessageSink
         }
 
         _lastKind = kind;
-        var count = 0;
         await _publishLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         var locked = true;
         try
@@ -443,9 +487,7 @@ public sealed class StreamingBatchWriter : IMessageSink
             {
                 if (!_window.TryAcquire())
                 {
-                    // Window full: send what we have, and let acks (or a recovery) happen while waiting.
-                    await SendAsync(count, cancellationToken).ConfigureAwait(false);
-                    count = 0;
+                    // Window full: let acks (or a recovery) happen while waiting.
                     _publishLock.Release();
                     locked = false;
                     await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
@@ -463,17 +505,9 @@ public sealed class StreamingBatchWriter : IMessageSink
                 }
 
                 _window.Add(pending);
-                Register(pending);
-                _items[count] = pending.Item with { ReplyToken = pending.Token };
-                count++;
-                if (count == _items.Length)
-                {
-                    await SendAsync(count, cancellationToken).ConfigureAwait(false);
-                    count = 0;
-                }
+                await PublishAsync(pending, first: false, cancellationToken).ConfigureAwait(false);
             }
 
-            await SendAsync(count, cancellationToken).ConfigureAwait(false);
             _batch.Clear();
             _batchDone = 0;
         }
@@ -487,15 +521,16 @@ public sealed class StreamingBatchWriter : IMessageSink
     }
 
     /// <summary>
-    /// Builds the wire form; applies the oversize policy. Null when the message was failed (slot given back):
-    /// too large, or not publishable at all (the item checks subject, message id and headers).
+    /// Checks and sizes the message; applies the oversize policy. Null when the message was failed (slot given back):
+    /// too large, or not publishable at all (subject, message id or headers NATS cannot carry).
     /// </summary>
     private PendingMessage? Prepare(OutboundMessage message)
     {
-        NatsPublishItem item;
+        int headerLength;
         try
         {
-            item = new NatsPublishItem(message.Subject, message.Payload, message.MessageId, message.Headers, _connection.Mux.Prefix);
+            WireFormat.ValidateSubject(message.Subject);
+            headerLength = WireFormat.HeaderBlockLength(message.MessageId, message.Headers);
         }
         catch (ArgumentException e)
         {
@@ -506,120 +541,126 @@ public sealed class StreamingBatchWriter : IMessageSink
             return null;
         }
 
-        var max = _connection.MaxPayload;
-        var size = item.Size;
-        if (size > max)
+        var max = MaxPayload;
+        var size = headerLength + message.Payload.Length;
+        if (size + ChainHeaderLength() <= max)
         {
-            SinkLog.MessageTooLarge(_logger, message.MessageId, message.Subject, size, max, _options.OversizePolicy.ToString());
-            if (_options.OversizePolicy == OversizePolicy.PublishReference)
-            {
-                var headers = new List<KeyValuePair<string, string>>(message.Headers ?? [])
-                {
-                    new("Cdc-Payload-Omitted", "max_payload"),
-                    new("Cdc-Payload-Size", message.Payload.Length.ToString(CultureInfo.InvariantCulture)),
-                    new("Cdc-Max-Payload", max.ToString(CultureInfo.InvariantCulture)),
-                };
-                item = item with { Payload = ReadOnlyMemory<byte>.Empty, Headers = headers };
-            }
+            return new PendingMessage(message, message.Payload, message.Headers, size);
+        }
 
-            if (_options.OversizePolicy == OversizePolicy.Fail || item.Size > max)
+        SinkLog.MessageTooLarge(_logger, message.MessageId, message.Subject, size, max, _options.OversizePolicy.ToString());
+        if (_options.OversizePolicy == OversizePolicy.PublishReference)
+        {
+            var headers = new List<KeyValuePair<string, string>>(message.Headers ?? [])
             {
-                _window.ReleaseSlot();
-                ReportFailed(message, new MessageTooLargeException(message.Subject, size, max));
-                return null;
+                new("Cdc-Payload-Omitted", "max_payload"),
+                new("Cdc-Payload-Size", message.Payload.Length.ToString(CultureInfo.InvariantCulture)),
+                new("Cdc-Max-Payload", max.ToString(CultureInfo.InvariantCulture)),
+            };
+            var referenceSize = WireFormat.HeaderBlockLength(message.MessageId, headers);
+            if (referenceSize + ChainHeaderLength() <= max)
+            {
+                return new PendingMessage(message, ReadOnlyMemory<byte>.Empty, headers, referenceSize);
             }
         }
 
-        return new PendingMessage(this, message, item);
+        _window.ReleaseSlot();
+        ReportFailed(message, new MessageTooLargeException(message.Subject, size, max));
+        return null;
     }
 
-    private void Register(PendingMessage pending)
+    private long MaxPayload => _connection.ServerInfo?.MaxPayload is > 0 and var max ? max : 1024 * 1024;
+
+    private int ChainHeaderLength() =>
+        _options.ChainPublishes && _chainTail is { } tail ? WireFormat.HeaderLength(WireFormat.ExpectedLastMessageIdHeader, tail) : 0;
+
+    /// <summary>
+    /// Publishes one message with a fresh reply token (the reply to an earlier publish of it is ignored from now on).
+    /// <paramref name="first"/>: the first message of a republish, sent without <c>Nats-Expected-Last-Msg-Id</c>
+    /// (everything before it is acknowledged). Holds the publish lock.
+    /// </summary>
+    private async ValueTask PublishAsync(PendingMessage pending, bool first, CancellationToken cancellationToken)
     {
-        if (pending.Token >= 0)
+        var message = pending.Message;
+        var headers = _headers;
+        headers.Clear();
+        headers[WireFormat.MessageIdHeader] = message.MessageId;
+        if (pending.Headers is { } extra)
         {
-            _connection.Mux.Remove(pending.Token);
+            for (var i = 0; i < extra.Count; i++)
+            {
+                headers[extra[i].Key] = extra[i].Value;
+            }
         }
 
-        pending.Token = _connection.Mux.Register(pending);
+        if (_options.ChainPublishes && !first && _chainTail is { } tail)
+        {
+            headers[WireFormat.ExpectedLastMessageIdHeader] = tail;
+        }
+
+        _chainTail = message.MessageId;
+
+        // A new token: a reply to an earlier publish of this message no longer finds it.
+        var token = ++_nextToken;
+        pending.Token = token;
         pending.PublishedAt = Stopwatch.GetTimestamp();
-    }
-
-    private async ValueTask SendAsync(int count, CancellationToken cancellationToken)
-    {
-        if (count == 0)
-        {
-            return;
-        }
-
+        _byToken.Add(token, pending);
         try
         {
-            await _connection.PublishManyAsync(_items.AsMemory(0, count), _epoch, cancellationToken).ConfigureAwait(false);
+            var publish = _connection.PublishAsync(
+                message.Subject,
+                pending.Payload,
+                headers,
+                ReplySubject(token),
+                NatsRawSerializer<ReadOnlyMemory<byte>>.Default,
+                cancellationToken: cancellationToken);
+            if (!publish.IsCompletedSuccessfully)
+            {
+                await publish.ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is NatsConnectionException or MessageTooLargeException)
+        catch (NatsPayloadTooLargeException)
         {
-            // The messages are in the window: the next recovery republishes them in order.
-            RequestResend(e.Message, delay: false);
+            // max_payload of the server we reconnected to is smaller than the one the message was sized for.
+            _byToken.TryRemove(token, out _);
+            Fail(pending, new MessageTooLargeException(message.Subject, pending.Size, MaxPayload));
         }
-        finally
+        catch (NatsException e)
         {
-            Array.Clear(_items, 0, count);
+            // The message is in the window: the next recovery republishes it in order.
+            RequestResend(e.Message, delay: true);
         }
     }
 
-    /// <summary>Republishes every unacknowledged message, in order, on the current connection. Holds the publish lock.</summary>
+    private string ReplySubject(long token) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_replyPrefix}.{token}");
+
+    /// <summary>Republishes every unacknowledged message, in order, the first without a chain header. Holds the publish lock.</summary>
     private async Task RecoverIfNeededAsync(CancellationToken cancellationToken)
     {
-        while (Volatile.Read(ref _resendRequested) == 1 || _connection.SessionId != _epoch || _connection.State != NatsConnectionState.Connected)
+        while (Volatile.Read(ref _resendRequested) == 1)
         {
             Volatile.Write(ref _resendRequested, 0);
-            await _connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _resendDelay, 0) == 1)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }
 
-            var epoch = _connection.SessionId;
             var pending = _window.Snapshot();
-            if (pending.Length > 0)
+            if (pending.Length == 0)
             {
-                SinkLog.Republishing(_logger, pending.Length, _resendReason);
+                continue;
             }
 
-            try
+            SinkLog.Republishing(_logger, pending.Length, _resendReason);
+            var first = true;
+            foreach (var message in pending)
             {
-                var max = _connection.MaxPayload;
-                var count = 0;
-                foreach (var message in pending)
+                if (message.InWindow)
                 {
-                    if (message.Item.Size > max)
-                    {
-                        Fail(message, new MessageTooLargeException(message.Message.Subject, message.Item.Size, max));
-                        continue;
-                    }
-
-                    Register(message);
-                    _items[count++] = message.Item with { ReplyToken = message.Token };
-                    if (count == _items.Length)
-                    {
-                        await _connection.PublishManyAsync(_items.AsMemory(0, count), epoch, cancellationToken).ConfigureAwait(false);
-                        Array.Clear(_items, 0, count);
-                        count = 0;
-                    }
+                    await PublishAsync(message, first, cancellationToken).ConfigureAwait(false);
+                    first = false;
                 }
-
-                if (count > 0)
-                {
-                    await _connection.PublishManyAsync(_items.AsMemory(0, count), epoch, cancellationToken).ConfigureAwait(false);
-                    Array.Clear(_items, 0, count);
-                }
-
-                _epoch = epoch;
-            }
-            catch (NatsConnectionException e)
-            {
-                SinkLog.TransientFailure(_logger, e.Message);
-                Volatile.Write(ref _resendRequested, 1);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -648,11 +689,6 @@ public sealed class StreamingBatchWriter : IMessageSink
             catch (OperationCanceledException)
             {
             }
-            catch (NatsConnectionException e)
-            {
-                // Closed for good: nothing can be republished; pending messages are reported by DisposeAsync.
-                SinkLog.TransientFailure(_logger, e.Message);
-            }
             finally
             {
                 Volatile.Write(ref _recovering, 0);
@@ -660,7 +696,7 @@ public sealed class StreamingBatchWriter : IMessageSink
         });
     }
 
-    /// <summary>Republishes when PubAcks stop coming (a lost ack on a live connection), and catches missed wake-ups.</summary>
+    /// <summary>Republishes when PubAcks stop coming (a lost ack, a black-holed connection), and catches missed wake-ups.</summary>
     private async Task MonitorAsync()
     {
         var period = TimeSpan.FromTicks(Math.Min(_options.AckTimeout.Ticks / 4, TimeSpan.TicksPerSecond));
@@ -671,7 +707,7 @@ public sealed class StreamingBatchWriter : IMessageSink
             {
                 RequestResend($"no PubAck within {_options.AckTimeout}", delay: false);
             }
-            else if (Volatile.Read(ref _resendRequested) == 1 || _connection.SessionId != _epoch)
+            else if (Volatile.Read(ref _resendRequested) == 1)
             {
                 TriggerRecovery();
             }

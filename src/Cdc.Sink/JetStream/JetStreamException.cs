@@ -28,6 +28,9 @@ public class JetStreamException : SinkException
     /// <summary>Server-side unavailability (no leader yet, 503 from the API) may pass.</summary>
     public override bool IsTransient => Code == 503 || ErrCode == 10008;
 
+    /// <summary>10070: <c>Nats-Expected-Last-Msg-Id</c> did not match (an earlier message of the chain is missing).</summary>
+    public bool IsWrongLastMessageId => ErrCode == 10070;
+
     /// <summary>10059: stream not found.</summary>
     public bool IsStreamNotFound => ErrCode == 10059;
 }

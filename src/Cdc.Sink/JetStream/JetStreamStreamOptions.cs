@@ -1,3 +1,6 @@
+using Cdc.Sink.Connection;
+using NATS.Client.JetStream.Models;
+
 namespace Cdc.Sink.JetStream;
 
 public enum StreamRetention
@@ -19,7 +22,7 @@ public enum StreamDiscard
     New,
 }
 
-/// <summary>What <see cref="JetStreamContext.EnsureStreamAsync"/> may do to the stream.</summary>
+/// <summary>What <see cref="StreamSetup.EnsureStreamAsync"/> may do to the stream.</summary>
 public enum StreamSetupMode
 {
     /// <summary>Create it when missing, update it when its configuration differs.</summary>
@@ -76,37 +79,34 @@ public sealed record JetStreamStreamOptions
             throw new SinkConfigurationException("JetStream:Subjects", "at least one subject, without whitespace, is required");
         }
 
-        Nats.NatsOptions.Range("JetStream:Replicas", Replicas, 1, 5);
-        Nats.NatsOptions.Range("JetStream:DuplicateWindow", DuplicateWindow, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7));
-        Nats.NatsOptions.Range("JetStream:MaxAge", MaxAge, TimeSpan.Zero, TimeSpan.FromDays(36500));
-        Nats.NatsOptions.Range("JetStream:MaxBytes", MaxBytes, -1, long.MaxValue);
-        Nats.NatsOptions.Range("JetStream:MaxMessages", MaxMessages, -1, long.MaxValue);
-        Nats.NatsOptions.Range("JetStream:MaxMessageSize", MaxMessageSize, -1, int.MaxValue);
+        NatsOptions.Range("JetStream:Replicas", Replicas, 1, 5);
+        NatsOptions.Range("JetStream:DuplicateWindow", DuplicateWindow, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7));
+        NatsOptions.Range("JetStream:MaxAge", MaxAge, TimeSpan.Zero, TimeSpan.FromDays(36500));
+        NatsOptions.Range("JetStream:MaxBytes", MaxBytes, -1, long.MaxValue);
+        NatsOptions.Range("JetStream:MaxMessages", MaxMessages, -1, long.MaxValue);
+        NatsOptions.Range("JetStream:MaxMessageSize", MaxMessageSize, -1, int.MaxValue);
         if (MaxAge > TimeSpan.Zero && DuplicateWindow > MaxAge)
         {
             throw new SinkConfigurationException("JetStream:DuplicateWindow", $"{DuplicateWindow} must not exceed MaxAge {MaxAge}");
         }
     }
 
-    public StreamConfig ToConfig() => new()
+    /// <summary>The stream configuration as NATS.Net sends it.</summary>
+    public StreamConfig ToConfig() => new(Name, Subjects.ToList())
     {
-        Name = Name,
-        Subjects = Subjects,
         Retention = Retention switch
         {
-            StreamRetention.Interest => "interest",
-            StreamRetention.WorkQueue => "workqueue",
-            _ => "limits",
+            StreamRetention.Interest => StreamConfigRetention.Interest,
+            StreamRetention.WorkQueue => StreamConfigRetention.Workqueue,
+            _ => StreamConfigRetention.Limits,
         },
-        Storage = Storage == StreamStorage.Memory ? "memory" : "file",
+        Storage = Storage == StreamStorage.Memory ? StreamConfigStorage.Memory : StreamConfigStorage.File,
         NumReplicas = Replicas,
-        DuplicateWindow = ToNanos(DuplicateWindow),
-        MaxAge = ToNanos(MaxAge),
+        DuplicateWindow = DuplicateWindow,
+        MaxAge = MaxAge,
         MaxBytes = MaxBytes,
         MaxMsgs = MaxMessages,
         MaxMsgSize = MaxMessageSize,
-        Discard = Discard == StreamDiscard.New ? "new" : "old",
+        Discard = Discard == StreamDiscard.New ? StreamConfigDiscard.New : StreamConfigDiscard.Old,
     };
-
-    internal static long ToNanos(TimeSpan value) => value.Ticks * 100;
 }

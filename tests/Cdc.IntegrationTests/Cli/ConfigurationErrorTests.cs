@@ -15,7 +15,7 @@ public sealed class ConfigurationErrorTests
 
     [Theory]
     [InlineData("--max-in-flight-bytes", "-5", "cdc: Cdc:Pusher:MaxInFlightBytes = -5 is out of range: accepted 1 MiB to 64 GiB")]
-    [InlineData("--nats", "ftp://x", "cdc: Cdc:Nats:Url has 'ftp://x': expected nats://host:port or tls://host:port, comma separated")]
+    [InlineData("--nats", "ftp://x", "cdc: Cdc:Nats:Url has 'ftp://x': expected nats://, tls://, ws:// or wss:// host:port, comma separated")]
     [InlineData("--http", "localhost", "cdc: Cdc:Http:Listen = 'localhost' is not valid: accepted host:port with an IP address, localhost or * as host and a port 1-65535 (e.g. 127.0.0.1:8089), or off")]
     [InlineData("--http", "127.0.0.1:70000", "cdc: Cdc:Http:Listen = '127.0.0.1:70000' is not valid")]
     [InlineData("--slot", "Bad-Slot", "cdc: Cdc:Slot = 'Bad-Slot' is not valid")]

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Cdc.IntegrationTests.Support;
-using Cdc.Sink.Nats;
+using NATS.Client.Core;
 using Cdc.Testing;
 
 namespace Cdc.IntegrationTests.Cli;
@@ -115,12 +115,11 @@ public sealed class TailCommandTests : IAsyncLifetime
 
     private async Task DeleteMessagesAsync(IEnumerable<ulong> sequences)
     {
-        await using var connection = new NatsConnection(new NatsOptions { Urls = [_env.Nats.Url], Name = "test" });
-        await connection.ConnectAsync();
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = _env.Nats.Url, Name = "test" });
         foreach (var seq in sequences)
         {
-            var reply = await connection.RequestAsync($"$JS.API.STREAM.MSG.DELETE.{CliEnvironment.Stream}", Encoding.UTF8.GetBytes($"{{\"seq\":{seq}}}"));
-            Assert.Contains("\"success\":true", Encoding.UTF8.GetString(reply.Data.Span), StringComparison.Ordinal);
+            var reply = await connection.RequestAsync<byte[], byte[]>($"$JS.API.STREAM.MSG.DELETE.{CliEnvironment.Stream}", Encoding.UTF8.GetBytes($"{{\"seq\":{seq}}}"));
+            Assert.Contains("\"success\":true", Encoding.UTF8.GetString(reply.Data!), StringComparison.Ordinal);
         }
     }
 

@@ -1,25 +1,20 @@
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Cdc.IntegrationTests.Faults;
 
-/// <summary>Counts stored messages by subject without reading them (an ephemeral consumer's pending count).</summary>
+/// <summary>Counts stored messages by subject without reading them (the stream's per-subject counts).</summary>
 internal static class StreamCounts
 {
     public static async Task<ulong> CountAsync(string natsUrl, string stream, string filter)
     {
-        await using var connection = new NatsConnection(new NatsOptions { Urls = [natsUrl], Name = "test-counter" });
-        await connection.ConnectAsync();
-        var js = new JetStreamContext(connection);
-        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig
-        {
-            AckPolicy = "none",
-            DeliverPolicy = "all",
-            FilterSubject = filter,
-            InactiveThreshold = (long)TimeSpan.FromSeconds(30).TotalNanoseconds,
-        });
-        await js.DeleteConsumerAsync(stream, consumer.Name!);
-        return consumer.NumPending;
+        // Stream info with a subjects filter: the server counts per subject (no consumer, which NATS.Net would
+        // create with the filtered-create API that nats-server 2.9 refuses for multi-token filters).
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-counter" });
+        var js = new NatsJSContext(connection);
+        var info = await js.GetStreamAsync(stream, new StreamInfoRequest { SubjectsFilter = filter });
+        return (ulong)(info.Info.State.Subjects?.Values.Sum(count => (long)count) ?? 0);
     }
 
     /// <summary>Polls until <paramref name="filter"/> holds <paramref name="count"/> messages; returns the last count seen.</summary>
@@ -37,7 +32,7 @@ internal static class StreamCounts
                     return seen;
                 }
             }
-            catch (JetStreamException)
+            catch (NatsJSApiException)
             {
                 // The stream is not created yet.
             }

@@ -1,49 +1,66 @@
-using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Cdc.V1;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Cdc.IntegrationTests.Support;
 
 /// <summary>One message read back from the JetStream stream.</summary>
 public sealed record StoredChange(ulong Sequence, string Subject, string MessageId, ChangeEvent Event);
 
-/// <summary>Reads a whole JetStream stream back with an ephemeral pull consumer (our own client).</summary>
+/// <summary>Reads a whole JetStream stream back with a NATS.Net ordered consumer.</summary>
 public static class StreamContents
 {
     public static async Task<IReadOnlyList<StoredChange>> ReadAllAsync(string natsUrl, string stream, string filter = ">")
     {
-        await using var connection = new NatsConnection(new NatsOptions { Urls = [natsUrl], Name = "test-reader" });
-        await connection.ConnectAsync();
-        var js = new JetStreamContext(connection);
-        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig
-        {
-            AckPolicy = "none",
-            DeliverPolicy = "all",
-            FilterSubject = filter == ">" ? null : filter,
-            InactiveThreshold = (long)TimeSpan.FromMinutes(1).TotalNanoseconds,
-        });
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-reader" });
+        var js = new NatsJSContext(connection);
+        // Filtered client-side: NATS.Net creates a filtered consumer with the API nats-server 2.9 refuses for multi-token filters.
+        var consumer = await js.CreateOrderedConsumerAsync(stream, new NatsJSOrderedConsumerOpts { DeliverPolicy = ConsumerConfigDeliverPolicy.All });
         var result = new List<StoredChange>();
         while (true)
         {
-            var batch = await js.FetchAsync(stream, consumer.Name!, 1000, TimeSpan.FromMilliseconds(700));
-            if (batch.Count == 0)
+            var received = 0;
+            await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(1100) }))
             {
-                break;
-            }
-
-            foreach (var msg in batch)
-            {
-                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal))
+                received++;
+                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal) || !Matches(filter, msg.Subject))
                 {
                     continue;
                 }
 
-                result.Add(new StoredChange(msg.Metadata.StreamSequence, msg.Subject, msg.Headers?["Nats-Msg-Id"] ?? string.Empty,
-                    ChangeEvent.Parser.ParseFrom(msg.Data.Span)));
+                result.Add(new StoredChange(msg.Metadata?.Sequence.Stream ?? 0, msg.Subject, msg.Headers?["Nats-Msg-Id"].ToString() ?? string.Empty,
+                    ChangeEvent.Parser.ParseFrom(msg.Data ?? [])));
+            }
+
+            if (received == 0)
+            {
+                break;
             }
         }
 
         return result;
+    }
+
+    /// <summary>NATS subject matching: <c>*</c> one token, <c>&gt;</c> the rest.</summary>
+    private static bool Matches(string filter, string subject)
+    {
+        var f = filter.Split('.');
+        var s = subject.Split('.');
+        for (var i = 0; i < f.Length; i++)
+        {
+            if (f[i] == ">")
+            {
+                return s.Length > i;
+            }
+
+            if (i >= s.Length || (f[i] != "*" && f[i] != s[i]))
+            {
+                return false;
+            }
+        }
+
+        return f.Length == s.Length;
     }
 
     /// <summary>Polls until the stream holds at least <paramref name="count"/> row changes.</summary>
@@ -61,7 +78,7 @@ public static class StreamContents
                     return changes;
                 }
             }
-            catch (JetStreamException)
+            catch (NatsJSApiException)
             {
                 // The stream is not created yet.
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cdc.IntegrationTests.Faults;
 using Cdc.Listener;
 using Cdc.Listener.Replication;
+using Cdc.Testing;
 using Npgsql;
 
 namespace Cdc.IntegrationTests.Wire;

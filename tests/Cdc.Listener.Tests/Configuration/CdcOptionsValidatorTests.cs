@@ -84,4 +84,30 @@ public sealed class CdcOptionsValidatorTests
         var failure = Assert.Single(new CdcOptionsValidator().Validate(null, options).Failures!);
         Assert.Contains("TlsCertFile and Cdc:Nats:TlsKeyFile go together", failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Two_authentication_methods_are_refused()
+    {
+        var failure = Failure(o =>
+        {
+            o.Nats.Token = "t0ken";
+            o.Nats.CredsFile = typeof(CdcOptionsValidatorTests).Assembly.Location;
+        });
+        Assert.Equal("Cdc:Nats: give one of Token, User/Password, NKeySeedFile or CredsFile", failure);
+    }
+
+    [Fact]
+    public void A_missing_creds_file_and_an_unknown_tls_mode_are_refused_naming_the_key()
+    {
+        Assert.Equal("Cdc:Nats:CredsFile = '/nonexistent/user.creds' does not exist", Failure(o => o.Nats.CredsFile = "/nonexistent/user.creds"));
+        Assert.StartsWith("Cdc:Nats:TlsMode", Failure(o => o.Nats.TlsMode = "sometimes"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WebSocket_urls_are_accepted()
+    {
+        var options = Valid();
+        options.Nats.Url = "wss://nats.example:443,ws://127.0.0.1:8080,tls://a:4222";
+        Assert.True(new CdcOptionsValidator().Validate(null, options).Succeeded);
+    }
 }

@@ -1,6 +1,5 @@
-using System.Text;
+using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Cdc.Sink.Tests.Support;
 using Cdc.Testing;
 
@@ -24,15 +23,15 @@ public sealed class StreamingBatchWriterTests
         }
 
         await writer.DrainAsync();
-        var stored = await ReadAllAsync(writer.JetStream, "CDC", 3000);
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", 3000);
 
         Assert.Equal(3000, acks.Acked.Count);
         Assert.Empty(acks.Failed);
         Assert.Equal(0, acks.DoubleReports);
         Assert.Equal(Enumerable.Range(1, 3000).Select(i => (ulong)i), acks.Acked.Select(a => a.Sequence).Order());
-        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"orders:{i * 2}"), stored.Where(m => m.Subject.EndsWith(".orders", StringComparison.Ordinal)).Select(Text));
-        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"items:{(i * 2) + 1}"), stored.Where(m => m.Subject.EndsWith(".items", StringComparison.Ordinal)).Select(Text));
-        Assert.Equal("orders", stored[0].Headers?["Cdc-Table"]);
+        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"orders:{i * 2}"), stored.Where(m => m.Subject.EndsWith(".orders", StringComparison.Ordinal)).Select(m => m.Text));
+        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"items:{(i * 2) + 1}"), stored.Where(m => m.Subject.EndsWith(".items", StringComparison.Ordinal)).Select(m => m.Text));
+        Assert.Equal("orders", stored[0].Header("Cdc-Table"));
     }
 
     [Fact]
@@ -53,12 +52,12 @@ public sealed class StreamingBatchWriterTests
 
         await writer.WriteAsync(Messages.Row("t", 50, kind: MessageKind.DeleteStale));
         await writer.DrainAsync();
-        var stored = await ReadAllAsync(writer.JetStream, "CDC", 51);
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", 51);
 
         // Blocks are barriers: acks arrive in block order, and the stream holds the write order.
         Assert.Equal(Enumerable.Range(0, 51).Select(i => $"slot:t:{i:D8}"), order);
         Assert.Equal("cdc.db.public.t._schema", stored[1].Subject);
-        Assert.Equal(Enumerable.Range(0, 51).Select(i => $"t:{i}"), stored.Select(Text));
+        Assert.Equal(Enumerable.Range(0, 51).Select(i => $"t:{i}"), stored.Select(m => m.Text));
     }
 
     [Fact]
@@ -84,10 +83,10 @@ public sealed class StreamingBatchWriterTests
         }
 
         await second.DrainAsync();
-        var info = await writer.JetStream.GetStreamAsync("CDC");
+        var (count, _) = await StreamContentsReader.CountAsync(server.Url, "CDC");
 
         Assert.Equal(10, replay.Acked.Count);
-        Assert.Equal(15UL, info!.State!.Messages);
+        Assert.Equal(15UL, count);
         Assert.Equal(acks.Acked.Where(a => (int)a.Message.State! >= 5).Select(a => a.Sequence).Order(), replay.Acked.Where(a => (int)a.Message.State! < 10).Select(a => a.Sequence).Order());
     }
 
@@ -122,16 +121,16 @@ public sealed class StreamingBatchWriterTests
 
         await writer.WriteAsync(Messages.Row("t", 0, payloadBytes: 5000));
         await writer.DrainAsync();
-        var stored = Assert.Single(await ReadAllAsync(writer.JetStream, "CDC", 1));
+        var stored = Assert.Single(await StreamContentsReader.ReadAllAsync(server.Url, "CDC", 1));
 
         Assert.Single(acks.Acked);
         Assert.Empty(acks.Failed);
-        Assert.True(stored.Data.IsEmpty);
-        Assert.Equal("max_payload", stored.Headers?["Cdc-Payload-Omitted"]);
-        Assert.Equal("5000", stored.Headers?["Cdc-Payload-Size"]);
-        Assert.Equal("2048", stored.Headers?["Cdc-Max-Payload"]);
-        Assert.Equal("slot:t:00000000", stored.Headers?["Nats-Msg-Id"]);
-        Assert.Equal("t", stored.Headers?["Cdc-Table"]);
+        Assert.Empty(stored.Data);
+        Assert.Equal("max_payload", stored.Header("Cdc-Payload-Omitted"));
+        Assert.Equal("5000", stored.Header("Cdc-Payload-Size"));
+        Assert.Equal("2048", stored.Header("Cdc-Max-Payload"));
+        Assert.Equal("slot:t:00000000", stored.Header("Nats-Msg-Id"));
+        Assert.Equal("t", stored.Header("Cdc-Table"));
     }
 
     [Fact]
@@ -143,7 +142,11 @@ public sealed class StreamingBatchWriterTests
         await using var writer = new StreamingBatchWriter(nats, Stream, new BatchWriterOptions { MaxRows = 50, MaxPendingAcks = 500 }, acks);
         await writer.StartAsync();
         var reconnects = 0;
-        writer.Connection.StateChanged += (_, e) => { if (e.Current == NatsConnectionState.Reconnecting) { Interlocked.Increment(ref reconnects); } };
+        writer.Connection.ConnectionDisconnected += (_, _) =>
+        {
+            Interlocked.Increment(ref reconnects);
+            return ValueTask.CompletedTask;
+        };
         const int total = 20_000;
 
         var producer = Task.Run(async () =>
@@ -159,16 +162,16 @@ public sealed class StreamingBatchWriterTests
         var reportedAtRestart = acks.Reported;
         await producer;
         await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        var info = await writer.JetStream.GetStreamAsync("CDC");
-        var stored = await ReadAllAsync(writer.JetStream, "CDC", total);
+        var (count, _) = await StreamContentsReader.CountAsync(server.Url, "CDC");
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", total);
 
         Assert.True(reconnects >= 1, "the connection never dropped");
         Assert.True(reportedAtRestart < total, "the restart came after the last ack");
         Assert.Equal(total, acks.Acked.Count);
         Assert.Equal(0, acks.DoubleReports);
         Assert.Empty(acks.Failed);
-        Assert.Equal((ulong)total, info!.State!.Messages);
-        Assert.Equal(Enumerable.Range(0, total).Select(i => $"slot:t:{i:D8}"), stored.Select(m => m.Headers?["Nats-Msg-Id"]));
+        Assert.Equal((ulong)total, count);
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"slot:t:{i:D8}"), stored.Select(m => m.Header("Nats-Msg-Id")));
     }
 
     [Fact]
@@ -186,13 +189,13 @@ public sealed class StreamingBatchWriterTests
         await writer.WriteAsync(new OutboundMessage { Kind = row.Kind, Table = "t", Subject = row.Subject, MessageId = "slot:t:3", Payload = row.Payload, Headers = [new("Bad: name", "v")], State = 3 });
         await writer.WriteAsync(Messages.Row("t", 4));
         await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var stored = await ReadAllAsync(writer.JetStream, "CDC", 2);
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", 2);
 
         Assert.Equal([1, 2, 3], acks.Failed.Select(f => (int)f.Message.State!).Order());
         Assert.All(acks.Failed, f => Assert.IsType<InvalidMessageException>(f.Error));
         Assert.Contains("invalid subject 'cdc.db.public.bad subject'", acks.Failed.Single(f => (int)f.Message.State! == 1).Error.Message, StringComparison.Ordinal);
         Assert.Equal([0, 4], acks.Acked.Select(a => (int)a.Message.State!).Order());
-        Assert.Equal(["t:0", "t:4"], stored.Select(Text));
+        Assert.Equal(["t:0", "t:4"], stored.Select(m => m.Text));
         Assert.Equal(0, acks.DoubleReports);
     }
 
@@ -250,38 +253,4 @@ public sealed class StreamingBatchWriterTests
     [InlineData("tä", "t_")]
     public void SubjectTokens_sanitize_replaces_what_a_token_may_not_hold(string name, string expected) =>
         Assert.Equal(expected, SubjectTokens.Sanitize(name));
-
-    internal static string Text(NatsMsg message) => Encoding.UTF8.GetString(message.Data.Span);
-
-    internal static async Task<List<NatsMsg>> ReadAllAsync(JetStreamContext js, string stream, int expected)
-    {
-        // After a node loss the stream may still be electing a leader: creating the consumer is retried for a while.
-        ConsumerInfo consumer;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig { AckPolicy = "none", InactiveThreshold = 60_000_000_000 });
-                break;
-            }
-            catch (Exception e) when (e is NatsTimeoutException or JetStreamException { IsTransient: true } && attempt < 10)
-            {
-                await Task.Delay(500);
-            }
-        }
-
-        var result = new List<NatsMsg>();
-        while (result.Count < expected)
-        {
-            var batch = await js.FetchAsync(stream, consumer.Name!, Math.Min(1000, expected - result.Count), TimeSpan.FromSeconds(2));
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            result.AddRange(batch.Select(m => m.Message));
-        }
-
-        return result;
-    }
 }

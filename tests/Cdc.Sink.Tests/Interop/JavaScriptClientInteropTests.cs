@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
-using Cdc.Sink.Nats;
 using Cdc.Sink.Tests.Support;
 using Cdc.Testing;
 

@@ -31,6 +31,10 @@ internal sealed class RecordingAckHandler : IAckHandler
         _failed.Enqueue((message, error));
     }
 
+    /// <summary>Waits (at most a minute) until this many messages have been reported.</summary>
+    public Task WaitReportedAsync(int count) =>
+        Cdc.Testing.Eventually.UntilAsync(() => Reported >= count, TimeSpan.FromSeconds(60), $"{count} messages reported");
+
     private void Count(OutboundMessage message)
     {
         if (_reports.AddOrUpdate(message.MessageId, 1, (_, n) => n + 1) > 1)

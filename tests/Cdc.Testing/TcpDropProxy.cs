@@ -1,21 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Cdc.IntegrationTests.Faults;
+namespace Cdc.Testing;
 
 /// <summary>
 /// A loopback TCP proxy in front of a server that can cut every connection at once (reset, as when a
 /// network path fails), to test reconnects without stopping the server.
 /// </summary>
-internal sealed class TcpDropProxy : IAsyncDisposable
+public sealed class TcpDropProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
+    private readonly List<Link> _links = [];
     private readonly Task _accepting;
     private int _drops;
-    private volatile bool _blackhole;
 
     public TcpDropProxy(int targetPort)
     {
@@ -54,10 +54,22 @@ internal sealed class TcpDropProxy : IAsyncDisposable
     }
 
     /// <summary>
-    /// From now on bytes are read and dropped in both directions while the connections stay open: a peer that went
-    /// silent without closing (a hung server, a firewall dropping packets), which only a receive timeout notices.
+    /// From now on the bytes of the connections open now are read and dropped in both directions while they stay
+    /// open: a peer that went silent without closing (a hung server, a firewall dropping packets), which only a
+    /// receive timeout notices. Connections made later pass normally (the path came back).
     /// </summary>
-    public void Blackhole() => _blackhole = true;
+    public void Blackhole()
+    {
+        lock (_sockets)
+        {
+            foreach (var link in _links)
+            {
+                link.Blackholed = true;
+            }
+
+            _links.Clear();
+        }
+    }
 
     private async Task AcceptAsync()
     {
@@ -85,18 +97,20 @@ internal sealed class TcpDropProxy : IAsyncDisposable
                 continue;
             }
 
+            var link = new Link();
             lock (_sockets)
             {
                 _sockets.Add(client);
                 _sockets.Add(server);
+                _links.Add(link);
             }
 
-            _ = PumpAsync(client, server);
-            _ = PumpAsync(server, client);
+            _ = PumpAsync(client, server, link);
+            _ = PumpAsync(server, client, link);
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, Link link)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -110,7 +124,7 @@ internal sealed class TcpDropProxy : IAsyncDisposable
                     return;
                 }
 
-                if (!_blackhole)
+                if (!link.Blackholed)
                 {
                     await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
                 }
@@ -138,5 +152,10 @@ internal sealed class TcpDropProxy : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    private sealed class Link
+    {
+        public volatile bool Blackholed;
     }
 }

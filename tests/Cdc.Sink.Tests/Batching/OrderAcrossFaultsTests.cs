@@ -1,0 +1,151 @@
+using Cdc.Sink.Connection;
+using Cdc.Sink.JetStream;
+using Cdc.Sink.Tests.Support;
+using Cdc.Testing;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Cdc.Sink.Tests.Batching;
+
+/// <summary>
+/// Per-table order and exactly-once storage through faults in the middle of a pipelined stream of publishes:
+/// a connection cut (reset), a connection that goes silent (black hole), a server restart, and messages refused
+/// with 503 while the stream is unbound from their subject. Three tables interleaved; thousands of messages in
+/// flight when the fault hits.
+/// </summary>
+public sealed class OrderAcrossFaultsTests
+{
+    private const int Total = 30_000;
+    private static readonly string[] Tables = ["orders", "items", "users"];
+    private static readonly JetStreamStreamOptions Stream = new() { Name = "CDC", Subjects = ["cdc.>"] };
+
+    [Fact]
+    public async Task Connections_cut_mid_batch_keep_each_tables_order_and_store_every_message_once()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            proxy.DropAll();
+            await acks.WaitReportedAsync(12_000);
+            proxy.DropAll();
+        });
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 2);
+    }
+
+    [Fact]
+    public async Task A_black_holed_connection_keeps_each_tables_order_and_stores_every_message_once()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            proxy.Blackhole();
+        });
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 1);
+    }
+
+    [Fact]
+    public async Task A_server_restart_mid_batch_keeps_each_tables_order_and_stores_every_message_once()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            await server.RestartAsync();
+        });
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 1);
+    }
+
+    [Fact]
+    public async Task Messages_refused_with_503_mid_batch_are_stored_in_order_once_the_stream_is_back()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var admin = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+        var js = new NatsJSContext(admin);
+        var run = await RunAsync(server.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+
+            // The stream lets go of the subjects for a second: publishes meanwhile get 503 (no responders).
+            await js.UpdateStreamAsync((Stream with { Subjects = ["elsewhere.>"] }).ToConfig());
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await js.UpdateStreamAsync(Stream.ToConfig());
+        });
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 0);
+    }
+
+    private static async Task<Run> RunAsync(int port, Func<RecordingAckHandler, Task> fault)
+    {
+        var acks = new RecordingAckHandler();
+        var nats = new NatsOptions
+        {
+            Urls = [$"nats://127.0.0.1:{port}"],
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(50),
+            ReconnectWaitMax = TimeSpan.FromMilliseconds(500),
+            PingInterval = TimeSpan.FromMilliseconds(500),
+            MaxPingsOut = 2,
+        };
+        var options = new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3) };
+        var writer = new StreamingBatchWriter(nats, Stream, options, acks);
+        await using (writer)
+        {
+            await writer.StartAsync();
+            var disconnects = 0;
+            writer.Connection.ConnectionDisconnected += (_, _) =>
+            {
+                Interlocked.Increment(ref disconnects);
+                return ValueTask.CompletedTask;
+            };
+            var producer = Task.Run(async () =>
+            {
+                for (var i = 0; i < Total; i++)
+                {
+                    await writer.WriteAsync(Messages.Row(Tables[i % Tables.Length], i, payloadBytes: 100));
+                }
+            });
+            await fault(acks).WaitAsync(TimeSpan.FromSeconds(60));
+            var reportedAtFault = acks.Reported;
+            await producer.WaitAsync(TimeSpan.FromSeconds(120));
+            await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(120));
+            return new Run(acks, reportedAtFault, Volatile.Read(ref disconnects));
+        }
+    }
+
+    private static async Task AssertOrderedAndOnceAsync(NatsServer server, Run run, int faults)
+    {
+        var (count, _) = await StreamContentsReader.CountAsync(server.Url, "CDC");
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", Total + 1);
+
+        Assert.True(run.ReportedAtFault < Total, "the fault came after the last ack");
+        Assert.True(run.Disconnects >= faults, $"{run.Disconnects} disconnects, expected at least {faults}");
+        Assert.Equal(Total, run.Acks.Acked.Count);
+        Assert.Empty(run.Acks.Failed);
+        Assert.Equal(0, run.Acks.DoubleReports);
+
+        // Exactly once: every message stored, none twice.
+        Assert.Equal((ulong)Total, count);
+        Assert.Equal(Total, stored.Select(m => m.Header("Nats-Msg-Id")).Distinct().Count());
+
+        // Per table, the stream holds the messages in the order they were written.
+        for (var t = 0; t < Tables.Length; t++)
+        {
+            var table = Tables[t];
+            var expected = Enumerable.Range(0, Total).Where(i => i % Tables.Length == t).Select(i => $"slot:{table}:{i:D8}");
+            Assert.Equal(expected, stored.Where(m => m.Header("Cdc-Table") == table).Select(m => m.Header("Nats-Msg-Id")));
+        }
+
+        // Each ack's sequence is where the message is.
+        var sequences = stored.ToDictionary(m => m.Header("Nats-Msg-Id")!, m => m.Sequence);
+        Assert.All(run.Acks.Acked, a => Assert.Equal(sequences[a.Message.MessageId], a.Sequence));
+    }
+
+    private sealed record Run(RecordingAckHandler Acks, int ReportedAtFault, int Disconnects);
+}

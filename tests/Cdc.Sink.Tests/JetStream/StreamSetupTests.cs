@@ -1,0 +1,84 @@
+using Cdc.Sink.JetStream;
+using Cdc.Testing;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Cdc.Sink.Tests.JetStream;
+
+public sealed class StreamSetupTests
+{
+    [Fact]
+    public async Task EnsureStream_creates_then_accepts_the_same_config_then_reports_a_mismatch_in_validate_mode()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var options = new JetStreamStreamOptions { Name = "ORDERS", Subjects = ["orders.>"], DuplicateWindow = TimeSpan.FromMinutes(1), MaxAge = TimeSpan.FromHours(1) };
+
+        var created = await StreamSetup.EnsureStreamAsync(js, options);
+        var again = await StreamSetup.EnsureStreamAsync(js, options);
+        var error = await Assert.ThrowsAsync<JetStreamException>(() =>
+            StreamSetup.EnsureStreamAsync(js, options with { MaxAge = TimeSpan.FromHours(2), Subjects = ["orders.>", "more.>"], Mode = StreamSetupMode.CreateOrValidate }));
+        var updated = await StreamSetup.EnsureStreamAsync(js, options with { MaxAge = TimeSpan.FromHours(2) });
+
+        Assert.Equal(StreamConfigStorage.File, created.Config.Storage);
+        Assert.Equal(TimeSpan.FromMinutes(1), again.Config.DuplicateWindow);
+        Assert.Equal(10058, error.ErrCode);
+        Assert.Contains("max_age 3600000000000 instead of 7200000000000", error.Message, StringComparison.Ordinal);
+        Assert.Contains("subjects [orders.>] instead of [orders.>,more.>]", error.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromHours(2), updated.Config.MaxAge);
+    }
+
+    [Fact]
+    public async Task EnsureStream_in_validate_only_mode_refuses_a_missing_stream()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+        var js = new NatsJSContext(nats);
+
+        var error = await Assert.ThrowsAsync<JetStreamException>(() =>
+            StreamSetup.EnsureStreamAsync(js, new JetStreamStreamOptions { Name = "MISSING", Subjects = ["missing.>"], Mode = StreamSetupMode.ValidateOnly }));
+
+        Assert.True(error.IsStreamNotFound);
+        Assert.Contains("ValidateOnly", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StreamConfigDiff_names_every_differing_field_as_the_api_spells_it()
+    {
+        var wanted = new JetStreamStreamOptions { Name = "S", Subjects = ["a.>"] }.ToConfig();
+        var actual = new JetStreamStreamOptions
+        {
+            Name = "S",
+            Subjects = ["b.>"],
+            Retention = StreamRetention.WorkQueue,
+            Storage = StreamStorage.Memory,
+            Replicas = 3,
+            DuplicateWindow = TimeSpan.FromMinutes(5),
+            MaxAge = TimeSpan.FromDays(1),
+            MaxBytes = 10,
+            MaxMessages = 11,
+            MaxMessageSize = 12,
+            Discard = StreamDiscard.New,
+        }.ToConfig();
+
+        var differences = StreamConfigDiff.Describe(wanted, actual);
+
+        Assert.Equal(
+            [
+                "subjects [b.>] instead of [a.>]",
+                "retention workqueue instead of limits",
+                "storage memory instead of file",
+                "num_replicas 3 instead of 1",
+                "duplicate_window 300000000000 instead of 120000000000",
+                "max_age 86400000000000 instead of 0",
+                "max_bytes 10 instead of -1",
+                "max_msgs 11 instead of -1",
+                "max_msg_size 12 instead of -1",
+                "discard new instead of old",
+            ],
+            differences);
+        Assert.Empty(StreamConfigDiff.Describe(wanted, wanted));
+    }
+}
