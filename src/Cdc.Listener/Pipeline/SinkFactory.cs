@@ -19,35 +19,8 @@ internal static class SinkFactory
         }
 
         var n = options.Nats;
-        var nats = new NatsOptions
-        {
-            Urls = n.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Name = "cdc:" + options.Slot,
-            User = n.User,
-            Password = n.Password,
-            Token = n.Token,
-            NKeySeedFile = NullIfEmpty(n.NKeySeedFile),
-            CredsFile = NullIfEmpty(n.CredsFile),
-            TlsMode = n.TlsMode.ToLowerInvariant() switch
-            {
-                "require" => NatsTlsMode.Require,
-                "first" => NatsTlsMode.TlsFirst,
-                _ => NatsTlsMode.Auto,
-            },
-            TlsCaFile = n.TlsCaFile,
-            TlsCertFile = n.TlsCertFile,
-            TlsKeyFile = n.TlsKeyFile,
-            DiscoverServers = n.DiscoverServers,
-            NoRandomize = n.NoRandomize,
-        };
-        var stream = new JetStreamStreamOptions
-        {
-            Name = n.Stream,
-            Subjects = [n.SubjectPrefix + ".>"],
-            Storage = string.Equals(n.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? StreamStorage.Memory : StreamStorage.File,
-            Replicas = n.Replicas,
-            DuplicateWindow = n.DuplicateWindow,
-        };
+        var nats = NatsOptionsFrom(options, "cdc:" + options.Slot);
+        var stream = StreamOptionsFrom(options);
         var batch = new BatchWriterOptions
         {
             MaxRows = n.BatchMaxRows,
@@ -72,6 +45,47 @@ internal static class SinkFactory
         var writer = new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory);
         status.PendingAcks = () => writer.PendingAcks;
         return new SinkStartGuard(writer);
+    }
+
+    /// <summary>Cdc's NATS settings as the sink's connection options (<c>cdc run</c> and <c>cdc check</c> alike).</summary>
+    internal static NatsOptions NatsOptionsFrom(CdcOptions options, string clientName)
+    {
+        var n = options.Nats;
+        return new NatsOptions
+        {
+            Urls = n.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Name = clientName,
+            User = n.User,
+            Password = n.Password,
+            Token = n.Token,
+            NKeySeedFile = NullIfEmpty(n.NKeySeedFile),
+            CredsFile = NullIfEmpty(n.CredsFile),
+            TlsMode = n.TlsMode.ToLowerInvariant() switch
+            {
+                "require" => NatsTlsMode.Require,
+                "first" => NatsTlsMode.TlsFirst,
+                _ => NatsTlsMode.Auto,
+            },
+            TlsCaFile = n.TlsCaFile,
+            TlsCertFile = n.TlsCertFile,
+            TlsKeyFile = n.TlsKeyFile,
+            DiscoverServers = n.DiscoverServers,
+            NoRandomize = n.NoRandomize,
+        };
+    }
+
+    /// <summary>The stream Cdc creates or validates.</summary>
+    internal static JetStreamStreamOptions StreamOptionsFrom(CdcOptions options)
+    {
+        var n = options.Nats;
+        return new JetStreamStreamOptions
+        {
+            Name = n.Stream,
+            Subjects = [n.SubjectPrefix + ".>"],
+            Storage = string.Equals(n.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? StreamStorage.Memory : StreamStorage.File,
+            Replicas = n.Replicas,
+            DuplicateWindow = n.DuplicateWindow,
+        };
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

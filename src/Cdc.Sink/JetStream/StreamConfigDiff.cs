@@ -3,7 +3,7 @@ using NATS.Client.JetStream.Models;
 namespace Cdc.Sink.JetStream;
 
 /// <summary>Lists the settings in which an existing stream differs from the wanted one (names as the JetStream API spells them).</summary>
-internal static class StreamConfigDiff
+public static class StreamConfigDiff
 {
     public static List<string> Describe(StreamConfig wanted, StreamConfig actual)
     {
