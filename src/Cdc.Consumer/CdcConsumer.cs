@@ -24,6 +24,7 @@ public sealed class CdcConsumer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CdcConsumerMetrics _metrics;
     private readonly SubjectFilter _filter;
+    private readonly CancellationTokenSource _disposing = new();
 
     /// <summary>Connects with <see cref="CdcConsumerOptions.Nats"/>; the connection is closed with the consumer.</summary>
     public CdcConsumer(CdcConsumerOptions options)
@@ -61,12 +62,14 @@ public sealed class CdcConsumer : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<CdcEvent> ReadAsync(ulong afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        var ct = linked.Token;
         var gaps = NewGapTracker();
-        await gaps.StartAsync(afterSequence, cancellationToken).ConfigureAwait(false);
+        await gaps.StartAsync(afterSequence, ct).ConfigureAwait(false);
         ConsumerLog.Started(_logger, Name, _options.Stream, afterSequence, "ordered consumer");
-        await foreach (var message in OrderedSource.ReadAsync(_js, _options, afterSequence, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in OrderedSource.ReadAsync(_js, _options, afterSequence, ct).ConfigureAwait(false))
         {
-            if (await AcceptAsync(message, gaps, cancellationToken).ConfigureAwait(false) is { } evt)
+            if (await AcceptAsync(message, gaps, ct).ConfigureAwait(false) is { } evt)
             {
                 yield return evt;
             }
@@ -75,13 +78,26 @@ public sealed class CdcConsumer : IAsyncDisposable
 
     /// <summary>
     /// Handles events with <paramref name="handler"/> until <paramref name="cancellationToken"/> is cancelled (then it
-    /// throws <see cref="OperationCanceledException"/>) or an event fails under <see cref="ErrorPolicy.Stop"/> (then
-    /// <see cref="CdcHandlerFailedException"/>). Starts after the cursor of <see cref="CdcConsumerOptions.CursorStore"/>
+    /// throws <see cref="OperationCanceledException"/>), an event fails under <see cref="ErrorPolicy.Stop"/> (then
+    /// <see cref="CdcHandlerFailedException"/>) or the consumer is disposed (then <see cref="CdcConsumerException"/>). Starts after the cursor of <see cref="CdcConsumerOptions.CursorStore"/>
     /// and moves it past every event handled or skipped.
     /// </summary>
     public async Task RunAsync(CdcHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            await RunCoreAsync(handler, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CdcConsumerException($"consumer '{Name}' stopped: it was disposed", e);
+        }
+    }
+
+    private async Task RunCoreAsync(CdcHandler handler, CancellationToken cancellationToken)
+    {
         var store = _options.CursorStore;
         var gaps = NewGapTracker();
         IAsyncEnumerable<INatsJSMsg<byte[]>> source;
@@ -120,6 +136,10 @@ public sealed class CdcConsumer : IAsyncDisposable
                     throw;
                 }
             }
+
+            // The JetStream consumer only ends on its own when the connection is closed.
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new CdcConsumerException($"consumer '{Name}' stopped reading: the NATS connection was closed");
         }
         finally
         {
@@ -127,8 +147,15 @@ public sealed class CdcConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops <see cref="RunAsync"/> and <see cref="ReadAsync"/> (an event in hand is not committed), then closes an owned connection.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
         if (_ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);

@@ -1,0 +1,171 @@
+using Cdc.Consumer.Cursors;
+using Cdc.Consumer.Errors;
+using Cdc.Consumer.Events;
+using Cdc.Consumer.Tests.Support;
+using Cdc.V1;
+using NATS.Client.Core;
+using Npgsql;
+
+namespace Cdc.Consumer.Tests;
+
+[Collection(ServersCollection.Name)]
+public sealed class PostgresCursorTests(ServersFixture servers)
+{
+    private enum Fault
+    {
+        CancelAfterEffect,
+        DisposeMidBatch,
+        ThrowAfterEffectThenStop,
+        ThrowAfterEffectThenRetry,
+    }
+
+    [Fact]
+    public async Task A_replica_applied_with_its_cursor_in_the_same_transaction_survives_repeated_kills_with_every_effect_exactly_once()
+    {
+        await using var stream = await TestStream.CreateAsync(servers.Nats.Url, nameof(A_replica_applied_with_its_cursor_in_the_same_transaction_survives_repeated_kills_with_every_effect_exactly_once));
+        var database = await servers.Postgres.CreateDatabaseAsync("consumer_replica");
+        await servers.Postgres.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, value text); CREATE TABLE effects (seq bigint NOT NULL)", database);
+        await using var dataSource = NpgsqlDataSource.Create(servers.Postgres.ConnectionString(database));
+        await CdcConsumerSchema.EnsureAsync(dataSource);
+
+        var workload = new ReplicaWorkload(events: 500, keys: 25, seed: 7);
+        ulong last = 0;
+        foreach (var change in workload.Changes)
+        {
+            last = await stream.PublishAsync(change);
+        }
+
+        var random = new Random(11);
+        var faultsFired = 0;
+        for (var round = 0; ; round++)
+        {
+            Fault? fault = round < 12 ? (Fault)(round % 4) : null;
+            var killAt = random.Next(3, 25);
+            var start = CursorOf(dataSource);
+            var options = new CdcConsumerOptions
+            {
+                Nats = new NatsOpts { Url = servers.Nats.Url },
+                Stream = stream.Name,
+                ConsumerName = "replica",
+                CursorStore = new PostgresCursorStore(dataSource),
+                BatchSize = 64,
+                Retry = new RetryOptions { MaxAttempts = fault == Fault.ThrowAfterEffectThenStop ? 1 : 3, InitialBackoff = TimeSpan.FromMilliseconds(1) },
+                ErrorPolicy = ErrorPolicy.Stop,
+            };
+            var consumer = new CdcConsumer(options);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var handled = 0;
+            var fired = false;
+            var run = consumer.RunAsync(async (evt, context, ct) =>
+            {
+                await ApplyAsync(evt, context, ct);
+                if (fault is null || ++handled != killAt || (fired && fault != Fault.ThrowAfterEffectThenRetry))
+                {
+                    return;
+                }
+
+                fired = true;
+                switch (fault)
+                {
+                    case Fault.CancelAfterEffect:
+                        await stop.CancelAsync();
+                        ct.ThrowIfCancellationRequested();
+                        break;
+                    case Fault.DisposeMidBatch:
+                        _ = Task.Run(async () => await consumer.DisposeAsync(), CancellationToken.None);
+                        break;
+                    case Fault.ThrowAfterEffectThenStop:
+                    case Fault.ThrowAfterEffectThenRetry:
+                        if (context.Attempt == 1)
+                        {
+                            throw new InvalidOperationException("failed after the effect, before the commit");
+                        }
+
+                        break;
+                }
+            }, stop.Token);
+
+            if (fault is null or Fault.ThrowAfterEffectThenRetry)
+            {
+                // A retried failure does not stop the consumer: stop it from outside once it is past the failed event (or at the end).
+                var target = fault is null ? last : start + (ulong)killAt + 1;
+                await Cdc.Testing.Eventually.UntilAsync(() => CursorOf(dataSource) >= target, TimeSpan.FromSeconds(60), $"the cursor to reach {target}", run);
+                await stop.CancelAsync();
+            }
+
+            var ended = await Record.ExceptionAsync(() => run);
+            Assert.NotNull(ended);
+            Assert.False(stop.IsCancellationRequested && fault is Fault.DisposeMidBatch or Fault.ThrowAfterEffectThenStop, $"round {round} ({fault}) ran into its timeout: {ended}");
+            await consumer.DisposeAsync();
+            faultsFired += fired ? 1 : 0;
+            if (fault is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(12, faultsFired);
+        Assert.Equal(last, CursorOf(dataSource));
+        var effects = new List<long>();
+        var rows = new List<(int, string)>();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using (var command = new NpgsqlCommand("SELECT seq FROM effects ORDER BY seq", connection))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    effects.Add(reader.GetInt64(0));
+                }
+            }
+
+            await using (var command = new NpgsqlCommand("SELECT id, value FROM items ORDER BY id", connection))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add((reader.GetInt32(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), effects);
+        Assert.Equal(workload.Expected, rows);
+    }
+
+    private static ulong CursorOf(NpgsqlDataSource dataSource)
+    {
+        using var command = dataSource.CreateCommand("SELECT stream_sequence FROM cdc_consumer_cursors WHERE consumer = 'replica'");
+        return command.ExecuteScalar() is long sequence ? (ulong)sequence : 0;
+    }
+
+    /// <summary>Applies a change to the replica and logs the event, in the consumer's transaction. Not idempotent on purpose.</summary>
+    private static async ValueTask ApplyAsync(CdcEvent evt, CdcHandlerContext context, CancellationToken ct)
+    {
+        var change = Assert.IsType<CdcChangeEvent>(evt).Change;
+        var connection = context.Connection!;
+        var sql = change.Operation switch
+        {
+            Operation.Insert => "INSERT INTO items (id, value) VALUES ($1, $2)",
+            Operation.Update => "UPDATE items SET value = $2 WHERE id = $1",
+            _ => "DELETE FROM items WHERE id = $1",
+        };
+        var row = change.Operation == Operation.Delete ? change.OldRow : change.NewRow;
+        await using (var command = new NpgsqlCommand(sql, connection, context.Transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)row[0].Value.Int });
+            if (change.Operation != Operation.Delete)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row[1].Value.Text });
+            }
+
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(ct));
+        }
+
+        await using (var log = new NpgsqlCommand("INSERT INTO effects (seq) VALUES ($1)", connection, context.Transaction))
+        {
+            log.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)evt.StreamSequence });
+            await log.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
