@@ -120,6 +120,8 @@ public sealed class CdcConsumer : IAsyncDisposable
         {
             await foreach (var message in source.ConfigureAwait(false))
             {
+                // NATS.Net may still hand out buffered messages once cancelled: no handler starts after a stop.
+                cancellationToken.ThrowIfCancellationRequested();
                 if (await AcceptAsync(message, gaps, cancellationToken).ConfigureAwait(false) is not { } evt)
                 {
                     continue;
@@ -263,9 +265,11 @@ public sealed class CdcConsumer : IAsyncDisposable
     {
         try
         {
-            await message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            // Double ack: the server has the nak before the connection can be closed behind it.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await message.NakAsync(new AckOpts { DoubleAck = true }, timeout.Token).ConfigureAwait(false);
         }
-        catch (NatsException)
+        catch (Exception e) when (e is NatsException or OperationCanceledException or ObjectDisposedException)
         {
             // The connection is gone: the server redelivers after the ack wait.
         }
