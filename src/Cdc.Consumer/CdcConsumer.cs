@@ -25,6 +25,7 @@ public sealed class CdcConsumer : IAsyncDisposable
     private readonly CdcConsumerMetrics _metrics;
     private readonly SubjectFilter _filter;
     private readonly CancellationTokenSource _disposing = new();
+    private int _running;
 
     /// <summary>Connects with <see cref="CdcConsumerOptions.Nats"/>; the connection is closed with the consumer.</summary>
     public CdcConsumer(CdcConsumerOptions options)
@@ -85,14 +86,24 @@ public sealed class CdcConsumer : IAsyncDisposable
     public async Task RunAsync(CdcHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            throw new InvalidOperationException($"consumer '{Name}' is already running: one RunAsync per CdcConsumer");
+        }
+
         try
         {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             await RunCoreAsync(handler, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new CdcConsumerException($"consumer '{Name}' stopped: it was disposed", e);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
         }
     }
 

@@ -29,11 +29,27 @@ public sealed class PostgresCursorTests(ServersFixture servers)
         await CdcConsumerSchema.EnsureAsync(dataSource);
 
         var workload = new ReplicaWorkload(events: 500, keys: 25, seed: 7);
-        ulong last = 0;
-        foreach (var change in workload.Changes)
+        foreach (var change in workload.Changes.Take(100))
         {
-            last = await stream.PublishAsync(change);
+            await stream.PublishAsync(change);
         }
+
+        // The rest is published while the consumer runs and is killed.
+        var writer = Task.Run(async () =>
+        {
+            ulong written = 0;
+            foreach (var chunk in workload.Changes.Skip(100).Chunk(10))
+            {
+                foreach (var change in chunk)
+                {
+                    written = await stream.PublishAsync(change);
+                }
+
+                await Task.Delay(25);
+            }
+
+            return written;
+        });
 
         var random = new Random(11);
         var faultsFired = 0;
@@ -88,7 +104,7 @@ public sealed class PostgresCursorTests(ServersFixture servers)
             if (fault is null or Fault.ThrowAfterEffectThenRetry)
             {
                 // A retried failure does not stop the consumer: stop it from outside once it is past the failed event (or at the end).
-                var target = fault is null ? last : start + (ulong)killAt + 1;
+                var target = fault is null ? await writer : start + (ulong)killAt + 1;
                 await Cdc.Testing.Eventually.UntilAsync(() => CursorOf(dataSource) >= target, TimeSpan.FromSeconds(60), $"the cursor to reach {target}", run);
                 await stop.CancelAsync();
             }
@@ -104,6 +120,8 @@ public sealed class PostgresCursorTests(ServersFixture servers)
             }
         }
 
+        var last = await writer;
+        Assert.Equal(500UL, last);
         Assert.Equal(12, faultsFired);
         Assert.Equal(last, CursorOf(dataSource));
         var effects = new List<long>();
