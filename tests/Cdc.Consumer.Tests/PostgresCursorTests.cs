@@ -1,6 +1,6 @@
 using Cdc.Consumer.Cursors;
 using Cdc.Consumer.Errors;
-using Cdc.Consumer.Events;
+using Cdc.Consumer.Replica;
 using Cdc.Consumer.Tests.Support;
 using Cdc.V1;
 using NATS.Client.Core;
@@ -24,7 +24,7 @@ public sealed class PostgresCursorTests(ServersFixture servers)
     {
         await using var stream = await TestStream.CreateAsync(servers.Nats.Url, nameof(A_replica_applied_with_its_cursor_in_the_same_transaction_survives_repeated_kills_with_every_effect_exactly_once));
         var database = await servers.Postgres.CreateDatabaseAsync("consumer_replica");
-        await servers.Postgres.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, value text); CREATE TABLE effects (seq bigint NOT NULL)", database);
+        await servers.Postgres.ExecuteAsync(ReplicaApplier.CreateTablesSql, database);
         await using var dataSource = NpgsqlDataSource.Create(servers.Postgres.ConnectionString(database));
         await CdcConsumerSchema.EnsureAsync(dataSource);
 
@@ -74,7 +74,7 @@ public sealed class PostgresCursorTests(ServersFixture servers)
             var fired = false;
             var run = consumer.RunAsync(async (evt, context, ct) =>
             {
-                await ApplyAsync(evt, context, ct);
+                await ReplicaApplier.ApplyAsync(evt, context, ct);
                 if (fault is null || ++handled != killAt || (fired && fault != Fault.ThrowAfterEffectThenRetry))
                 {
                     return;
@@ -155,35 +155,5 @@ public sealed class PostgresCursorTests(ServersFixture servers)
     {
         using var command = dataSource.CreateCommand("SELECT stream_sequence FROM cdc_consumer_cursors WHERE consumer = 'replica'");
         return command.ExecuteScalar() is long sequence ? (ulong)sequence : 0;
-    }
-
-    /// <summary>Applies a change to the replica and logs the event, in the consumer's transaction. Not idempotent on purpose.</summary>
-    private static async ValueTask ApplyAsync(CdcEvent evt, CdcHandlerContext context, CancellationToken ct)
-    {
-        var change = Assert.IsType<CdcChangeEvent>(evt).Change;
-        var connection = context.Connection!;
-        var sql = change.Operation switch
-        {
-            Operation.Insert => "INSERT INTO items (id, value) VALUES ($1, $2)",
-            Operation.Update => "UPDATE items SET value = $2 WHERE id = $1",
-            _ => "DELETE FROM items WHERE id = $1",
-        };
-        var row = change.Operation == Operation.Delete ? change.OldRow : change.NewRow;
-        await using (var command = new NpgsqlCommand(sql, connection, context.Transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)row[0].Value.Int });
-            if (change.Operation != Operation.Delete)
-            {
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row[1].Value.Text });
-            }
-
-            Assert.Equal(1, await command.ExecuteNonQueryAsync(ct));
-        }
-
-        await using (var log = new NpgsqlCommand("INSERT INTO effects (seq) VALUES ($1)", connection, context.Transaction))
-        {
-            log.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)evt.StreamSequence });
-            await log.ExecuteNonQueryAsync(ct);
-        }
     }
 }
