@@ -2,7 +2,6 @@ using Cdc.Consumer.Cursors;
 using Cdc.Consumer.Errors;
 using Cdc.Consumer.Replica;
 using Cdc.Consumer.Tests.Support;
-using Cdc.V1;
 using NATS.Client.Core;
 using Npgsql;
 
@@ -57,7 +56,7 @@ public sealed class PostgresCursorTests(ServersFixture servers)
         {
             Fault? fault = round < 12 ? (Fault)(round % 4) : null;
             var killAt = random.Next(3, 25);
-            var start = CursorOf(dataSource);
+            var start = ReplicaState.Cursor(dataSource);
             var options = new CdcConsumerOptions
             {
                 Nats = new NatsOpts { Url = servers.Nats.Url },
@@ -105,7 +104,7 @@ public sealed class PostgresCursorTests(ServersFixture servers)
             {
                 // A retried failure does not stop the consumer: stop it from outside once it is past the failed event (or at the end).
                 var target = fault is null ? await writer : start + (ulong)killAt + 1;
-                await Cdc.Testing.Eventually.UntilAsync(() => CursorOf(dataSource) >= target, TimeSpan.FromSeconds(60), $"the cursor to reach {target}", run);
+                await Cdc.Testing.Eventually.UntilAsync(() => ReplicaState.Cursor(dataSource) >= target, TimeSpan.FromSeconds(60), $"the cursor to reach {target}", run);
                 await stop.CancelAsync();
             }
 
@@ -123,37 +122,8 @@ public sealed class PostgresCursorTests(ServersFixture servers)
         var last = await writer;
         Assert.Equal(500UL, last);
         Assert.Equal(12, faultsFired);
-        Assert.Equal(last, CursorOf(dataSource));
-        var effects = new List<long>();
-        var rows = new List<(int, string)>();
-        await using (var connection = await dataSource.OpenConnectionAsync())
-        {
-            await using (var command = new NpgsqlCommand("SELECT seq FROM effects ORDER BY seq", connection))
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    effects.Add(reader.GetInt64(0));
-                }
-            }
-
-            await using (var command = new NpgsqlCommand("SELECT id, value FROM items ORDER BY id", connection))
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    rows.Add((reader.GetInt32(0), reader.GetString(1)));
-                }
-            }
-        }
-
-        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), effects);
-        Assert.Equal(workload.Expected, rows);
-    }
-
-    private static ulong CursorOf(NpgsqlDataSource dataSource)
-    {
-        using var command = dataSource.CreateCommand("SELECT stream_sequence FROM cdc_consumer_cursors WHERE consumer = 'replica'");
-        return command.ExecuteScalar() is long sequence ? (ulong)sequence : 0;
+        Assert.Equal(last, ReplicaState.Cursor(dataSource));
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), await ReplicaState.EffectsAsync(dataSource));
+        Assert.Equal(workload.Expected, await ReplicaState.RowsAsync(dataSource));
     }
 }
