@@ -254,12 +254,12 @@ public sealed class CdcConsumer : IAsyncDisposable
     private static bool IsHandlerFailure(Exception e, CancellationToken cancellationToken)
         => !(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && e is not CdcCursorConflictException;
 
-    private GapTracker NewGapTracker() => new(Name, !_filter.IsEmpty, FirstSequenceAsync, ReportGapAsync);
+    private GapTracker NewGapTracker() => new(Name, !_filter.IsEmpty, StreamBoundsAsync, ReportGapAsync);
 
-    private async ValueTask<ulong> FirstSequenceAsync(CancellationToken cancellationToken)
+    private async ValueTask<StreamBounds> StreamBoundsAsync(CancellationToken cancellationToken)
     {
         var stream = await _js.GetStreamAsync(_options.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return stream.Info.State.FirstSeq;
+        return new StreamBounds(stream.Info.State.FirstSeq, stream.Info.State.LastSeq);
     }
 
     private async ValueTask ReportGapAsync(CdcGap gap, CancellationToken cancellationToken)

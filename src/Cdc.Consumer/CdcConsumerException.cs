@@ -30,3 +30,14 @@ public sealed class CdcHandlerFailedException(string message, ulong streamSequen
 
 /// <summary>Another instance of the same consumer moved the cursor: this one must stop (its last effects were rolled back).</summary>
 public sealed class CdcCursorConflictException(string message) : CdcConsumerException(message);
+
+/// <summary>
+/// The consumer's cursor is past the stream's last sequence: the stream was recreated (sequences start again at 1) or
+/// its sequence was reset. Reading on would silently pass over every event below the cursor, so the consumer refuses.
+/// </summary>
+public sealed class CdcCursorAheadOfStreamException(string message, ulong cursor, ulong streamLastSequence) : CdcConsumerException(message)
+{
+    public ulong Cursor { get; } = cursor;
+
+    public ulong StreamLastSequence { get; } = streamLastSequence;
+}

@@ -37,7 +37,7 @@ public sealed class UnitTests
     public async Task An_unfiltered_tracker_reports_every_jump_and_a_cursor_older_than_the_stream()
     {
         var gaps = new List<CdcGap>();
-        var tracker = new GapTracker("c", filtered: false, _ => ValueTask.FromResult(10UL), (gap, _) =>
+        var tracker = new GapTracker("c", filtered: false, _ => ValueTask.FromResult(new StreamBounds(10, 20)), (gap, _) =>
         {
             gaps.Add(gap);
             return ValueTask.CompletedTask;
@@ -57,7 +57,7 @@ public sealed class UnitTests
     {
         var first = 1UL;
         var gaps = new List<CdcGap>();
-        var tracker = new GapTracker("c", filtered: true, _ => ValueTask.FromResult(first), (gap, _) =>
+        var tracker = new GapTracker("c", filtered: true, _ => ValueTask.FromResult(new StreamBounds(first, 30)), (gap, _) =>
         {
             gaps.Add(gap);
             return ValueTask.CompletedTask;
@@ -69,5 +69,15 @@ public sealed class UnitTests
         await tracker.ObserveAsync(25, CancellationToken.None);
 
         Assert.Equal([new CdcGap("c", 10, 19)], gaps);
+    }
+
+    [Fact]
+    public async Task A_cursor_past_the_streams_last_sequence_is_refused_not_waited_on()
+    {
+        var tracker = new GapTracker("c", filtered: false, _ => ValueTask.FromResult(new StreamBounds(1, 5)), (_, _) => ValueTask.CompletedTask);
+
+        var error = await Assert.ThrowsAsync<CdcCursorAheadOfStreamException>(() => tracker.StartAsync(cursor: 9, CancellationToken.None).AsTask());
+
+        Assert.Equal((9UL, 5UL), (error.Cursor, error.StreamLastSequence));
     }
 }

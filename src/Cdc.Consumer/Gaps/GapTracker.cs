@@ -8,7 +8,7 @@ namespace Cdc.Consumer.Gaps;
 internal sealed class GapTracker(
     string consumer,
     bool filtered,
-    Func<CancellationToken, ValueTask<ulong>> firstSequence,
+    Func<CancellationToken, ValueTask<StreamBounds>> bounds,
     Func<CdcGap, CancellationToken, ValueTask> report)
 {
     private ulong _next;
@@ -25,7 +25,15 @@ internal sealed class GapTracker(
         }
 
         _next = cursor + 1;
-        var first = await firstSequence(cancellationToken).ConfigureAwait(false);
+        var (first, last) = await bounds(cancellationToken).ConfigureAwait(false);
+        if (cursor > last)
+        {
+            // Reading would wait for sequences the stream may never reach, and pass over everything below them.
+            throw new CdcCursorAheadOfStreamException(
+                $"consumer '{consumer}' is at stream sequence {cursor} but the stream's last sequence is {last}: the stream was recreated or purged to a lower sequence; reset the cursor after checking what was missed",
+                cursor, last);
+        }
+
         if (first > _next)
         {
             await report(new CdcGap(consumer, _next, first - 1), cancellationToken).ConfigureAwait(false);
@@ -40,7 +48,7 @@ internal sealed class GapTracker(
             var last = sequence - 1;
             if (filtered)
             {
-                var first = await firstSequence(cancellationToken).ConfigureAwait(false);
+                var first = (await bounds(cancellationToken).ConfigureAwait(false)).First;
                 last = first == 0 ? 0 : Math.Min(last, first - 1);
             }
 
@@ -56,3 +64,6 @@ internal sealed class GapTracker(
         }
     }
 }
+
+/// <summary>The stream's first and last sequence.</summary>
+internal readonly record struct StreamBounds(ulong First, ulong Last);
