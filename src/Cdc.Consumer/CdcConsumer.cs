@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using Npgsql;
 
 namespace Cdc.Consumer;
 
@@ -135,6 +136,13 @@ public sealed class CdcConsumer : IAsyncDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (await AcceptAsync(message, gaps, cancellationToken).ConfigureAwait(false) is not { } evt)
                 {
+                    if (store is JetStreamCursorStore)
+                    {
+                        // Outside the filters (a server that ignores several filter subjects): a durable consumer still
+                        // needs the ack, or it would hold back everything behind it.
+                        await message.AckAsync(new AckOpts { DoubleAck = true }, cancellationToken).ConfigureAwait(false);
+                    }
+
                     continue;
                 }
 
@@ -156,7 +164,7 @@ public sealed class CdcConsumer : IAsyncDisposable
         }
         finally
         {
-            await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await FlushQuietlyAsync(store).ConfigureAwait(false);
         }
     }
 
@@ -269,6 +277,19 @@ public sealed class CdcConsumer : IAsyncDisposable
         if (_options.OnGap is { } onGap)
         {
             await onGap(gap, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes a held-back cursor on the way out; a failure is logged and must not hide why the run ended.</summary>
+    private async ValueTask FlushQuietlyAsync(ICursorStore store)
+    {
+        try
+        {
+            await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or CdcConsumerException or TimeoutException or NatsException)
+        {
+            ConsumerLog.FlushFailed(_logger, Name, e);
         }
     }
 

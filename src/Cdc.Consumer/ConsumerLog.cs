@@ -16,4 +16,7 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(7003, LogLevel.Error, "Consumer {Consumer}: gave up on stream sequence {Sequence} ({Subject}) after {Attempts} attempts: {Status}")]
     public static partial void GaveUp(ILogger logger, string consumer, ulong sequence, string subject, int attempts, string status, Exception exception);
+
+    [LoggerMessage(7004, LogLevel.Warning, "Consumer {Consumer}: the cursor held back could not be written on stop; events since the last write will be handled again")]
+    public static partial void FlushFailed(ILogger logger, string consumer, Exception exception);
 }

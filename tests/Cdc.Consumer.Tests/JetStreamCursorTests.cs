@@ -70,4 +70,39 @@ public sealed class JetStreamCursorTests(ServersFixture servers)
 
         Assert.Equal([5UL, 6, 7, 8, 9, 10], second);
     }
+
+    [Fact]
+    public async Task A_durable_consumer_with_several_filters_gets_only_their_events_and_does_not_stall_on_others()
+    {
+        await using var stream = await TestStream.CreateAsync(servers.Nats.Url, nameof(A_durable_consumer_with_several_filters_gets_only_their_events_and_does_not_stall_on_others));
+        string[] tables = ["a", "b", "c"];
+        for (var i = 1; i <= 9; i++)
+        {
+            await stream.PublishAsync(TestStream.Row(Operation.Insert, tables[(i - 1) % 3], i, null, (ulong)i * 0x100));
+        }
+
+        var options = new CdcConsumerOptions
+        {
+            Nats = new NatsOpts { Url = servers.Nats.Url },
+            Stream = stream.Name,
+            ConsumerName = "two-tables",
+            FilterSubjects = [stream.TableSubject("a"), stream.TableSubject("b")],
+        };
+        await using var consumer = new CdcConsumer(options);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new List<(ulong, string)>();
+        var run = consumer.RunAsync((evt, _, _) =>
+        {
+            seen.Add((evt.StreamSequence, ((Events.CdcChangeEvent)evt).Change.Table));
+            if (evt.StreamSequence == 8)
+            {
+                stop.Cancel();
+            }
+
+            return ValueTask.CompletedTask;
+        }, stop.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        Assert.Equal([(1UL, "a"), (2UL, "b"), (4UL, "a"), (5UL, "b"), (7UL, "a"), (8UL, "b")], seen);
+    }
 }
