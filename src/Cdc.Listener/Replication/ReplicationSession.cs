@@ -1,34 +1,41 @@
-using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Replication.Wire;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Npgsql.Replication;
+using Npgsql.Replication.Internal;
+using Npgsql.Replication.PgOutput;
+using NpgsqlTypes;
 
 namespace Cdc.Listener.Replication;
 
 /// <summary>
-/// One replication connection (<see cref="PgReplicationConnection"/>, our own wire client): START_REPLICATION
-/// with pgoutput, each XLogData message copied from the socket's read buffer into a <see cref="PipeWriter"/> as
-/// an <see cref="XLogFrame"/>, and standby status updates sent when the flush LSN moves. Ends with an exception
-/// when the stream breaks; the caller reconnects.
+/// One replication session on Npgsql's <see cref="LogicalReplicationConnection"/>: IDENTIFY_SYSTEM, START_REPLICATION
+/// with pgoutput through Npgsql's raw XLogData stream, each message's bytes copied once from Npgsql's read buffer into
+/// a <see cref="PipeWriter"/> as an <see cref="XLogFrame"/>, and standby status updates (Npgsql also sends them every
+/// <c>Cdc:StatusInterval</c> and whenever the server asks). Ends with an exception when the stream breaks; the caller
+/// reconnects.
 /// </summary>
 public sealed class ReplicationSession : IAsyncDisposable
 {
-    private const string OutputSettings = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC";
+    /// <summary>Bytes asked of the pipe at a time for a large message.</summary>
+    private const int CopyBlock = 64 * 1024;
 
     private readonly CdcOptions _options;
+    private readonly SourceConnectionStrings _connections;
     private readonly PgOutputOptions _protocol;
     private readonly ILogger _logger;
-    private PgReplicationConnection? _connection;
+    private LogicalReplicationConnection? _connection;
     private long _framesWritten;
     private volatile bool _awaitingServer;
-    private volatile bool _broken;
 
     public ReplicationSession(CdcOptions options, PgOutputOptions protocol, ILogger logger)
     {
         _options = options;
+        _connections = new SourceConnectionStrings(options);
         _protocol = protocol;
         _logger = logger;
     }
@@ -42,138 +49,152 @@ public sealed class ReplicationSession : IAsyncDisposable
     public bool AwaitingServer => _awaitingServer;
 
     /// <summary>Newest WAL position the server reported (XLogData or keepalive).</summary>
-    public Lsn LastReceivedLsn => _connection is { } c ? new Lsn(c.LastReceivedLsn) : Lsn.Invalid;
+    public Lsn LastReceivedLsn => _connection is { } c ? new Lsn((ulong)c.LastReceivedLsn) : Lsn.Invalid;
 
+    /// <summary>Connects (the password file, if any, is read now) and identifies the server.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
-        var builder = new NpgsqlConnectionStringBuilder(_options.Connection);
-
-        // pgoutput's text values follow the walsender's session settings: pin the output formats the
-        // value converter reads (ISO dates, postgres intervals, shortest exact floats, UTC offsets).
-        var settings = ReplicationConnectionSettings.From(builder, OutputSettings);
+        var connection = new LogicalReplicationConnection(_connections.ForReplication())
+        {
+            WalReceiverStatusInterval = _options.StatusInterval,
+            WalReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout,
+        };
         try
         {
-            _connection = await PgReplicationConnection.OpenAsync(settings, _protocol.MaxMessageBytes, _logger, cancellationToken).ConfigureAwait(false);
+            await connection.Open(cancellationToken).ConfigureAwait(false);
+            var system = await connection.IdentifySystem(cancellationToken).ConfigureAwait(false);
+            ListenerLog.ReplicationConnected(_logger, system.SystemId, system.Timeline, system.XLogPos.ToString(), connection.ServerVersion);
         }
-        catch (Exception e) when (e is not (OperationCanceledException or CdcException) || e is PgProtocolException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            throw SourceSetup.Classify(e, builder);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw SourceSetup.Classify(e, _connections);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
-        _connection.StatusInterval = _options.StatusInterval;
-        _connection.ReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout;
+        _connection = connection;
     }
 
     /// <summary>Streams from the slot into <paramref name="output"/> until cancelled or the stream fails.</summary>
     public async Task StreamAsync(PipeWriter output, Lsn startFrom, CancellationToken cancellationToken = default)
     {
         var connection = _connection ?? throw new InvalidOperationException("OpenAsync first");
-        try
-        {
-            await StreamFramesAsync(connection, output, startFrom, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A broken or ended stream cannot be ended gracefully: dispose closes it at once.
-            _broken = true;
-            throw;
-        }
-    }
 
-    private async Task StreamFramesAsync(PgReplicationConnection connection, PipeWriter output, Lsn startFrom, CancellationToken cancellationToken)
-    {
-        // Returns once the server streams; a refusal (slot busy, dropped, invalidated) throws its PostgresException.
-        await connection.StartLogicalReplicationAsync(_options.Slot, startFrom.Value, BuildOptions(), cancellationToken).ConfigureAwait(false);
+        // START_REPLICATION goes out at the first MoveNextAsync; a refusal (slot busy, dropped, invalidated) throws
+        // its PostgresException there.
+        var messages = connection.StartLogicalReplication(new PgOutputReplicationSlot(_options.Slot), cancellationToken,
+            new NpgsqlLogSequenceNumber(startFrom.Value), BuildOptions(), bypassingStream: false);
         ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
             _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
 
-        while (true)
+        var enumerator = messages.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
         {
-            var next = connection.MoveNextAsync(cancellationToken);
-            if (!next.IsCompleted)
+            while (true)
             {
-                // About to wait for the network: hand what we have to the decoder first. Flushing
-                // only here batches many small messages into one wake-up of the reader.
-                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (flush.IsCompleted)
+                var next = enumerator.MoveNextAsync();
+                if (!next.IsCompleted)
                 {
-                    return;
+                    // About to wait for the network: hand what we have to the decoder first. Flushing
+                    // only here batches many small messages into one wake-up of the reader.
+                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    _awaitingServer = true;
                 }
 
-                _awaitingServer = true;
-            }
-
-            bool more;
-            try
-            {
-                more = await next.ConfigureAwait(false);
-            }
-            finally
-            {
-                _awaitingServer = false;
-            }
-
-            if (!more)
-            {
-                throw new ReplicationInterruptedException("the server ended the replication stream");
-            }
-
-            CopyFrame(output, connection.Current);
-            Interlocked.Increment(ref _framesWritten);
-            if (output.UnflushedBytes >= 256 * 1024)
-            {
-                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (flush.IsCompleted)
+                bool more;
+                try
                 {
-                    return;
+                    more = await next.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _awaitingServer = false;
+                }
+
+                if (!more)
+                {
+                    throw new ReplicationInterruptedException("the server ended the replication stream");
+                }
+
+                await CopyFrameAsync(output, enumerator.Current).ConfigureAwait(false);
+                Interlocked.Increment(ref _framesWritten);
+                if (output.UnflushedBytes >= 256 * 1024)
+                {
+                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        return;
+                    }
                 }
             }
         }
     }
 
-    /// <summary>One copy, from the socket's read buffer into the pipe the decoder reads.</summary>
-    private void CopyFrame(PipeWriter output, XLogData message)
+    /// <summary>
+    /// The one copy: from Npgsql's read buffer (through <see cref="XLogDataMessage.Data"/>, valid only until the next
+    /// message) straight into the pipe's memory. Synchronous whenever the message is already buffered; the pooled
+    /// builder keeps the rare asynchronous completion (a message larger than what was read) from allocating.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CopyFrameAsync(PipeWriter output, XLogDataMessage message)
     {
-        var contiguous = message.Bytes.TryGetMemory(out var memory);
-        var data = contiguous ? default : message.Data;
-        var length = message.Bytes.Length;
+        var data = message.Data;
+        var length = data.Length;
         if (length > _protocol.MaxMessageBytes)
         {
             throw new PgOutputException($"message of {length} bytes exceeds the cap of {_protocol.MaxMessageBytes} bytes",
-                new Lsn(message.WalEnd), 0, 0);
+                new Lsn((ulong)message.WalEnd), 0, 0);
         }
 
-        var header = output.GetSpan(XLogFrame.HeaderSize + (int)Math.Min(length, 64 * 1024));
-        XLogFrame.WriteHeader(header, message.WalStart, message.WalEnd, (int)length);
-        if (header.Length >= XLogFrame.HeaderSize + length)
+        var size = (int)length;
+        var memory = output.GetMemory(XLogFrame.HeaderSize + Math.Min(size, CopyBlock));
+        XLogFrame.WriteHeader(memory.Span, (ulong)message.WalStart, (ulong)message.WalEnd, size);
+        if (memory.Length >= XLogFrame.HeaderSize + size)
         {
-            if (contiguous)
-            {
-                memory.Span.CopyTo(header[XLogFrame.HeaderSize..]);
-            }
-            else
-            {
-                data.CopyTo(header[XLogFrame.HeaderSize..]);
-            }
-
-            output.Advance(XLogFrame.HeaderSize + (int)length);
+            await ReadExactlyAsync(data, memory.Slice(XLogFrame.HeaderSize, size)).ConfigureAwait(false);
+            output.Advance(XLogFrame.HeaderSize + size);
             return;
         }
 
-        data = message.Data;
-
         output.Advance(XLogFrame.HeaderSize);
-        while (data.Length > 0)
+        while (size > 0)
         {
-            var span = output.GetSpan((int)Math.Min(data.Length, 64 * 1024));
-            var part = (int)Math.Min(span.Length, data.Length);
-            data.Slice(0, part).CopyTo(span);
+            var block = output.GetMemory(Math.Min(size, CopyBlock));
+            var part = Math.Min(block.Length, size);
+            await ReadExactlyAsync(data, block[..part]).ConfigureAwait(false);
             output.Advance(part);
-            data = data.Slice(part);
+            size -= part;
         }
     }
 
-    /// <summary>Reports <paramref name="flushed"/> as written, flushed and applied, and sends it now.</summary>
+    /// <summary>
+    /// No cancellation token: Npgsql would register one per read. The replication's own token and
+    /// <c>Cdc:ReceiverTimeout</c> still end a read that waits on the network.
+    /// </summary>
+    private static async ValueTask ReadExactlyAsync(Stream data, Memory<byte> destination)
+    {
+        while (destination.Length > 0)
+        {
+            var read = await data.ReadAsync(destination, CancellationToken.None).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new ReplicationInterruptedException("the replication stream ended inside a message");
+            }
+
+            destination = destination[read..];
+        }
+    }
+
+    /// <summary>Reports <paramref name="flushed"/> as flushed and applied, and sends it now.</summary>
     public async Task ConfirmAsync(Lsn flushed, CancellationToken cancellationToken = default)
     {
         if (_connection is not { } connection || flushed == Lsn.Invalid)
@@ -181,14 +202,15 @@ public sealed class ReplicationSession : IAsyncDisposable
             return;
         }
 
-        await connection.SendStatusUpdateAsync(flushed.Value, cancellationToken).ConfigureAwait(false);
+        connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(flushed.Value));
+        await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
     }
 
     private List<KeyValuePair<string, string?>> BuildOptions()
     {
         var options = new List<KeyValuePair<string, string?>>
         {
-            new("proto_version", _protocol.ProtocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("proto_version", _protocol.ProtocolVersion.ToString(CultureInfo.InvariantCulture)),
             new("publication_names", SourceSetup.Quote(_options.Publication)),
         };
         if (_protocol.Binary)
@@ -210,8 +232,8 @@ public sealed class ReplicationSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends the stream gracefully when it is still healthy (so the server reads the last status update before the
-    /// socket closes), then closes the connection; a broken stream is closed at once.
+    /// Closes the connection. A stream still running is cancelled by Npgsql first (a cancel request, then the rest
+    /// of the stream read and dropped); the status update <see cref="ConfirmAsync"/> sent before is already on the wire.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -221,21 +243,6 @@ public sealed class ReplicationSession : IAsyncDisposable
         }
 
         _connection = null;
-        try
-        {
-            if (!_broken)
-            {
-                await c.EndReplicationAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException
-                                      or CdcException or System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            // The connection is already broken; closing it is all that is left.
-        }
-        finally
-        {
-            await c.DisposeAsync().ConfigureAwait(false);
-        }
+        await c.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,6 +1,6 @@
 using Cdc.Testing;
 
-namespace Cdc.IntegrationTests.Wire;
+namespace Cdc.IntegrationTests.Source;
 
 /// <summary>
 /// A test CA and a server certificate it signed (CN=localhost, SAN DNS:localhost only), a second server certificate
