@@ -180,6 +180,7 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// No cancellation token: Npgsql would register one per read. The replication's own token and
     /// <c>Cdc:ReceiverTimeout</c> still end a read that waits on the network.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ReadExactlyAsync(Stream data, Memory<byte> destination)
     {
         while (destination.Length > 0)
