@@ -24,6 +24,9 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>Bytes asked of the pipe at a time for a large message.</summary>
     private const int CopyBlock = 64 * 1024;
 
+    /// <summary>How often the start of the stream is looked for (once per session).</summary>
+    private static readonly TimeSpan StartPoll = TimeSpan.FromMilliseconds(10);
+
     private readonly CdcOptions _options;
     private readonly SourceConnectionStrings _connections;
     private readonly PgOutputOptions _protocol;
@@ -88,38 +91,12 @@ public sealed class ReplicationSession : IAsyncDisposable
         // its PostgresException there.
         var messages = connection.StartLogicalReplication(new PgOutputReplicationSlot(_options.Slot), cancellationToken,
             new NpgsqlLogSequenceNumber(startFrom.Value), BuildOptions(), bypassingStream: false);
-        ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
-            _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
-
         var enumerator = messages.GetAsyncEnumerator(cancellationToken);
         await using (enumerator.ConfigureAwait(false))
         {
+            var more = await FirstMessageAsync(connection, enumerator, startFrom, cancellationToken).ConfigureAwait(false);
             while (true)
             {
-                var next = enumerator.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    // About to wait for the network: hand what we have to the decoder first. Flushing
-                    // only here batches many small messages into one wake-up of the reader.
-                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return;
-                    }
-
-                    _awaitingServer = true;
-                }
-
-                bool more;
-                try
-                {
-                    more = await next.ConfigureAwait(false);
-                }
-                finally
-                {
-                    _awaitingServer = false;
-                }
-
                 if (!more)
                 {
                     throw new ReplicationInterruptedException("the server ended the replication stream");
@@ -135,7 +112,62 @@ public sealed class ReplicationSession : IAsyncDisposable
                         return;
                     }
                 }
+
+                var next = enumerator.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    // About to wait for the network: hand what we have to the decoder first. Flushing
+                    // only here batches many small messages into one wake-up of the reader.
+                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    _awaitingServer = true;
+                }
+
+                try
+                {
+                    more = await next.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _awaitingServer = false;
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends START_REPLICATION and waits for the first message. Says "Replicating slot" only once the server
+    /// streams: Npgsql keeps the CopyBothResponse to itself, but a walsender that streams sends a keepalive at once
+    /// (its flush position is still unknown), which moves <see cref="LogicalReplicationConnection.LastReceivedLsn"/>;
+    /// a refused start (slot busy, dropped) sends neither and throws here.
+    /// </summary>
+    private async Task<bool> FirstMessageAsync(
+        LogicalReplicationConnection connection, IAsyncEnumerator<XLogDataMessage> enumerator, Lsn startFrom, CancellationToken cancellationToken)
+    {
+        var first = enumerator.MoveNextAsync().AsTask();
+        _awaitingServer = true;
+        try
+        {
+            while (!first.IsCompleted && connection.LastReceivedLsn == default && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.WhenAny(first, Task.Delay(StartPoll, CancellationToken.None)).ConfigureAwait(false);
+            }
+
+            if (first.IsCompletedSuccessfully || (!first.IsCompleted && connection.LastReceivedLsn != default))
+            {
+                ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
+                    _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
+            }
+
+            return await first.ConfigureAwait(false);
+        }
+        finally
+        {
+            _awaitingServer = false;
         }
     }
 
