@@ -92,49 +92,76 @@ public sealed class ReplicationSession : IAsyncDisposable
         var messages = connection.StartLogicalReplication(new PgOutputReplicationSlot(_options.Slot), cancellationToken,
             new NpgsqlLogSequenceNumber(startFrom.Value), BuildOptions(), bypassingStream: false);
         var enumerator = messages.GetAsyncEnumerator(cancellationToken);
-        await using (enumerator.ConfigureAwait(false))
+        try
         {
-            var more = await FirstMessageAsync(connection, enumerator, startFrom, cancellationToken).ConfigureAwait(false);
-            while (true)
+            await StreamFramesAsync(connection, enumerator, output, startFrom, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsRaceOnBrokenConnection(e))
+        {
+            throw new ReplicationInterruptedException($"the replication connection broke ({e.GetType().Name} in Npgsql)", e);
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A status update runs beside the read loop (ours, or Npgsql's timer). When the socket fails under it, Npgsql
+    /// breaks the connector while the read loop is inside it, which can then fail with something other than an I/O
+    /// error (seen: a NullReferenceException thrown in Npgsql). That is a lost connection, not a bug to stop for.
+    /// </summary>
+    private static bool IsRaceOnBrokenConnection(Exception e)
+        => e is NullReferenceException or InvalidOperationException or ObjectDisposedException
+           && e.TargetSite?.Module.Assembly == typeof(NpgsqlConnection).Assembly;
+
+    private async Task StreamFramesAsync(
+        LogicalReplicationConnection connection, IAsyncEnumerator<XLogDataMessage> enumerator, PipeWriter output, Lsn startFrom,
+        CancellationToken cancellationToken)
+    {
+        var more = await FirstMessageAsync(connection, enumerator, startFrom, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if (!more)
             {
-                if (!more)
-                {
-                    throw new ReplicationInterruptedException("the server ended the replication stream");
-                }
+                throw new ReplicationInterruptedException("the server ended the replication stream");
+            }
 
-                await CopyFrameAsync(output, enumerator.Current).ConfigureAwait(false);
-                Interlocked.Increment(ref _framesWritten);
-                if (output.UnflushedBytes >= 256 * 1024)
+            await CopyFrameAsync(output, enumerator.Current).ConfigureAwait(false);
+            Interlocked.Increment(ref _framesWritten);
+            if (output.UnflushedBytes >= 256 * 1024)
+            {
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted)
                 {
-                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return;
-                    }
+                    return;
                 }
+            }
 
-                var next = enumerator.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    // About to wait for the network: hand what we have to the decoder first. Flushing
-                    // only here batches many small messages into one wake-up of the reader.
-                    var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return;
-                    }
+            var next = enumerator.MoveNextAsync();
+            var readerGone = false;
+            if (!next.IsCompleted)
+            {
+                // About to wait for the network: hand what we have to the decoder first. Flushing
+                // only here batches many small messages into one wake-up of the reader.
+                readerGone = (await output.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
+                _awaitingServer = !readerGone;
+            }
 
-                    _awaitingServer = true;
-                }
+            try
+            {
+                // Awaited even when the reader is gone: an enumerator cannot be disposed while a move is pending
+                // (the caller cancels the stream next).
+                more = await next.ConfigureAwait(false);
+            }
+            finally
+            {
+                _awaitingServer = false;
+            }
 
-                try
-                {
-                    more = await next.ConfigureAwait(false);
-                }
-                finally
-                {
-                    _awaitingServer = false;
-                }
+            if (readerGone)
+            {
+                return;
             }
         }
     }
