@@ -92,9 +92,11 @@ public sealed class ReplicationSession : IAsyncDisposable
         var messages = connection.StartLogicalReplication(new PgOutputReplicationSlot(_options.Slot), cancellationToken,
             new NpgsqlLogSequenceNumber(startFrom.Value), BuildOptions(), bypassingStream: false);
         var enumerator = messages.GetAsyncEnumerator(cancellationToken);
+        using var started = new CancellationTokenSource();
+        var announcing = AnnounceWhenStreamingAsync(connection, startFrom, started.Token);
         try
         {
-            await StreamFramesAsync(connection, enumerator, output, startFrom, cancellationToken).ConfigureAwait(false);
+            await StreamFramesAsync(enumerator, output, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRaceOnBrokenConnection(e))
         {
@@ -102,6 +104,8 @@ public sealed class ReplicationSession : IAsyncDisposable
         }
         finally
         {
+            await started.CancelAsync().ConfigureAwait(false);
+            await announcing.ConfigureAwait(false);
             await enumerator.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -115,29 +119,11 @@ public sealed class ReplicationSession : IAsyncDisposable
         => e is NullReferenceException or InvalidOperationException or ObjectDisposedException
            && e.TargetSite?.Module.Assembly == typeof(NpgsqlConnection).Assembly;
 
-    private async Task StreamFramesAsync(
-        LogicalReplicationConnection connection, IAsyncEnumerator<XLogDataMessage> enumerator, PipeWriter output, Lsn startFrom,
-        CancellationToken cancellationToken)
+    /// <summary>The read loop: START_REPLICATION goes out at the first MoveNextAsync.</summary>
+    private async Task StreamFramesAsync(IAsyncEnumerator<XLogDataMessage> enumerator, PipeWriter output, CancellationToken cancellationToken)
     {
-        var more = await FirstMessageAsync(connection, enumerator, startFrom, cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            if (!more)
-            {
-                throw new ReplicationInterruptedException("the server ended the replication stream");
-            }
-
-            await CopyFrameAsync(output, enumerator.Current).ConfigureAwait(false);
-            Interlocked.Increment(ref _framesWritten);
-            if (output.UnflushedBytes >= 256 * 1024)
-            {
-                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (flush.IsCompleted)
-                {
-                    return;
-                }
-            }
-
             var next = enumerator.MoveNextAsync();
             var readerGone = false;
             if (!next.IsCompleted)
@@ -148,6 +134,7 @@ public sealed class ReplicationSession : IAsyncDisposable
                 _awaitingServer = !readerGone;
             }
 
+            bool more;
             try
             {
                 // Awaited even when the reader is gone: an enumerator cannot be disposed while a move is pending
@@ -163,38 +150,45 @@ public sealed class ReplicationSession : IAsyncDisposable
             {
                 return;
             }
+
+            if (!more)
+            {
+                throw new ReplicationInterruptedException("the server ended the replication stream");
+            }
+
+            await CopyFrameAsync(output, enumerator.Current).ConfigureAwait(false);
+            Interlocked.Increment(ref _framesWritten);
+            if (output.UnflushedBytes >= 256 * 1024)
+            {
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    return;
+                }
+            }
         }
     }
 
     /// <summary>
-    /// Sends START_REPLICATION and waits for the first message. Says "Replicating slot" only once the server
-    /// streams: Npgsql keeps the CopyBothResponse to itself, but a walsender that streams sends a keepalive at once
-    /// (its flush position is still unknown), which moves <see cref="LogicalReplicationConnection.LastReceivedLsn"/>;
-    /// a refused start (slot busy, dropped) sends neither and throws here.
+    /// Says "Replicating slot" once the server streams. Npgsql keeps the CopyBothResponse to itself, but a walsender
+    /// that streams sends a keepalive at once (it does not know our flush position yet), which moves
+    /// <see cref="LogicalReplicationConnection.LastReceivedLsn"/>; a refused start (slot busy, dropped) sends neither
+    /// and ends the read loop, which cancels this. Polls beside the read loop so that the loop itself stays as it is.
     /// </summary>
-    private async Task<bool> FirstMessageAsync(
-        LogicalReplicationConnection connection, IAsyncEnumerator<XLogDataMessage> enumerator, Lsn startFrom, CancellationToken cancellationToken)
+    private async Task AnnounceWhenStreamingAsync(LogicalReplicationConnection connection, Lsn startFrom, CancellationToken cancellationToken)
     {
-        var first = enumerator.MoveNextAsync().AsTask();
-        _awaitingServer = true;
         try
         {
-            while (!first.IsCompleted && connection.LastReceivedLsn == default && !cancellationToken.IsCancellationRequested)
+            while (connection.LastReceivedLsn == default && FramesWritten == 0)
             {
-                await Task.WhenAny(first, Task.Delay(StartPoll, CancellationToken.None)).ConfigureAwait(false);
+                await Task.Delay(StartPoll, cancellationToken).ConfigureAwait(false);
             }
 
-            if (first.IsCompletedSuccessfully || (!first.IsCompleted && connection.LastReceivedLsn != default))
-            {
-                ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
-                    _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
-            }
-
-            return await first.ConfigureAwait(false);
+            ListenerLog.ReplicationStarted(_logger, _options.Slot, startFrom.ToString(), connection.ServerVersion,
+                _protocol.ProtocolVersion, _protocol.Streaming, _protocol.Binary);
         }
-        finally
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _awaitingServer = false;
         }
     }
 
