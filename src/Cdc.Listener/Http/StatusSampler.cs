@@ -58,6 +58,7 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
                 CommandTimeout = 5,
                 MaxPoolSize = 1,
             };
+            SourceConnectionStrings.PreferPrimary(builder);
             var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
             if (!string.IsNullOrEmpty(passwordFile))
             {

@@ -68,19 +68,28 @@ public sealed class SourceConnectionStrings(CdcOptions options)
     private NpgsqlConnectionStringBuilder Build()
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Connection);
-        if (string.IsNullOrEmpty(builder.TargetSessionAttributes)
-            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGTARGETSESSIONATTRS"))
-            && HasSeveralHosts(builder.Host ?? Environment.GetEnvironmentVariable("PGHOST")))
-        {
-            builder.TargetSessionAttributes = "primary";
-        }
-
+        PreferPrimary(builder);
         if (options.PasswordFile is { Length: > 0 } path)
         {
             builder.Password = PasswordFile.Read(path);
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// <c>Target Session Attributes=primary</c> when several hosts are given and no target is (neither the key nor
+    /// PGTARGETSESSIONATTRS): the slot, the publication and the stream live on the primary.
+    /// </summary>
+    public static void PreferPrimary(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.TargetSessionAttributes)
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGTARGETSESSIONATTRS"))
+            && HasSeveralHosts(builder.Host ?? Environment.GetEnvironmentVariable("PGHOST")))
+        {
+            builder.TargetSessionAttributes = "primary";
+        }
     }
 
     private static bool HasSeveralHosts(string? hosts) => hosts is not null && hosts.Contains(',', StringComparison.Ordinal);
