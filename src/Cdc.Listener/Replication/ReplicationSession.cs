@@ -68,7 +68,7 @@ public sealed class ReplicationSession : IAsyncDisposable
             var system = await connection.IdentifySystem(cancellationToken).ConfigureAwait(false);
             ListenerLog.ReplicationConnected(_logger, system.SystemId, system.Timeline, system.XLogPos.ToString(), connection.ServerVersion);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException || IsRaceOnBrokenConnection(e))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw SourceSetup.Classify(e, _connections);
