@@ -15,10 +15,12 @@ namespace Cdc.IntegrationTests.Faults;
 [Collection(FaultCollection.Name)]
 public sealed partial class ReconnectTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_PostgreSQL_restart_mid_stream_is_retried_with_growing_jittered_delays_and_loses_nothing()
+    [Theory]
+    [InlineData(PostgresVersion.V15)]
+    [InlineData(PostgresVersion.V17)]
+    public async Task A_PostgreSQL_restart_mid_stream_is_retried_with_growing_jittered_delays_and_loses_nothing(PostgresVersion version)
     {
-        await using var env = await FaultEnvironment.StartAsync("pg_restart", Workload.Schema);
+        await using var env = await FaultEnvironment.StartAsync("pg_restart", Workload.Schema, version: version);
         await using var cdc = env.StartCdc("--tables", "public.accounts,public.items,public.ledger");
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
 
