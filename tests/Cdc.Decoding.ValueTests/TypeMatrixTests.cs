@@ -59,7 +59,7 @@ public abstract class TypeMatrixTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(3, events.Count);
 
         var expected = await ExpectedTextAsync(connectionString, binary);
-        var formatter = new PgTextFormatter(new ValueConverter(_resolver));
+        var formatter = new PgTextFormatter(new ValueConverter(_resolver), infiniteIntervals: _server.Version >= PostgresVersion.V17);
         var mismatches = new List<string>();
         var checkedValues = 0;
         foreach (var changeEvent in events)

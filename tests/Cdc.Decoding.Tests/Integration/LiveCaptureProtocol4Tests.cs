@@ -21,13 +21,13 @@ public sealed class LiveCaptureProtocol4Tests(Postgres17Fixture fixture) : IClas
             CREATE TABLE small (id int PRIMARY KEY);
             CREATE PUBLICATION pub FOR ALL TABLES;
             """, db);
-        await PgOutputCapture.CreateSlotAsync(server, db, "s5");
+        await PgOutputCapture.CreateSlotAsync(server, db, "v4_" + streaming);
 
         await server.ExecuteAsync("INSERT INTO big SELECT i, repeat('p', 100) FROM generate_series(1, 1500) i", db);
         await server.ExecuteAsync("BEGIN; INSERT INTO big SELECT i, 'gone' FROM generate_series(300001, 301500) i; ROLLBACK", db);
         await server.ExecuteAsync("INSERT INTO small VALUES (1)", db);
 
-        var captured = await PgOutputCapture.PeekAsync(server, db, "s5", "proto_version", "4", "publication_names", "pub", "streaming", streaming);
+        var captured = await PgOutputCapture.PeekAsync(server, db, "v4_" + streaming, "proto_version", "4", "publication_names", "pub", "streaming", streaming);
         Assert.Contains(captured, m => m.Type == 'S');
         var abort = Assert.Single(captured, m => m.Type == 'A');
         Assert.Equal(abortMessageBytes, abort.Data.Length);
