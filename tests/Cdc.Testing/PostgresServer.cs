@@ -96,6 +96,8 @@ public sealed class PostgresServer : IAsyncDisposable
                 PostgresUid, PostgresUid, UnixFileModes.UserRead | UnixFileModes.UserWrite);
         }
 
+        // Inside the container the server's socket is .s.PGSQL.5432; a client names the socket after the port it uses.
+        File.CreateSymbolicLink(Path.Combine(root, $".s.PGSQL.{port}"), $".s.PGSQL.{PostgreSqlBuilder.PostgreSqlPort}");
         var server = new PostgresServer(version, root, port, builder.Build(), log);
         try
         {
