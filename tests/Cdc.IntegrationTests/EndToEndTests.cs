@@ -49,6 +49,8 @@ public abstract class EndToEndTests(PostgresVersion version) : IAsyncLifetime
     [
         "run", "--connection", _connection, "--nats", _nats.Url, "--slot", slot, "--publication", "e2e_pub",
         "--stream", "SHOP", "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05",
+        // Off: the two versions' classes run at the same time and would both want the default status address.
+        "--http", "off",
     ]);
 
     [Fact]
