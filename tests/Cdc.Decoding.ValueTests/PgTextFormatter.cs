@@ -11,7 +11,7 @@ namespace Cdc.Decoding.ValueTests;
 /// TimeZone UTC and the default DateStyle/IntervalStyle/extra_float_digits, written independently of the
 /// converter so that a round trip through both proves the conversion.
 /// </summary>
-internal sealed class PgTextFormatter(ValueConverter converter)
+internal sealed class PgTextFormatter(ValueConverter converter, bool infiniteIntervals = false)
 {
     /// <summary>The text of a top-level column value; null for SQL NULL.</summary>
     public string? Format(Value value, uint typeOid) => value.KindCase == Value.KindOneofCase.Null ? null : Render(value, typeOid, nested: false);
@@ -53,7 +53,7 @@ internal sealed class PgTextFormatter(ValueConverter converter)
             case Value.KindOneofCase.TimestamptzUs:
                 return FormatTimestamp(value.TimestamptzUs, withZone: true);
             case Value.KindOneofCase.Interval:
-                return FormatInterval(value.Interval);
+                return FormatInterval(value.Interval, infiniteIntervals);
             case Value.KindOneofCase.Money:
                 return FormatMoney(value.Money);
             case Value.KindOneofCase.Inet:
@@ -348,9 +348,19 @@ internal sealed class PgTextFormatter(ValueConverter converter)
         return FormatCivil(days, " " + FormatTime(timeOfDay), withZone ? "+00" : string.Empty);
     }
 
-    /// <summary>EncodeInterval in IntervalStyle postgres.</summary>
-    private static string FormatInterval(Interval interval)
+    /// <summary>EncodeInterval in IntervalStyle postgres; with <paramref name="infiniteIntervals"/> (PostgreSQL 17+) the extremes are +/-infinity.</summary>
+    private static string FormatInterval(Interval interval, bool infiniteIntervals)
     {
+        if (infiniteIntervals && interval is { Months: int.MaxValue, Days: int.MaxValue, Microseconds: long.MaxValue })
+        {
+            return "infinity";
+        }
+
+        if (infiniteIntervals && interval is { Months: int.MinValue, Days: int.MinValue, Microseconds: long.MinValue })
+        {
+            return "-infinity";
+        }
+
         var builder = new StringBuilder();
         var isZero = true;
         var isBefore = false;

@@ -127,6 +127,8 @@ public sealed class TextValueTests
     [InlineData("-1 days -00:00:01", 0, -1, -1_000_000L)]
     [InlineData("00:00:00", 0, 0, 0L)]
     [InlineData("-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808", int.MinValue, int.MinValue, long.MinValue)]
+    [InlineData("infinity", int.MaxValue, int.MaxValue, long.MaxValue)]
+    [InlineData("-infinity", int.MinValue, int.MinValue, long.MinValue)]
     public void Intervals_keep_months_days_and_microseconds_apart(string text, int months, int days, long micros)
     {
         var value = Text(1186, text).Interval;

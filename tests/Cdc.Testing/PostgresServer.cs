@@ -1,30 +1,50 @@
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Containers;
 using Npgsql;
+using Testcontainers.PostgreSql;
 
 namespace Cdc.Testing;
 
 /// <summary>
-/// A throwaway PostgreSQL 15 cluster with <c>wal_level=logical</c> on 127.0.0.1, run from the Debian
-/// package's binaries. Trust authentication on loopback; superuser <c>postgres</c>.
+/// A throwaway PostgreSQL with <c>wal_level=logical</c> in a container (Testcontainers.PostgreSql, image
+/// <c>cdc-test/postgres:MAJOR</c> built by scripts/setup), published on a fixed 127.0.0.1 port that stays the
+/// same across <see cref="StopAsync"/>, <see cref="CrashAsync"/> and <see cref="StartExistingAsync"/>, so clients
+/// reconnect to the same address. Trust authentication; superuser <c>postgres</c>. Disposing removes the container.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
-    public const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    /// <summary>The uid and gid of the postgres user in the images (docker/postgres-image/build).</summary>
+    public const uint PostgresUid = 999;
 
-    private readonly string _dataDirectory;
-    private readonly string _logFile;
+    private const string DataDirectory = "/var/lib/postgresql/data";
+
+    private readonly PostgreSqlContainer _container;
+    private readonly ContainerLog _log;
     private bool _disposed;
 
-    private PostgresServer(string root, int port)
+    static PostgresServer() => DockerEnvironment.Apply();
+
+    private PostgresServer(PostgresVersion version, string root, int port, PostgreSqlContainer container, ContainerLog log)
     {
+        Version = version;
         Root = root;
         Port = port;
-        _dataDirectory = Path.Combine(root, "data");
-        _logFile = Path.Combine(root, "postgres.log");
+        _container = container;
+        _log = log;
     }
 
+    public PostgresVersion Version { get; }
+
+    /// <summary>A directory on this machine for the server's files: its Unix socket (<see cref="SocketDirectory"/>).</summary>
     public string Root { get; }
 
     public int Port { get; }
+
+    public bool IsRunning { get; private set; }
+
+    /// <summary>The directory of the server's Unix socket, shared with the container: a Host for a local connection.</summary>
+    public string SocketDirectory => Root;
 
     /// <summary>Connection string for the given database as superuser.</summary>
     public string ConnectionString(string database = "postgres")
@@ -39,20 +59,101 @@ public sealed class PostgresServer : IAsyncDisposable
             CommandTimeout = 120,
         }.ConnectionString;
 
-    public bool IsRunning { get; private set; }
+    /// <summary>Starts a fresh server of <paramref name="version"/> with the defaults of <see cref="PostgresSettings"/> and <paramref name="settings"/>.</summary>
+    public static async Task<PostgresServer> StartAsync(
+        IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cdc-test-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        var port = FreePort.Next();
+        var log = new ContainerLog();
+        var merged = PostgresSettings.Merge(settings);
 
-    /// <summary>The directory of the server's Unix socket (<c>unix_socket_directories</c>): a Host for a local connection.</summary>
-    public string SocketDirectory => Root;
+        var builder = new PostgreSqlBuilder(ImageTag(version))
+            .WithPassword("postgres")
+            .WithEnvironment("POSTGRES_HOST_AUTH_METHOD", "trust")
+            .WithPortBinding(port, PostgreSqlBuilder.PostgreSqlPort)
+            .WithBindMount(root, "/var/run/postgresql")
+            .WithCommand([.. PostgresSettings.Arguments(merged)])
+            .WithOutputConsumer(log)
+            .WithCreateParameterModifier(p =>
+            {
+                // Loopback only; SIGINT is PostgreSQL's fast shutdown (docker import cannot set STOPSIGNAL).
+                p.StopSignal = "SIGINT";
+                var host = p.HostConfig ?? throw new InvalidOperationException("Testcontainers created no host configuration");
+                host.ShmSize = 256L * 1024 * 1024;
+                foreach (var bindings in host.PortBindings?.Values ?? [])
+                {
+                    foreach (var binding in bindings)
+                    {
+                        binding.HostIP = "127.0.0.1";
+                    }
+                }
+            });
+        foreach (var file in PostgresSettings.Files(merged))
+        {
+            builder = builder.WithResourceMapping(await File.ReadAllBytesAsync(file).ConfigureAwait(false), FilePath.Of(file),
+                PostgresUid, PostgresUid, UnixFileModes.UserRead | UnixFileModes.UserWrite);
+        }
+
+        // Inside the container the server's socket is .s.PGSQL.5432; a client names the socket after the port it uses.
+        File.CreateSymbolicLink(Path.Combine(root, $".s.PGSQL.{port}"), $".s.PGSQL.{PostgreSqlBuilder.PostgreSqlPort}");
+        var server = new PostgresServer(version, root, port, builder.Build(), log);
+        try
+        {
+            await server.StartExistingAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return server;
+    }
+
+    public static string ImageTag(PostgresVersion version) => $"cdc-test/postgres:{(int)version}";
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/> or <see cref="CrashAsync"/>, on the same port.</summary>
+    public async Task StartExistingAsync()
+    {
+        try
+        {
+            await _container.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException($"PostgreSQL {(int)Version} did not start ({ImageTag(Version)}: scripts/setup builds it). {ReadLogTail()}", e);
+        }
+
+        IsRunning = true;
+        await FreePort.WaitListeningAsync(Port, TimeSpan.FromSeconds(30), ReadLogTail).ConfigureAwait(false);
+    }
+
+    /// <summary>Clean shutdown (PostgreSQL's fast mode: a checkpoint, sessions ended).</summary>
+    public Task StopAsync() => SignalAndWaitAsync("INT");
+
+    /// <summary>Immediate shutdown: no checkpoint, crash recovery on the next start.</summary>
+    public Task CrashAsync() => SignalAndWaitAsync("QUIT");
+
+    public async Task RestartAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await StartExistingAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
-    /// Replaces pg_hba.conf with <paramref name="lines"/> after two entries that keep the fixture's own superuser
-    /// connections working (local and 127.0.0.1 trust for <c>postgres</c>), and waits until the server uses it.
+    /// Replaces pg_hba.conf with <paramref name="lines"/> after entries that keep the fixture's own superuser
+    /// connections working, and waits until the server uses it. Clients of this machine reach the container
+    /// through the Docker bridge, not from 127.0.0.1: an address <c>127.0.0.1/32</c> in a line is written as
+    /// <c>samenet</c> (the bridge's network), so a line means what it would on a server on loopback.
     /// </summary>
     public async Task WriteHbaAsync(params string[] lines)
     {
-        string[] fixture = ["local all all trust", "host all postgres 127.0.0.1/32 trust"];
-        var path = Path.Combine(_dataDirectory, "pg_hba.conf");
-        await File.WriteAllLinesAsync(path, fixture.Concat(lines)).ConfigureAwait(false);
+        string[] fixture = ["local all all trust", "host all postgres samenet trust", "host replication postgres samenet trust"];
+        var text = string.Join('\n', fixture.Concat(lines.Select(l => l.Replace("127.0.0.1/32", "samenet", StringComparison.Ordinal)))) + "\n";
+        await _container.CopyAsync(System.Text.Encoding.UTF8.GetBytes(text), DataDirectory + "/pg_hba.conf",
+            PostgresUid, PostgresUid, UnixFileModes.UserRead | UnixFileModes.UserWrite).ConfigureAwait(false);
         await ReloadAsync().ConfigureAwait(false);
     }
 
@@ -88,91 +189,6 @@ public sealed class PostgresServer : IAsyncDisposable
         await ReloadAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Creates a fresh cluster in a new directory under /tmp and starts it.</summary>
-    public static async Task<PostgresServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
-    {
-        if (!File.Exists(Path.Combine(BinDirectory, "postgres")))
-        {
-            throw new InvalidOperationException($"PostgreSQL 15 is not installed ({BinDirectory}): apt-get install -y postgresql-15");
-        }
-
-        var root = Path.Combine(Path.GetTempPath(), "cdc-test-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        if (ProcessRunner.IsRoot)
-        {
-            await ProcessRunner.RunAsync("chown", ["postgres:postgres", root]).ConfigureAwait(false);
-        }
-
-        var server = new PostgresServer(root, FreePort.Next());
-        await ProcessRunner.RunAsPostgresAsync(Path.Combine(BinDirectory, "initdb"),
-            ["-D", server._dataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]).ConfigureAwait(false);
-
-        var conf = new Dictionary<string, string>
-        {
-            ["listen_addresses"] = "'127.0.0.1'",
-            ["port"] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["unix_socket_directories"] = $"'{root}'",
-            ["wal_level"] = "logical",
-            ["max_replication_slots"] = "32",
-            ["max_wal_senders"] = "32",
-            ["max_connections"] = "100",
-            ["fsync"] = "off",
-            ["full_page_writes"] = "off",
-            ["synchronous_commit"] = "off",
-            ["shared_buffers"] = "128MB",
-            ["max_wal_size"] = "2GB",
-            ["wal_sender_timeout"] = "60s",
-        };
-        if (settings is not null)
-        {
-            foreach (var (k, v) in settings)
-            {
-                conf[k] = v;
-            }
-        }
-
-        await File.AppendAllLinesAsync(Path.Combine(server._dataDirectory, "postgresql.conf"),
-            conf.Select(kv => $"{kv.Key} = {kv.Value}")).ConfigureAwait(false);
-        await server.StartExistingAsync().ConfigureAwait(false);
-        return server;
-    }
-
-    /// <summary>Starts the cluster again after <see cref="StopAsync"/> or <see cref="CrashAsync"/>.</summary>
-    public async Task StartExistingAsync()
-    {
-        await ProcessRunner.RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"),
-            ["-D", _dataDirectory, "-l", _logFile, "-w", "-t", "60", "start"]).ConfigureAwait(false);
-        IsRunning = true;
-        await FreePort.WaitListeningAsync(Port, TimeSpan.FromSeconds(30), ReadLogTail).ConfigureAwait(false);
-    }
-
-    /// <summary>Clean shutdown (checkpoint).</summary>
-    public async Task StopAsync()
-    {
-        if (!IsRunning)
-        {
-            return;
-        }
-
-        await ProcessRunner.RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"),
-            ["-D", _dataDirectory, "-w", "-t", "60", "-m", "fast", "stop"], check: false).ConfigureAwait(false);
-        IsRunning = false;
-    }
-
-    /// <summary>Immediate shutdown: no checkpoint, crash recovery on the next start.</summary>
-    public async Task CrashAsync()
-    {
-        await ProcessRunner.RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"),
-            ["-D", _dataDirectory, "-w", "-t", "60", "-m", "immediate", "stop"], check: false).ConfigureAwait(false);
-        IsRunning = false;
-    }
-
-    public async Task RestartAsync()
-    {
-        await StopAsync().ConfigureAwait(false);
-        await StartExistingAsync().ConfigureAwait(false);
-    }
-
     public async Task ExecuteAsync(string sql, string database = "postgres")
     {
         await using var conn = new NpgsqlConnection(ConnectionString(database));
@@ -198,18 +214,8 @@ public sealed class PostgresServer : IAsyncDisposable
         return name;
     }
 
-    public string ReadLogTail()
-    {
-        try
-        {
-            var lines = File.ReadAllLines(_logFile);
-            return string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 30)));
-        }
-        catch (IOException)
-        {
-            return "(no postgres log)";
-        }
-    }
+    /// <summary>The last lines of the server's log (its stderr).</summary>
+    public string ReadLogTail() => _log.Tail();
 
     public async ValueTask DisposeAsync()
     {
@@ -219,7 +225,9 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         _disposed = true;
-        await CrashAsync().ConfigureAwait(false);
+        IsRunning = false;
+        await _container.DisposeAsync().ConfigureAwait(false);
+        _log.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);
@@ -230,5 +238,22 @@ public sealed class PostgresServer : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// Signals the postmaster (the container's first process, which handles SIGINT and SIGQUIT) and waits until it
+    /// and so the container have exited.
+    /// </summary>
+    private async Task SignalAndWaitAsync(string signal)
+    {
+        if (!IsRunning)
+        {
+            return;
+        }
+
+        await _container.ExecAsync(["bash", "-c", $"kill -{signal} 1"]).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _container.GetExitCodeAsync(timeout.Token).ConfigureAwait(false);
+        IsRunning = false;
     }
 }

@@ -44,10 +44,4 @@ public static class ProcessRunner
 
         return output.ToString();
     }
-
-    /// <summary>Runs a command as the <c>postgres</c> system user when this process is root (PostgreSQL refuses root).</summary>
-    public static Task<string> RunAsPostgresAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, bool check = true)
-        => IsRoot
-            ? RunAsync("runuser", new[] { "-u", "postgres", "--", fileName }.Concat(arguments), timeout, check)
-            : RunAsync(fileName, arguments, timeout, check);
 }

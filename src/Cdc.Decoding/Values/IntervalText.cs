@@ -2,12 +2,23 @@ namespace Cdc.Decoding.Values;
 
 /// <summary>
 /// Parses interval text output in PostgreSQL's default <c>IntervalStyle = postgres</c>,
-/// e.g. <c>1 year 2 mons -3 days +04:05:06.5</c> or <c>-00:00:01</c>.
+/// e.g. <c>1 year 2 mons -3 days +04:05:06.5</c> or <c>-00:00:01</c>, and (PostgreSQL 17+) <c>infinity</c> and
+/// <c>-infinity</c>, which PostgreSQL stores as every field at its maximum or minimum and so are given here.
 /// </summary>
 internal static class IntervalText
 {
     public static (int Months, int Days, long Micros) Parse(ReadOnlySpan<byte> text)
     {
+        if (text.SequenceEqual("infinity"u8))
+        {
+            return (int.MaxValue, int.MaxValue, long.MaxValue);
+        }
+
+        if (text.SequenceEqual("-infinity"u8))
+        {
+            return (int.MinValue, int.MinValue, long.MinValue);
+        }
+
         var cursor = new TextCursor(text, "interval");
         if (cursor.Peek() is '@' or 'P')
         {

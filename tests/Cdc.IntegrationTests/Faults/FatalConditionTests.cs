@@ -93,11 +93,8 @@ public sealed class FatalConditionTests
         await using var env = await FaultEnvironment.StartAsync("fatal_auth", "CREATE TABLE t (id int PRIMARY KEY);");
         await env.Postgres.ExecuteAsync("CREATE ROLE cdc_user LOGIN REPLICATION PASSWORD 'right-password'");
 
-        // initdb set up trust authentication: require a password from this role (md5) and reload.
-        var hba = Path.Combine(env.Postgres.Root, "data", "pg_hba.conf");
-        var rules = "host all cdc_user 127.0.0.1/32 md5\nhost replication cdc_user 127.0.0.1/32 md5\n";
-        await File.WriteAllTextAsync(hba, rules + await File.ReadAllTextAsync(hba));
-        await env.Postgres.ExecuteAsync("SELECT pg_reload_conf()");
+        // The server trusts everyone: require a password from this role (md5) and reload.
+        await env.Postgres.WriteHbaAsync("host all cdc_user 127.0.0.1/32 md5", "host replication cdc_user 127.0.0.1/32 md5");
 
         var connection = new NpgsqlConnectionStringBuilder(env.Connection) { Username = "cdc_user", Password = "Wr0ng-Passw0rd" }.ConnectionString;
         var arguments = env.RunArguments();

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Cdc.IntegrationTests.Faults;
 
 /// <summary>
-/// A real PostgreSQL 15 and nats-server for one fault test, a database named after the test, and the
+/// A real PostgreSQL (15 unless a test names another version) and nats-server for one fault test, a database named after the test, and the
 /// <c>cdc run</c> command line to point at them. Disposing stops both servers.
 /// </summary>
 internal sealed class FaultEnvironment : IAsyncDisposable
@@ -33,9 +33,10 @@ internal sealed class FaultEnvironment : IAsyncDisposable
 
     public string Connection { get; }
 
-    public static async Task<FaultEnvironment> StartAsync(string name, string schema, IReadOnlyDictionary<string, string>? postgresSettings = null)
+    public static async Task<FaultEnvironment> StartAsync(
+        string name, string schema, IReadOnlyDictionary<string, string>? postgresSettings = null, PostgresVersion version = PostgresVersion.V15)
     {
-        var pg = await PostgresServer.StartAsync(postgresSettings);
+        var pg = await PostgresServer.StartAsync(postgresSettings, version);
         NatsServer? nats = null;
         try
         {
