@@ -31,9 +31,10 @@ namespace Cdc.Sink;
 /// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
-public sealed class StreamingBatchWriter : IMessageSink
+public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth
 {
     private readonly NatsConnection _connection;
+    private readonly ConnectionHealth _health;
     private readonly bool _ownsConnection;
     private readonly JetStreamContext _jetStream;
     private readonly JetStreamStreamOptions _streamOptions;
@@ -90,6 +91,7 @@ public sealed class StreamingBatchWriter : IMessageSink
         stream.Validate();
         options.Validate();
         _connection = connection;
+        _health = new ConnectionHealth(connection);
         _ownsConnection = ownsConnection;
         _streamOptions = stream;
         _options = options;
@@ -113,6 +115,12 @@ public sealed class StreamingBatchWriter : IMessageSink
 
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;
+
+    public bool IsConnected => _health.IsConnected;
+
+    public DateTimeOffset? DisconnectedSince => _health.DisconnectedSince;
+
+    public string? LastConnectionError => _health.LastConnectionError;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -174,6 +182,7 @@ public sealed class StreamingBatchWriter : IMessageSink
         _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         _connection.StateChanged -= OnStateChanged;
+        _health.Dispose();
         foreach (var task in new[] { _loop, _monitor })
         {
             if (task is not null)
