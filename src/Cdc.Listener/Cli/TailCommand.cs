@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Formats;
 using Cdc.Sink;
 using Cdc.Sink.JetStream;
 using Cdc.Sink.Nats;
@@ -197,11 +198,11 @@ internal static class TailCommand
                     ChangeEvent change;
                     try
                     {
-                        change = ChangeEvent.Parser.ParseFrom(message.Data.Span);
+                        change = ChangeEventReader.Read(message.Headers?["Content-Type"], message.Data.Span);
                     }
-                    catch (InvalidProtocolBufferException e)
+                    catch (FormatException e)
                     {
-                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is not a cdc.v1.ChangeEvent ({e.Message})").ConfigureAwait(false);
+                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is {e.Message}").ConfigureAwait(false);
                         continue;
                     }
 

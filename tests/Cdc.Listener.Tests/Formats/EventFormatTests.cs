@@ -108,4 +108,20 @@ public sealed class EventFormatTests
         var parsed = data == "json" ? JsonParser.Default.Parse<ChangeEvent>(Encoding.UTF8.GetString(payload)) : ChangeEvent.Parser.ParseFrom(payload);
         Assert.Equal(Insert, parsed);
     }
+
+    [Theory]
+    [InlineData("protobuf", "structured")]
+    [InlineData("json", "structured")]
+    [InlineData("cloudevents", "structured")]
+    [InlineData("cloudevents", "binary")]
+    public void What_each_format_writes_is_read_back_by_its_content_type(string format, string mode)
+    {
+        var (payload, headers) = Run(Create(format, mode), Insert, Context);
+
+        Assert.Equal(Insert, ChangeEventReader.Read(headers.Single(h => h.Key == "Content-Type").Value, payload));
+    }
+
+    [Fact]
+    public void A_payload_that_is_not_what_its_content_type_says_is_a_format_error()
+        => Assert.Throws<FormatException>(() => ChangeEventReader.Read("application/cloudevents+json", "{\"specversion\":\"1.0\"}"u8));
 }
