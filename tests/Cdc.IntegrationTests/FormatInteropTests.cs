@@ -108,6 +108,14 @@ public sealed class FormatInteropTests : IAsyncLifetime
         {
             Assert.Equal(row, replayed[id]);
         }
+
+        // cdc tail reads the same stream whatever the format (by Content-Type).
+        var (tailExit, tail) = await CdcProcess.RunAsync(
+            ["tail", "--nats", _nats.Url, "--stream", Stream, "--from-start", "--json", "--exit-when-idle", "2s"], TimeSpan.FromSeconds(60));
+        Assert.Equal(0, tailExit);
+        var tailed = tail.Split('\n').Where(l => l.StartsWith("{\"seq\"", StringComparison.Ordinal)).ToList();
+        Assert.True(tailed.Count == ExpectedMessages - 1, tail);
+        Assert.DoesNotContain("is not a cdc.v1.ChangeEvent", tail, StringComparison.Ordinal);
     }
 
     /// <summary>The event as the proto3 JSON mapping, whatever the format; checks the Content-Type on the way.</summary>
