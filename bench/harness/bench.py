@@ -30,7 +30,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-4)")
-    p.add_argument("--contenders", default="a,b,c,d,e", help="comma-separated contender keys (a-e)")
+    p.add_argument("--contenders", default="a,b,c,d,e", help="comma-separated contender keys (a-e; f-h: cdc with the json and CloudEvents formats)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
     p.add_argument("--no-install", action="store_true", help="bench/run: do not run scripts/setup (which installs what is missing)")
     p.add_argument("--output", default=os.path.join(REPO, "docs"), help="where benchmarks.md/.json/.svg go")
@@ -41,7 +41,7 @@ def parse_args(argv):
     args = p.parse_args(argv)
     args.workloads = [int(w) for w in args.workloads.split(",") if w]
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    bad = [w for w in args.workloads if w not in WORKLOADS] + [c for c in args.contenders if c not in "abcde"]
+    bad = [w for w in args.workloads if w not in WORKLOADS] + [c for c in args.contenders if c not in "abcdefgh"]
     if bad:
         p.error(f"unknown workload/contender: {bad}")
     return args

@@ -140,4 +140,8 @@ def all_contenders():
         "c": Cdc("c", "Cdc, null sink", ["--sink", "null"], nats_stream=False),
         "d": Cdc("d", "Cdc -> JetStream, one message per row, defaults", [], nats_stream=True),
         "e": Cdc("e", "Cdc -> JetStream, batching tuned", CDC_TUNED_ARGS, nats_stream=True),
+        "f": Cdc("f", "Cdc -> JetStream, defaults, Cdc:Format=json", ["--set", "Cdc:Format=json"], nats_stream=True),
+        "g": Cdc("g", "Cdc -> JetStream, defaults, CloudEvents structured", ["--set", "Cdc:Format=cloudevents"], nats_stream=True),
+        "h": Cdc("h", "Cdc -> JetStream, defaults, CloudEvents binary (JSON data)",
+                 ["--set", "Cdc:Format=cloudevents", "--set", "Cdc:CloudEvents:Mode=binary"], nats_stream=True),
     }

@@ -16,4 +16,10 @@ public static class ExitCodes
 
     /// <summary><c>cdc status</c>: the sidecar is not running.</summary>
     public const int Down = 4;
+
+    /// <summary>
+    /// <c>cdc status</c>: the sidecar runs but cannot deliver (its sink is not connected to NATS), or PostgreSQL could
+    /// not be read with the command's own <c>--connection</c>, so health cannot be judged.
+    /// </summary>
+    public const int Degraded = 5;
 }

@@ -21,7 +21,7 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
 
         // Without --connection, the sidecar's own (sampled) view of the slot is the best there is.
         slotState ??= sidecar.Status?.SlotState;
-        var (verdict, exitCode, reasons) = StatusVerdict.Decide(sidecar, slotState, thresholds);
+        var (verdict, exitCode, reasons) = StatusVerdict.Decide(sidecar, slotState, thresholds, postgresError);
         return new StatusReport
         {
             Verdict = verdict,
@@ -82,7 +82,9 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
     private static StatusDocument? Redacted(StatusDocument? status)
         => status is null ? null : status with
         {
-            Sink = status.Sink with { Server = UrlRedaction.RedactOrNull(status.Sink.Server), LastError = UrlRedaction.RedactOrNull(status.Sink.LastError) },
+            Sink = status.Sink with { Server = UrlRedaction.RedactOrNull(status.Sink.Server), LastError = UrlRedaction.RedactOrNull(status.Sink.LastError),
+                ConnectionError = UrlRedaction.RedactOrNull(status.Sink.ConnectionError),
+            },
         };
 
     public void Dispose() => _http.Dispose();

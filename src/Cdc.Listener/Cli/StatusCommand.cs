@@ -10,7 +10,7 @@ namespace Cdc.Listener.Cli;
 
 /// <summary>
 /// <c>cdc status</c>: one screen (or one JSON document) with the slot, the listener, the sink and
-/// per-table counts. Exit code 0 healthy, 3 lagging, 4 sidecar down, 2 bad option.
+/// per-table counts. Exit code 0 healthy, 3 lagging, 4 sidecar down, 5 degraded (sink not connected, or --connection unreadable), 2 bad option.
 /// </summary>
 internal static class StatusCommand
 {
@@ -50,7 +50,7 @@ internal static class StatusCommand
             DefaultValueFactory = _ => "256MiB",
         };
 
-        var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 2 bad option, 3 lagging, 4 sidecar down.")
+        var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 2 bad option, 3 lagging, 4 sidecar down, 5 degraded (sink not connected to NATS, or PostgreSQL unreadable with --connection).")
         {
             http, connection, slot, publication, watch, interval, json, maxLag, maxLagBytes,
         };

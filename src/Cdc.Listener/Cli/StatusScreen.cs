@@ -130,6 +130,17 @@ internal static class StatusScreen
         var s = status.Sink;
         var l = status.Listener;
         Add(grid, "server", Markup.Escape(s.Server ?? s.Kind));
+        if (s.Connection is { } connection)
+        {
+            Add(grid, "connection", connection == "connected"
+                ? "[green]connected[/]"
+                : $"[red]{Markup.Escape(connection)}[/]{(s.DisconnectedSince is { } since ? $" since {since:HH:mm:ss} ({DurationText.Format(report.CheckedAt - since)})" : string.Empty)}");
+            if (connection != "connected" && s.ConnectionError is { } connectionError)
+            {
+                Add(grid, "why", $"[red]{Markup.Escape(connectionError)}[/]");
+            }
+        }
+
         Add(grid, "stream", Markup.Escape(s.Stream ?? "-"));
         Add(grid, "last seq", s.LastSequence.ToString("#,0", CultureInfo.InvariantCulture));
         Add(grid, "pending", s.PendingAcks is { } acks
@@ -178,6 +189,7 @@ internal static class StatusScreen
         {
             "healthy" => ("green", "HEALTHY"),
             "lagging" => ("yellow", "LAGGING"),
+            "degraded" => ("red", "DEGRADED"),
             _ => ("red", "DOWN"),
         };
         var reasons = report.Reasons.Count == 0 ? "slot, listener and sink keep up" : string.Join("; ", report.Reasons);

@@ -5,18 +5,35 @@ namespace Cdc.Listener.Cli;
 /// <summary>
 /// Healthy (exit 0): the sidecar streams and lags less than the thresholds. Lagging (exit 3): it
 /// runs but does not stream (connecting, standby, reconnecting...), lags too much, or the slot is
-/// missing or losing WAL. Down (exit 4): its endpoint does not answer.
+/// missing or losing WAL. Down (exit 4): its endpoint does not answer. Degraded (exit 5): it answers but
+/// its sink is not connected to NATS, or PostgreSQL could not be read with <c>--connection</c>.
 /// </summary>
 public static class StatusVerdict
 {
     public static (string Verdict, int ExitCode, IReadOnlyList<string> Reasons) Decide(
-        SidecarReport sidecar, SlotState? slot, StatusThresholds thresholds)
+        SidecarReport sidecar, SlotState? slot, StatusThresholds thresholds, string? postgresError = null)
     {
         var reasons = new List<string>();
         if (!sidecar.Running || sidecar.Status is not { } status)
         {
             reasons.Add($"the sidecar is not running (no answer from {sidecar.Url}{(sidecar.Error is null ? string.Empty : ": " + sidecar.Error)})");
+            AddPostgresError(reasons, postgresError);
             return ("down", ExitCodes.Down, reasons);
+        }
+
+        var degraded = false;
+        if (status.Sink.Connection is "disconnected")
+        {
+            var since = status.Sink.DisconnectedSince is { } t ? $" since {t:yyyy-MM-dd HH:mm:ss} UTC" : string.Empty;
+            var error = status.Sink.ConnectionError is { } e ? ": " + e : string.Empty;
+            reasons.Add($"the sink is not connected to {status.Sink.Server ?? status.Sink.Kind}{since}{error}");
+            degraded = true;
+        }
+
+        if (postgresError is not null)
+        {
+            AddPostgresError(reasons, postgresError);
+            degraded = true;
         }
 
         var listener = status.Listener;
@@ -50,6 +67,16 @@ public static class StatusVerdict
             reasons.Add($"slot wal_status is {slot.WalStatus}: WAL the slot needs is being or was removed");
         }
 
-        return reasons.Count == 0 ? ("healthy", ExitCodes.Ok, reasons) : ("lagging", ExitCodes.Lagging, reasons);
+        return degraded ? ("degraded", ExitCodes.Degraded, reasons)
+            : reasons.Count == 0 ? ("healthy", ExitCodes.Ok, reasons)
+            : ("lagging", ExitCodes.Lagging, reasons);
+    }
+
+    private static void AddPostgresError(List<string> reasons, string? postgresError)
+    {
+        if (postgresError is not null)
+        {
+            reasons.Add($"PostgreSQL cannot be read with --connection: {postgresError}");
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Formats;
 using Cdc.Sink;
 using Cdc.Sink.Connection;
 using Cdc.V1;
@@ -201,11 +202,12 @@ internal static class TailCommand
                     ChangeEvent change;
                     try
                     {
-                        change = ChangeEvent.Parser.ParseFrom(message.Data ?? []);
+                        var contentType = message.Headers is { } headers && headers.TryGetValue("Content-Type", out var type) ? type.ToString() : null;
+                        change = ChangeEventReader.Read(contentType, message.Data);
                     }
-                    catch (InvalidProtocolBufferException e)
+                    catch (FormatException e)
                     {
-                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is not a cdc.v1.ChangeEvent ({e.Message})").ConfigureAwait(false);
+                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is {e.Message}").ConfigureAwait(false);
                         continue;
                     }
 

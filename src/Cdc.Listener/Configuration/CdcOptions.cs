@@ -44,6 +44,14 @@ public sealed class CdcOptions
     /// <summary>Where the change events go: <c>nats</c> or <c>null</c> (acknowledge at once; for benchmarks).</summary>
     public string Sink { get; set; } = "nats";
 
+    /// <summary>
+    /// How each event is written: <c>protobuf</c> (<c>cdc.v1</c> messages), <c>json</c> (their proto3 JSON mapping) or
+    /// <c>cloudevents</c> (CloudEvents 1.0, see <see cref="CloudEvents"/>).
+    /// </summary>
+    public string Format { get; set; } = "protobuf";
+
+    public CloudEventsSection CloudEvents { get; set; } = new();
+
     public NatsSection Nats { get; set; } = new();
 
     public PusherSection Pusher { get; set; } = new();
@@ -66,6 +74,15 @@ public sealed class CdcOptions
     /// the check off.
     /// </summary>
     public TimeSpan ReceiverTimeout { get; set; } = TimeSpan.FromSeconds(90);
+}
+
+public sealed class CloudEventsSection
+{
+    /// <summary><c>structured</c> (one <c>application/cloudevents+json</c> document) or <c>binary</c> (<c>ce-*</c> headers).</summary>
+    public string Mode { get; set; } = "structured";
+
+    /// <summary>Binary mode only: the payload as <c>json</c> (proto3 JSON mapping) or <c>protobuf</c>.</summary>
+    public string DataFormat { get; set; } = "json";
 }
 
 public sealed class NatsSection

@@ -14,6 +14,9 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
     private static readonly string[] Storages = ["file", "memory"];
     private static readonly string[] OversizePolicies = ["fail", "reference"];
     private static readonly string[] TlsModes = ["auto", "require", "first"];
+    private static readonly string[] Formats = ["protobuf", "json", "cloudevents"];
+    private static readonly string[] CloudEventsModes = ["structured", "binary"];
+    private static readonly string[] DataFormats = ["json", "protobuf"];
 
     public ValidateOptionsResult Validate(string? name, CdcOptions options)
     {
@@ -83,6 +86,14 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         }
 
         OneOf(errors, "Cdc:Sink", o.Sink, Sinks);
+        OneOf(errors, "Cdc:Format", o.Format, Formats);
+        OneOf(errors, "Cdc:CloudEvents:Mode", o.CloudEvents.Mode, CloudEventsModes);
+        OneOf(errors, "Cdc:CloudEvents:DataFormat", o.CloudEvents.DataFormat, DataFormats);
+        if (o.Pusher.Dedupe && !string.Equals(o.Format, "protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Cdc:Pusher:Dedupe = true works with Cdc:Format = protobuf only (it merges protobuf events), not '{o.Format}'");
+        }
+
         Range(errors, "Cdc:Pusher:MaxInFlightBytes", o.Pusher.MaxInFlightBytes, 1L << 20, 64L << 30, "1 MiB to 64 GiB");
         Range(errors, "Cdc:Pusher:ChunkMaxBytes", o.Pusher.ChunkMaxBytes, 4 << 10, 64 << 20, "4 KiB to 64 MiB");
         if (o.Pusher.ChunkMaxBytes > o.Pusher.MaxInFlightBytes)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cdc.Listener.Http;
 using Cdc.Listener.Pushing;
+using Cdc.Sink;
 
 namespace Cdc.Listener.Hosting;
 
@@ -67,6 +68,9 @@ public sealed class ListenerStatus
 
     /// <summary>Supplies the number of messages the sink has published and awaits a PubAck for.</summary>
     public Func<int>? PendingAcks { get; set; }
+
+    /// <summary>The current sink's connection to its broker; null before the first sink is created.</summary>
+    public ISinkHealth? SinkHealth { get; set; }
 
     /// <summary>Supplies the pusher's monotonic counters (pushes, acks, waits for budget).</summary>
     public Func<PusherCounters>? Pusher { get; set; }

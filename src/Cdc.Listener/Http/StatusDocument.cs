@@ -74,6 +74,18 @@ public sealed record SinkSection
 
     public string? Server { get; init; }
 
+    /// <summary>
+    /// connected or disconnected (connecting, reconnecting or given up): a sink that is not connected delivers nothing
+    /// however idle the listener looks. Null from a sidecar that does not report it.
+    /// </summary>
+    public string? Connection { get; init; }
+
+    /// <summary>Since when the sink has not been connected; null while connected.</summary>
+    public DateTimeOffset? DisconnectedSince { get; init; }
+
+    /// <summary>Why the newest connection attempt failed or the connection was lost (URL secrets masked).</summary>
+    public string? ConnectionError { get; init; }
+
     public string? Stream { get; init; }
 
     /// <summary>Stream sequence of the newest acknowledged message.</summary>

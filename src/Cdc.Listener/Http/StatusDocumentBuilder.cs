@@ -45,6 +45,9 @@ internal static class StatusDocumentBuilder
             {
                 Kind = status.Sink,
                 Server = status.SinkServer,
+                Connection = status.SinkHealth is { } health ? (health.IsConnected ? "connected" : "disconnected") : null,
+                DisconnectedSince = status.SinkHealth?.DisconnectedSince,
+                ConnectionError = UrlRedaction.RedactOrNull(status.SinkHealth?.LastConnectionError),
                 Stream = status.Stream,
                 LastSequence = status.LastStreamSequence,
                 PendingAcks = status.PendingAcks?.Invoke(),

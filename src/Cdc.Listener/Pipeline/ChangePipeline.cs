@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Formats;
 using Cdc.Listener.Hosting;
 using Cdc.Listener.Pushing;
 using Cdc.Listener.Replication;
@@ -32,7 +33,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ChangeDecoder _decoder;
     private readonly SubjectMapper _subjects;
     private readonly ChangeEventEncoder _encoder;
-    private readonly IReadOnlyList<KeyValuePair<string, string>>? _headers;
+    private readonly EventFormat _format;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly ChunkBuffer _buffer = new();
     private readonly List<PendingMessage> _pending = new(64);
@@ -72,7 +73,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(pusher.Tracker.FlushLsn) };
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
-        _headers = context.PublishHeaders;
+        _format = EventFormat.Create(context.Options, _database, context.PublishHeaders);
         _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, context.Options.Nats.SubjectIncludesOperation);
     }
 
@@ -224,8 +225,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
-        Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema,
-            MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id), subjects.Counter(_status, "schema"));
+        var id = MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id);
+        var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
+        Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
     }
 
     public void OnChange(ChangeItem change)
@@ -236,24 +238,31 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         switch (change.Kind)
         {
             case ChangeKind.Message:
-                var message = _subjects.ForMessage(change.Message!.Prefix);
-                Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status));
+                var prefix = change.Message!.Prefix;
+                var message = _subjects.ForMessage(prefix);
+                var messagePayload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Message, change.Kind, id, string.Empty, prefix, change.CommitTimeMicros), out var messageHeaders);
+                Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status), messagePayload, messageHeaders);
                 break;
             case ChangeKind.Truncate:
                 var truncated = _subjects.For(change.Relation!);
-                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"));
+                var truncatePayload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var truncateHeaders);
+                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"), truncatePayload, truncateHeaders);
                 break;
             default:
                 var subjects = _subjects.For(change.Relation!);
-                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)),
+                var payload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var headers);
+                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)), payload, headers,
                     _dedupe is null ? DedupeRow.None : DedupeRows.Of(change, subjects.Table, _keyScratch));
                 break;
         }
     }
 
-    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, DedupeRow row = default)
+    private static EventContext Context(ChangeItem change, string id)
+        => new(EventKind.Change, change.Kind, id, change.Relation!.Namespace, change.Relation.Name, change.CommitTimeMicros);
+
+    private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, ReadOnlySpan<byte> payload,
+        IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default)
     {
-        var payload = _scratch.WrittenSpan;
         if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
         {
             Seal(isLast: false);
@@ -264,7 +273,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
         }
 
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), row));
+        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row));
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -289,7 +298,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Subject = p.Subject,
                 MessageId = p.Id,
                 Payload = p.Payload,
-                Headers = _headers,
+                Headers = p.Headers,
                 State = chunk,
             });
         }
@@ -315,5 +324,6 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void Dispose() => _assembler.Dispose();
 
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload, DedupeRow Row);
+    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload,
+        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row);
 }

@@ -15,7 +15,9 @@ internal static class SinkFactory
         if (string.Equals(options.Sink, "null", StringComparison.OrdinalIgnoreCase))
         {
             status.SinkServer = "(null sink)";
-            return new NullSink(acks);
+            var nullSink = new NullSink(acks);
+            status.SinkHealth = nullSink;
+            return nullSink;
         }
 
         var n = options.Nats;
@@ -44,6 +46,7 @@ internal static class SinkFactory
         status.Stream = n.Stream;
         var writer = new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory);
         status.PendingAcks = () => writer.PendingAcks;
+        status.SinkHealth = writer;
         return new SinkStartGuard(writer);
     }
 

@@ -1,7 +1,7 @@
 namespace Cdc.Sink;
 
 /// <summary>Acknowledges every message at once with increasing sequences (benchmarks of the stages before the sink).</summary>
-public sealed class NullSink : IMessageSink
+public sealed class NullSink : IMessageSink, ISinkHealth
 {
     private readonly IAckHandler _ackHandler;
     private ulong _sequence;
@@ -13,6 +13,12 @@ public sealed class NullSink : IMessageSink
 
     /// <summary>Messages acknowledged so far.</summary>
     public ulong Count => Interlocked.Read(ref _sequence);
+
+    public bool IsConnected => true;
+
+    public DateTimeOffset? DisconnectedSince => null;
+
+    public string? LastConnectionError => null;
 
     public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 

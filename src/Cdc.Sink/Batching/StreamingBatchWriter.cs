@@ -38,9 +38,10 @@ namespace Cdc.Sink;
 /// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
-public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
+public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckReceiver
 {
     private readonly NatsConnection _connection;
+    private readonly ConnectionHealth _health;
     private readonly bool _ownsConnection;
     private readonly NatsJSContext _jetStream;
     private readonly JetStreamStreamOptions _streamOptions;
@@ -105,6 +106,7 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
         stream.Validate();
         options.Validate();
         _connection = connection;
+        _health = new ConnectionHealth(connection);
         _ownsConnection = ownsConnection;
         _streamOptions = stream;
         _options = options;
@@ -128,6 +130,12 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
 
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;
+
+    public bool IsConnected => _health.IsConnected;
+
+    public DateTimeOffset? DisconnectedSince => _health.DisconnectedSince;
+
+    public string? LastConnectionError => _health.LastConnectionError;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -194,6 +202,7 @@ public sealed class StreamingBatchWriter : IMessageSink, IPubAckReceiver
         _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         _connection.ConnectionOpened -= OnConnectionOpened;
+        _health.Dispose();
         foreach (var task in new[] { _loop, _monitor })
         {
             if (task is not null)

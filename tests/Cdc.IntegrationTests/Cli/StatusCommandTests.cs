@@ -148,6 +148,73 @@ public sealed class StatusCommandTests : IAsyncLifetime
         Assert.Contains("reserved", screen, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Status_while_NATS_is_down_says_degraded_with_the_sink_disconnected_and_healthy_again_once_it_is_back()
+    {
+        await using var cdc = await _env.StartSidecarAsync();
+        var (healthyExit, healthy) = await WaitForStatusAsync(r => Sink(r).GetProperty("connection").GetString() == "connected" && r.GetProperty("exit_code").GetInt32() == 0);
+        Assert.Equal(0, healthyExit);
+        Assert.Equal(JsonValueKind.Null, Sink(healthy).GetProperty("disconnected_since").ValueKind);
+
+        await _env.Nats.KillAsync();
+        var (exitCode, report) = await WaitForStatusAsync(r => Sink(r).GetProperty("connection").GetString() == "disconnected");
+        Assert.Equal(5, exitCode);
+        Assert.Equal("degraded", report.GetProperty("verdict").GetString());
+        Assert.NotEqual(JsonValueKind.Null, Sink(report).GetProperty("disconnected_since").ValueKind);
+        Assert.False(string.IsNullOrEmpty(Sink(report).GetProperty("connection_error").GetString()), report.ToString());
+        Assert.Contains(report.GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("the sink is not connected to nats://", StringComparison.Ordinal));
+
+        var (screenExit, screen) = await _env.StatusAsync();
+        Assert.Equal(5, screenExit);
+        // The sink panel names the connection state (wrapped at 80 columns when piped), the verdict line says why.
+        Assert.True(screen.Contains("connection  disconnect", StringComparison.Ordinal), screen);
+        Assert.True(screen.Contains("DEGRADED (exit 5) the sink is not connected", StringComparison.Ordinal), screen);
+        Assert.DoesNotContain("HEALTHY", screen, StringComparison.Ordinal);
+
+        await _env.Nats.StartExistingAsync();
+        var (backExit, back) = await WaitForStatusAsync(r => r.GetProperty("exit_code").GetInt32() == 0, TimeSpan.FromSeconds(60));
+        Assert.Equal(0, backExit);
+        Assert.Equal("connected", Sink(back).GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public async Task Status_with_a_wrong_connection_says_so_instead_of_healthy()
+    {
+        await using var cdc = await _env.StartSidecarAsync();
+        await WaitForStatusAsync(r => r.GetProperty("exit_code").GetInt32() == 0);
+
+        var wrong = _env.Pg.ConnectionString("no_such_database");
+        string[] args = ["status", "--http", _env.Http, "--connection", wrong, "--slot", CliEnvironment.Slot, "--publication", CliEnvironment.Publication];
+        var (jsonExit, json) = await CdcProcess.RunAsync([.. args, "--json"], TimeSpan.FromSeconds(30));
+        using var document = JsonDocument.Parse(json);
+        var report = document.RootElement;
+        Assert.Equal(5, jsonExit);
+        Assert.Equal("degraded", report.GetProperty("verdict").GetString());
+        Assert.Contains("no_such_database", report.GetProperty("postgres_error").GetString(), StringComparison.Ordinal);
+        Assert.Contains(report.GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("PostgreSQL cannot be read with --connection", StringComparison.Ordinal));
+
+        var (screenExit, screen) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(30));
+        Assert.Equal(5, screenExit);
+        Assert.True(screen.Contains("DEGRADED (exit 5) PostgreSQL cannot be read with --connection", StringComparison.Ordinal), screen);
+        Assert.DoesNotContain("HEALTHY", screen, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>cdc status --json</c> until <paramref name="done"/> holds (the last report either way).</summary>
+    private async Task<(int ExitCode, JsonElement Report)> WaitForStatusAsync(Func<JsonElement, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var (exitCode, report) = await _env.StatusJsonAsync();
+        while (!done(report) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            (exitCode, report) = await _env.StatusJsonAsync();
+        }
+
+        return (exitCode, report);
+    }
+
+    private static JsonElement Sink(JsonElement report) => report.GetProperty("sidecar").GetProperty("status").GetProperty("sink");
+
     private static JsonElement Listener(JsonElement report) => report.GetProperty("sidecar").GetProperty("status").GetProperty("listener");
 
     private static long Rows(JsonElement report, string operation)

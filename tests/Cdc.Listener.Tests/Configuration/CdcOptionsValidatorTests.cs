@@ -21,6 +21,26 @@ public sealed class CdcOptionsValidatorTests
         => Assert.True(new CdcOptionsValidator().Validate(null, Valid()).Succeeded);
 
     [Theory]
+    [InlineData("avro")]
+    [InlineData("")]
+    public void An_unknown_format_is_refused_naming_the_accepted_ones(string format)
+        => Assert.Equal($"Cdc:Format = '{format}' is not accepted: one of protobuf, json, cloudevents", Failure(o => o.Format = format));
+
+    [Fact]
+    public void An_unknown_cloudevents_mode_is_refused()
+        => Assert.StartsWith("Cdc:CloudEvents:Mode = 'batch' is not accepted", Failure(o => o.CloudEvents.Mode = "batch"), StringComparison.Ordinal);
+
+    [Fact]
+    public void Dedupe_mode_with_a_json_format_is_refused_because_it_merges_protobuf_events()
+        => Assert.StartsWith("Cdc:Pusher:Dedupe = true works with Cdc:Format = protobuf only", Failure(o => { o.Format = "json"; o.Pusher.Dedupe = true; }), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("JSON", "structured")]
+    [InlineData("cloudevents", "Binary")]
+    public void Formats_and_modes_are_case_insensitive(string format, string mode)
+        => Assert.True(new CdcOptionsValidator().Validate(null, new CdcOptions { Connection = "Host=h;Database=d", Format = format, CloudEvents = { Mode = mode } }).Succeeded);
+
+    [Theory]
     [InlineData("a/b")]
     [InlineData("a.b")]
     [InlineData("")]

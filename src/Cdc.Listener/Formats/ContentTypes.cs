@@ -1,0 +1,13 @@
+namespace Cdc.Listener.Formats;
+
+/// <summary>The <c>Content-Type</c> header values of published events.</summary>
+internal static class ContentTypes
+{
+    public const string Header = "Content-Type";
+    public const string ChangeEvent = "application/protobuf; proto=cdc.v1.ChangeEvent";
+    public const string RelationEvent = "application/protobuf; proto=cdc.v1.RelationEvent";
+    public const string Json = "application/json";
+    public const string CloudEventsJson = "application/cloudevents+json";
+
+    public static string Protobuf(EventKind kind) => kind == EventKind.Schema ? RelationEvent : ChangeEvent;
+}

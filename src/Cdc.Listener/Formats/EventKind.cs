@@ -1,0 +1,14 @@
+namespace Cdc.Listener.Formats;
+
+/// <summary>Which <c>cdc.v1</c> message an event's protobuf bytes hold.</summary>
+internal enum EventKind : byte
+{
+    /// <summary>A <c>ChangeEvent</c> of a row change or a truncate.</summary>
+    Change,
+
+    /// <summary>A <c>RelationEvent</c>: a table's shape.</summary>
+    Schema,
+
+    /// <summary>A <c>ChangeEvent</c> carrying a logical decoding message (<c>OPERATION_MESSAGE</c>).</summary>
+    Message,
+}

@@ -1,0 +1,14 @@
+namespace Cdc.Listener.Formats;
+
+/// <summary>The default: the encoder's protobuf bytes as they are, with one shared header list per message type.</summary>
+internal sealed class ProtobufFormat(IReadOnlyList<KeyValuePair<string, string>> common) : EventFormat
+{
+    private readonly KeyValuePair<string, string>[] _changeHeaders = WithContentType(common, ContentTypes.ChangeEvent);
+    private readonly KeyValuePair<string, string>[] _schemaHeaders = WithContentType(common, ContentTypes.RelationEvent);
+
+    public override ReadOnlySpan<byte> Format(ReadOnlySpan<byte> protobuf, in EventContext context, out IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        headers = context.Kind == EventKind.Schema ? _schemaHeaders : _changeHeaders;
+        return protobuf;
+    }
+}

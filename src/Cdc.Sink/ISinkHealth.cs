@@ -1,0 +1,16 @@
+namespace Cdc.Sink;
+
+/// <summary>
+/// The sink's link to its broker, for status reports: a sink can look idle and fine while it cannot deliver anything.
+/// </summary>
+public interface ISinkHealth
+{
+    /// <summary>True while the sink holds a live connection to its broker.</summary>
+    bool IsConnected { get; }
+
+    /// <summary>Since when the sink has not been connected (its creation, before the first connection); null while connected.</summary>
+    DateTimeOffset? DisconnectedSince { get; }
+
+    /// <summary>Why the newest connection attempt failed or the connection was lost; may name a server URL (redact before showing).</summary>
+    string? LastConnectionError { get; }
+}
