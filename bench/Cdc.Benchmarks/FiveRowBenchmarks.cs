@@ -16,12 +16,6 @@ public class FiveRowBenchmarks : ScenarioBenchmarks
     [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket (listener path)")]
     public Task OursSocket() => OursViaListenerPathAsync();
 
-    [Benchmark(OperationsPerInvoke = Rows, Description = "Ours, socket, one task")]
-    public Task OursOneTask() => OursViaOwnConnectionAsync();
-
-    [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only, our connection")]
-    public Task Transport() => TransportOnlyAsync();
-
     [Benchmark(OperationsPerInvoke = Rows, Description = "Transport only, Npgsql raw XLogData")]
     public Task NpgsqlTransport() => NpgsqlTransportOnlyAsync();
 

@@ -5,7 +5,7 @@ using Cdc.Benchmarks.Replay;
 namespace Cdc.Benchmarks;
 
 /// <summary>
-/// <c>--profile [five|wide|jsonb] [seconds] [--protobuf] [--socket|--own|--npgsql] [--allocations]</c>: decodes one scenario in a loop (in memory, or through the fake server) and prints
+/// <c>--profile [five|wide|jsonb] [seconds] [--protobuf] [--socket|--npgsql] [--allocations]</c>: decodes one scenario in a loop (in memory, or through the fake server) and prints
 /// rows/s and bytes allocated per row; run it under <c>perf record</c> (with DOTNET_PerfMapEnabled=1) to find hot spots.
 /// </summary>
 public static class ProfileLoop
@@ -25,7 +25,7 @@ public static class ProfileLoop
         var reader = new ColumnReadingHandler();
         var encoder = new EncodingHandler();
         Cdc.Decoding.IChangeHandler handler = args.Contains("--protobuf") ? encoder : reader;
-        var mode = args.Contains("--own") ? "ours, one task" : args.Contains("--socket") ? "ours, listener path" : args.Contains("--npgsql") ? "Npgsql via socket" : "ours in memory";
+        var mode = args.Contains("--socket") ? "ours, listener path" : args.Contains("--npgsql") ? "Npgsql via socket" : "ours in memory";
         await using var server = new FakeServer.FakeReplicationServer(messages, scenario.Passes);
         using var sampler = args.Contains("--allocations") ? new AllocationSampler() : null;
         var clock = Stopwatch.StartNew();
@@ -33,11 +33,7 @@ public static class ProfileLoop
         long rows = 0;
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            if (args.Contains("--own"))
-            {
-                await OwnConnectionReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, handler).ConfigureAwait(false);
-            }
-            else if (args.Contains("--socket"))
+            if (args.Contains("--socket"))
             {
                 await ListenerPathReplay.RunAsync(server.ConnectionString, scenario.SessionTransactions, handler).ConfigureAwait(false);
             }

@@ -61,22 +61,6 @@ public abstract class ScenarioBenchmarks
         Check(_reader.Tally.Rows);
     }
 
-    protected async Task OursViaOwnConnectionAsync()
-    {
-        _reader.Reset();
-        await OwnConnectionReplay.RunAsync(Server.ConnectionString, Scenario.SessionTransactions, _reader).ConfigureAwait(false);
-        Check(_reader.Tally.Rows);
-    }
-
-    protected async Task TransportOnlyAsync()
-    {
-        var bytes = await OwnConnectionReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);
-        if (bytes == 0)
-        {
-            throw new InvalidOperationException("no bytes streamed");
-        }
-    }
-
     protected async Task NpgsqlTransportOnlyAsync()
     {
         var bytes = await NpgsqlTransportReplay.RunTransportOnlyAsync(Server.ConnectionString, Scenario.SessionTransactions).ConfigureAwait(false);

@@ -58,4 +58,10 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1014, LogLevel.Warning, "Cdc:StatusInterval ({IntervalSeconds} s) is not below the server's wal_sender_timeout ({TimeoutSeconds} s): while the sink holds the stream back, the server may drop the session. Lower Cdc:StatusInterval")]
     public static partial void StatusIntervalTooLong(ILogger logger, double intervalSeconds, double timeoutSeconds);
+
+    [LoggerMessage(1015, LogLevel.Information, "Replication connection to system {SystemId}, timeline {Timeline}, WAL at {XLogPos} (PostgreSQL {Version})")]
+    public static partial void ReplicationConnected(ILogger logger, string systemId, uint timeline, string xLogPos, string version);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Cdc:Connection: 'Keepalive' applies to the setup connections only: the replication connection is kept alive by its status updates (Cdc:StatusInterval) and Cdc:ReceiverTimeout")]
+    public static partial void KeepaliveIgnoredForReplication(ILogger logger);
 }

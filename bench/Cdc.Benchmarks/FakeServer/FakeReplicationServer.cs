@@ -107,6 +107,9 @@ public sealed class FakeReplicationServer : IAsyncDisposable
                         case (byte)'Q' when Encoding.UTF8.GetString(message.Body).StartsWith("START_REPLICATION", StringComparison.Ordinal):
                             await StreamAsync(stream).ConfigureAwait(false);
                             break;
+                        case (byte)'Q' when Encoding.UTF8.GetString(message.Body).StartsWith("IDENTIFY_SYSTEM", StringComparison.Ordinal):
+                            await stream.WriteAsync(IdentifySystemReply).ConfigureAwait(false);
+                            break;
                         case (byte)'Q':
                             await RefuseAsync(stream, Encoding.UTF8.GetString(message.Body).TrimEnd('\0')).ConfigureAwait(false);
                             break;
@@ -195,6 +198,39 @@ public sealed class FakeReplicationServer : IAsyncDisposable
                 throw new IOException("client terminated during replication");
             }
         }
+    }
+
+    /// <summary>IDENTIFY_SYSTEM's one row (systemid, timeline, xlogpos, dbname), as a PostgreSQL 15 walsender sends it.</summary>
+    private static readonly byte[] IdentifySystemReply = BuildIdentifySystemReply();
+
+    private static byte[] BuildIdentifySystemReply()
+    {
+        const int Text = 25, Int4 = 23;
+        (string Name, int Type, short Length, string Value)[] columns =
+            [("systemid", Text, -1, "7300000000000000000"), ("timeline", Int4, 4, "1"), ("xlogpos", Text, -1, "0/1000000"), ("dbname", Text, -1, "bench")];
+        var reply = new MessageWriter();
+        reply.Begin((byte)'T').Int16((short)columns.Length);
+        foreach (var column in columns)
+        {
+            reply.CString(column.Name).Int32(0).Int16(0).Int32(column.Type).Int16(column.Length).Int32(-1).Int16(0);
+        }
+
+        reply.End();
+        reply.Begin((byte)'D').Int16((short)columns.Length);
+        foreach (var column in columns)
+        {
+            var bytes = Encoding.UTF8.GetBytes(column.Value);
+            reply.Int32(bytes.Length);
+            foreach (var b in bytes)
+            {
+                reply.Byte(b);
+            }
+        }
+
+        reply.End();
+        reply.Begin((byte)'C').CString("IDENTIFY_SYSTEM").End();
+        reply.Begin((byte)'Z').Byte((byte)'I').End();
+        return reply.ToArray();
     }
 
     private static async Task RefuseAsync(NetworkStream stream, string query)

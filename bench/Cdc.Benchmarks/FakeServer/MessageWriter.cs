@@ -31,6 +31,14 @@ internal sealed class MessageWriter
         return this;
     }
 
+    public MessageWriter Int16(short value)
+    {
+        Span<byte> bytes = stackalloc byte[2];
+        BinaryPrimitives.WriteInt16BigEndian(bytes, value);
+        _buffer.Write(bytes);
+        return this;
+    }
+
     public MessageWriter CString(string value)
     {
         _buffer.Write(Encoding.UTF8.GetBytes(value));

@@ -56,8 +56,7 @@ internal static class CheckCommand
 
     private static async Task CheckSourceAsync(CdcOptions options, CheckReport report)
     {
-        var target = new NpgsqlConnectionStringBuilder(options.Connection);
-        var where = $"{target.Host}:{target.Port}/{target.Database}";
+        var where = new SourceConnectionStrings(options).Describe();
         var warnings = new CollectingLogger();
         SourcePlan plan;
         try

@@ -8,6 +8,12 @@ public sealed class CdcOptions
     /// <summary>Npgsql connection string of the source database (the role needs REPLICATION).</summary>
     public string Connection { get; set; } = string.Empty;
 
+    /// <summary>
+    /// A file holding the password (only), read again at every connect of the replication and the setup connections:
+    /// for passwords that rotate (cloud IAM tokens). While it is set, a refused login is retried with backoff.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
     /// <summary>Replication slot name.</summary>
     public string Slot { get; set; } = "cdc";
 

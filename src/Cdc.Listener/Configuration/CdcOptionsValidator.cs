@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Cdc.Listener.Replication;
 using Npgsql;
 
 namespace Cdc.Listener.Configuration;
@@ -42,9 +43,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             try
             {
                 var builder = new NpgsqlConnectionStringBuilder(o.Connection);
-                if (string.IsNullOrEmpty(builder.Database))
+                if (string.IsNullOrEmpty(builder.Database) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGDATABASE")))
                 {
-                    errors.Add("Cdc:Connection has no Database=...: logical replication works on one database");
+                    errors.Add("Cdc:Connection has no Database=... (nor is PGDATABASE set): logical replication works on one database");
+                }
+
+                errors.AddRange(SourceConnectionStrings.Unsupported(builder));
+                if (!string.IsNullOrEmpty(o.PasswordFile) && !string.IsNullOrEmpty(builder.Password))
+                {
+                    errors.Add("Cdc:PasswordFile and a Password in Cdc:Connection are both given: keep one");
                 }
             }
             catch (ArgumentException e)
@@ -52,6 +59,11 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
                 // The message of Npgsql names the bad keyword; never echo the string (it may hold a password).
                 errors.Add($"Cdc:Connection is not a valid Npgsql connection string: {e.Message}");
             }
+        }
+
+        if (!string.IsNullOrEmpty(o.PasswordFile) && !File.Exists(o.PasswordFile))
+        {
+            errors.Add($"Cdc:PasswordFile = '{o.PasswordFile}' does not exist: give the path of a file that holds the password");
         }
 
         Identifier(errors, "Cdc:Slot", o.Slot, slot: true);

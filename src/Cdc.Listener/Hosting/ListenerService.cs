@@ -32,6 +32,11 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         CdcOptionsValidator.ThrowIfInvalid(options);
+        if (new Npgsql.NpgsqlConnectionStringBuilder(options.Connection).KeepAlive > 0)
+        {
+            ListenerLog.KeepaliveIgnoredForReplication(_logger);
+        }
+
         status.Slot = options.Slot;
         status.Publication = options.Publication;
         status.Sink = options.Sink;
@@ -62,7 +67,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             status.Pusher = () => pusher.Counters;
             var acks = new AckRouter(pusher, status, _logger);
             lateAcks.Attach(acks);
-            await using var types = new CatalogTypeResolver(options.Connection);
+            var connections = new SourceConnectionStrings(options);
+            await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.

@@ -42,7 +42,7 @@ internal sealed class StatusEndpoint(
             return;
         }
 
-        var sampler = new StatusSampler(status, cdcOptions.Value.Connection, cdcOptions.Value.Slot, _logger);
+        var sampler = new StatusSampler(status, cdcOptions.Value.Connection, cdcOptions.Value.PasswordFile, cdcOptions.Value.Slot, _logger);
         _app = Build(endpoint, sampler);
         try
         {

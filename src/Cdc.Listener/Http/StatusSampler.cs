@@ -1,4 +1,5 @@
 using Cdc.Listener.Hosting;
+using Cdc.Listener.Replication;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -8,7 +9,8 @@ namespace Cdc.Listener.Http;
 /// Samples the change counter once a second (for changes/s) and reads the slot from PostgreSQL every
 /// few seconds (for the slot lag), so a scrape of /status or /metrics never waits on the database.
 /// </summary>
-internal sealed class StatusSampler(ListenerStatus status, string connectionString, string slot, ILogger logger)
+/// <param name="passwordFile">Cdc:PasswordFile: read again for every new physical connection.</param>
+internal sealed class StatusSampler(ListenerStatus status, string connectionString, string? passwordFile, string slot, ILogger logger)
 {
     private static readonly TimeSpan SlotInterval = TimeSpan.FromSeconds(2);
 
@@ -56,7 +58,13 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
                 CommandTimeout = 5,
                 MaxPoolSize = 1,
             };
-            return NpgsqlDataSource.Create(builder);
+            var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+            if (!string.IsNullOrEmpty(passwordFile))
+            {
+                dataSource.UsePasswordProvider(_ => PasswordFile.Read(passwordFile), (_, _) => ValueTask.FromResult(PasswordFile.Read(passwordFile)));
+            }
+
+            return dataSource.Build();
         }
         catch (ArgumentException)
         {
@@ -72,7 +80,7 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             status.SlotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or CdcException)
         {
             HttpLog.SlotReadFailed(logger, slot, e.Message);
         }

@@ -1,5 +1,4 @@
 using Cdc.Decoding;
-using Cdc.Listener.Replication.Wire;
 
 namespace Cdc.Listener.Replication;
 

@@ -14,7 +14,8 @@ namespace Cdc.Listener.Replication;
 /// (the decoder and the converter keep what they were told), so the same column would change form silently.
 /// The session reconnects with backoff and the lookup is tried again; nothing is lost.
 /// </summary>
-internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolver, IAsyncDisposable
+/// <param name="connectionString">Called at every connect, so a password from <c>Cdc:PasswordFile</c> is read afresh.</param>
+internal sealed class CatalogTypeResolver(Func<string> connectionString) : ITypeResolver, IAsyncDisposable
 {
     private const string TypeQuery = """
         SELECT n.nspname, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typtypmod, t.typrelid,
@@ -55,7 +56,7 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
             {
                 info = Query(typeOid);
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ReplicationInterruptedException)
             {
                 _connection?.Dispose();
                 _connection = null;
@@ -73,7 +74,7 @@ internal sealed class CatalogTypeResolver(string connectionString) : ITypeResolv
         var conn = _connection;
         if (conn is null)
         {
-            conn = new NpgsqlConnection(connectionString);
+            conn = new NpgsqlConnection(connectionString());
             conn.Open();
             _connection = conn;
         }

@@ -14,6 +14,7 @@ namespace Cdc.Listener.Replication;
 /// </summary>
 public sealed class SourceSetup(CdcOptions options, ILogger logger)
 {
+    private readonly SourceConnectionStrings _connections = new(options);
     private readonly PublicationSetup _publications = new(options, logger);
 
     /// <summary>Every check, read-only: what exists and what a start would create.</summary>
@@ -26,7 +27,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
     private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        await using var conn = await OpenAsync(options.Connection, cancellationToken).ConfigureAwait(false);
+        await using var conn = await OpenAsync(_connections, cancellationToken).ConfigureAwait(false);
         try
         {
             return await action(conn, cancellationToken).ConfigureAwait(false);
@@ -35,7 +36,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         {
             // A check query failed (connection lost mid-setup, a catalog the role may not read): the
             // same one-line, transient-or-fatal classification as a failed login.
-            throw Classify(e, new NpgsqlConnectionStringBuilder(options.Connection));
+            throw Classify(e, _connections);
         }
     }
 
@@ -115,9 +116,10 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
     }
 
-    internal static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>A regular connection; the password file, if any, is read now.</summary>
+    internal static async Task<NpgsqlConnection> OpenAsync(SourceConnectionStrings connections, CancellationToken cancellationToken)
     {
-        var conn = new NpgsqlConnection(connectionString);
+        var conn = new NpgsqlConnection(connections.ForQueries());
         try
         {
             await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -126,21 +128,48 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             await conn.DisposeAsync().ConfigureAwait(false);
-            throw Classify(e, new NpgsqlConnectionStringBuilder(connectionString));
+            throw Classify(e, connections);
         }
     }
 
-    /// <summary>Authentication and missing databases are fatal; network trouble is transient.</summary>
-    internal static CdcException Classify(Exception e, NpgsqlConnectionStringBuilder target)
+    /// <summary>
+    /// Authentication and missing databases are fatal; network trouble is transient. A refused login is transient
+    /// too while the password comes from <c>Cdc:PasswordFile</c>: the token may have expired just before it was
+    /// renewed, and the next attempt reads the file again.
+    /// </summary>
+    internal static CdcException Classify(Exception e, SourceConnectionStrings connections)
     {
-        var where = $"{target.Host}:{target.Port}/{target.Database}";
+        var where = connections.Describe();
         return e switch
         {
-            PostgresException { SqlState: "28P01" or "28000" } pe => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
-            PostgresException { SqlState: "3D000" or "42501" } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
+            PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } pe when connections.RotatesPassword
+                => new ReplicationInterruptedException($"PostgreSQL at {where} refused the login with the password in Cdc:PasswordFile (read again at the next attempt): {pe.MessageText}", e),
+            PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } pe
+                => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
+            PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
             PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
+            _ when IsRefusedByClient(e) => new ReplicationSetupException($"cannot connect to PostgreSQL at {where}: {e.GetBaseException().Message}", e),
             _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
         };
+    }
+
+    /// <summary>
+    /// Npgsql itself refused the server, as Cdc:Connection told it to: the server's certificate did not verify (SSL
+    /// Mode VerifyCA / VerifyFull, Root Certificate), or the server offered what Require Auth, Channel Binding or SSL
+    /// Mode forbid (Npgsql raises those as an <see cref="NpgsqlException"/> with no inner exception). Retrying cannot
+    /// help; network trouble always comes with an inner I/O, socket or timeout exception.
+    /// </summary>
+    private static bool IsRefusedByClient(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return e is NpgsqlException { InnerException: null } and not PostgresException;
     }
 
     /// <summary>A walsender and (unless ours exists) a slot must be free.</summary>

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using Cdc.Listener.Replication.Wire;
 
 namespace Cdc.Listener.Replication;
 

@@ -29,6 +29,18 @@ public sealed class ConfigurationErrorTests
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(";Multiplexing=true", "cdc: Cdc:Connection: 'Multiplexing' is not supported by Cdc")]
+    [InlineData(";Replication Mode=Logical", "cdc: Cdc:Connection: 'Replication Mode' is not supported")]
+    public async Task A_connection_key_Cdc_cannot_honour_exits_2_with_one_line_naming_it(string key, string expected)
+    {
+        var (exitCode, output) = await CdcProcess.RunAsync(["run", "--connection", Connection + key], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_bad_value_from_an_environment_variable_names_the_key_too()
     {

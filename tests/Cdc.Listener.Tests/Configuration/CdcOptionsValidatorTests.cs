@@ -84,4 +84,33 @@ public sealed class CdcOptionsValidatorTests
         var failure = Assert.Single(new CdcOptionsValidator().Validate(null, options).Failures!);
         Assert.Contains("TlsCertFile and Cdc:Nats:TlsKeyFile go together", failure, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Multiplexing=true", "'Multiplexing'")]
+    [InlineData("Replication Mode=Logical", "'Replication Mode'")]
+    public void Connection_keys_Cdc_cannot_honour_are_refused_by_name(string key, string named)
+    {
+        var failure = Failure(o => o.Connection += ";" + key);
+
+        Assert.StartsWith("Cdc:Connection", failure, StringComparison.Ordinal);
+        Assert.Contains(named, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_password_file_that_does_not_exist_is_refused()
+        => Assert.StartsWith("Cdc:PasswordFile", Failure(o => o.PasswordFile = "/nonexistent/cdc-token"), StringComparison.Ordinal);
+
+    [Fact]
+    public void A_password_file_and_a_password_in_the_connection_are_refused_together()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            Assert.Contains("Cdc:PasswordFile and a Password", Failure(o => (o.Connection, o.PasswordFile) = (o.Connection + ";Password=x", file)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -30,7 +30,7 @@ public sealed class CatalogTypeResolverTests : IAsyncDisposable
     public async Task A_failed_lookup_interrupts_the_session_instead_of_calling_the_type_unknown()
     {
         var port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        await using var resolver = new CatalogTypeResolver($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Pooling=false");
+        await using var resolver = new CatalogTypeResolver(() => $"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Pooling=false");
 
         // Null would be kept by the decoder for the whole session: the type's values would silently turn to text.
         var e = Assert.Throws<ReplicationInterruptedException>(() => resolver.Resolve(16_384));

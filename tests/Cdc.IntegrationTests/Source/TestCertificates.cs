@@ -1,11 +1,11 @@
 using Cdc.Testing;
 
-namespace Cdc.IntegrationTests.Wire;
+namespace Cdc.IntegrationTests.Source;
 
 /// <summary>
 /// A test CA and a server certificate it signed (CN=localhost, SAN DNS:localhost only), a second server certificate
 /// signed by an intermediate CA the test CA signed, plus a second, unrelated CA, made with openssl in a temporary
-/// directory the postgres user owns (the server refuses a key others can read).
+/// directory the postgres user owns (the server refuses a key others can read); client certificates on request.
 /// </summary>
 internal sealed class TestCertificates : IDisposable
 {
@@ -28,7 +28,7 @@ internal sealed class TestCertificates : IDisposable
 
     public static async Task<TestCertificates> CreateAsync()
     {
-        var certificates = new TestCertificates(System.IO.Directory.CreateTempSubdirectory("cdc-wire-tls-").FullName);
+        var certificates = new TestCertificates(System.IO.Directory.CreateTempSubdirectory("cdc-tls-").FullName);
         var d = certificates.Directory;
         string[] ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
         await OpenSsl(["req", "-x509", .. ecKey, "-keyout", $"{d}/ca.key", "-out", $"{d}/ca.pem", "-days", "2", "-subj", "/CN=cdc test CA"]);
@@ -63,16 +63,37 @@ internal sealed class TestCertificates : IDisposable
         return certificates;
     }
 
+    /// <summary>A client certificate for <paramref name="user"/> (CN = the role name, as pg_hba <c>cert</c> wants) the test CA signed.</summary>
+    public async Task<(string Certificate, string Key)> CreateClientCertificateAsync(string user)
+    {
+        var d = Directory;
+        var (certificate, key) = ($"{d}/{user}.crt", $"{d}/{user}.key");
+        await OpenSsl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", $"{d}/{user}.csr", "-subj", $"/CN={user}"]);
+        await File.WriteAllTextAsync($"{d}/client.ext", "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = clientAuth\n");
+        await OpenSsl(["x509", "-req", "-in", $"{d}/{user}.csr", "-CA", $"{d}/ca.pem", "-CAkey", $"{d}/ca.key", "-CAcreateserial",
+            "-out", certificate, "-days", "2", "-extfile", $"{d}/client.ext"]);
+        return (certificate, key);
+    }
+
     private static Task<string> OpenSsl(string[] arguments) => ProcessRunner.RunAsync("openssl", arguments);
 
     /// <summary>A throwaway PostgreSQL 15 with <c>ssl = on</c>, presenting <paramref name="certificate"/> (a file of this set).</summary>
-    public static Task<PostgresServer> StartTlsServerAsync(string certificate, string key)
-        => PostgresServer.StartAsync(new Dictionary<string, string>
+    /// <param name="clientCa">The CA client certificates must chain to (<c>ssl_ca_file</c>), for pg_hba <c>cert</c>.</param>
+    public static Task<PostgresServer> StartTlsServerAsync(string certificate, string key, string? clientCa = null)
+    {
+        var settings = new Dictionary<string, string>
         {
             ["ssl"] = "on",
             ["ssl_cert_file"] = $"'{certificate}'",
             ["ssl_key_file"] = $"'{key}'",
-        });
+        };
+        if (clientCa is not null)
+        {
+            settings["ssl_ca_file"] = $"'{clientCa}'";
+        }
+
+        return PostgresServer.StartAsync(settings);
+    }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

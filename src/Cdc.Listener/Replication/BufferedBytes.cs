@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Cdc.Listener.Replication.Wire;
+namespace Cdc.Listener.Replication;
 
 /// <summary>
 /// A message's bytes where they were read: one block of memory (all but the largest messages), or a sequence of
