@@ -1,5 +1,6 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Snapshot;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -45,10 +46,17 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         // The checks again (another instance may have created either in the meantime); their warnings were given.
         var plan = await CheckAsync(conn, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var publicationCreated = await _publications.CreateAsync(conn, plan.Publication, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
+        var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
+        if (plan.SlotConfirmedFlushLsn is null && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
+        {
+            // The slot is created by the initial snapshot (a temporary slot exporting its snapshot, made permanent
+            // once every row is acknowledged), so a snapshot cut short leaves no slot and is taken again.
+            return new SourceInfo(plan.ServerVersionNum, plan.Database, Lsn.Invalid, false, publicationCreated, plan.UnkeyedTables, publications, SnapshotPending: true);
+        }
+
         var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
             ? (existing, false)
             : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
-        var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
         return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
     }
 
