@@ -15,7 +15,7 @@ namespace Cdc.Decoding.Snapshot;
 /// </remarks>
 public sealed class CopyBinaryRows(int maxValueBytes = 1 << 30)
 {
-    private static ReadOnlySpan<byte> Signature => "PGCOPY\n\xff\r\n\0"u8;
+    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
 
     private bool _headerRead;
 

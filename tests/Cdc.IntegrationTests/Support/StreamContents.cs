@@ -33,7 +33,7 @@ public static class StreamContents
 
             foreach (var msg in batch)
             {
-                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal))
+                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal) || msg.Subject.EndsWith("._snapshot", StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -44,6 +44,32 @@ public static class StreamContents
         }
 
         return result;
+    }
+
+    /// <summary>The snapshot completion markers (<c>._snapshot</c> subjects) with their stream sequence.</summary>
+    public static async Task<IReadOnlyList<(ulong Sequence, SnapshotEvent Marker)>> ReadMarkersAsync(string natsUrl, string stream, string prefix = "cdc")
+    {
+        await using var connection = new NatsConnection(new NatsOptions { Urls = [natsUrl], Name = "test-marker-reader" });
+        await connection.ConnectAsync();
+        var js = new JetStreamContext(connection);
+        var consumer = await js.CreateConsumerAsync(stream, new ConsumerConfig
+        {
+            AckPolicy = "none",
+            DeliverPolicy = "all",
+            FilterSubject = prefix + ".*.*.*._snapshot",
+            InactiveThreshold = (long)TimeSpan.FromMinutes(1).TotalNanoseconds,
+        });
+        var result = new List<(ulong, SnapshotEvent)>();
+        while (true)
+        {
+            var batch = await js.FetchAsync(stream, consumer.Name!, 1000, TimeSpan.FromMilliseconds(700));
+            if (batch.Count == 0)
+            {
+                return result;
+            }
+
+            result.AddRange(batch.Select(m => (m.Metadata.StreamSequence, SnapshotEvent.Parser.ParseFrom(m.Data.Span))));
+        }
     }
 
     /// <summary>Polls until the stream holds at least <paramref name="count"/> row changes.</summary>
