@@ -135,7 +135,7 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
         var writer = new SnapshotWriter(_connection, firstNewId: 1_000_000, existing: 300_000);
         var writing = writer.RunAsync(stopWriter.Token);
 
-        var first = StartCdc("snapkill", "initial", "--max-in-flight-bytes", "262144");
+        var first = StartCdc("snapkill", "initial", "--max-in-flight-bytes", "1048576");
         await first.WaitForOutputAsync("Initial snapshot: temporary slot", TimeSpan.FromSeconds(120));
         await StreamContents.WaitForAsync(_nats.Url, "SNAP", 2_000, TimeSpan.FromSeconds(60));
         await first.KillAsync();
