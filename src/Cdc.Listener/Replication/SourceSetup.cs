@@ -211,6 +211,14 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
                 $"all {maxSlots} replication slots are in use (max_replication_slots): raise it or drop an unused slot (SELECT pg_drop_replication_slot(...))");
         }
 
+        // The initial snapshot's temporary slot exists beside the permanent one until it is copied to it: checked now,
+        // not found out after the whole snapshot was published.
+        if (!ours && slots + 2 > maxSlots && SnapshotModes.Parse(options.Snapshot) == SnapshotMode.Initial)
+        {
+            throw new ReplicationSetupException(
+                $"{maxSlots - slots} replication slot is free (max_replication_slots = {maxSlots}); the initial snapshot needs 2 (its temporary slot and '{options.Slot}'): raise max_replication_slots, drop an unused slot, or set Cdc:Snapshot to never");
+        }
+
         if (senders >= maxSenders)
         {
             // Often our own previous walsender, not yet gone after a crash: a retry can succeed.
