@@ -106,6 +106,12 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        if (slot is null && versionNum < 120000 && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
+        {
+            throw new ReplicationSetupException(
+                $"PostgreSQL {version} cannot take Cdc's initial snapshot (it needs pg_copy_logical_replication_slot, PostgreSQL 12+): set Cdc:Snapshot to never");
+        }
+
         return new SourcePlan(versionNum, database, publication, slot, unkeyed);
     }
 
