@@ -98,7 +98,7 @@ internal static class CheckCommand
         {
             var snapshot = SnapshotModes.Parse(options.Snapshot) switch
             {
-                SnapshotMode.Initial => ", after publishing the rows already in the published tables (Cdc:Snapshot initial; needs one more free slot and WAL sender meanwhile)",
+                SnapshotMode.Initial => ", after publishing the rows already in the published tables (Cdc:Snapshot initial; needs one more free slot meanwhile)",
                 SnapshotMode.InitialOnly => "; with Cdc:Snapshot initial_only it would publish the existing rows and stop without keeping a slot",
                 _ => string.Empty,
             };
