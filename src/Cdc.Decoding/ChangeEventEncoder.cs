@@ -207,6 +207,7 @@ public sealed class ChangeEventEncoder
         ChangeKind.Delete => Operation.Delete,
         ChangeKind.Truncate => Operation.Truncate,
         ChangeKind.Message => Operation.Message,
+        ChangeKind.Read => Operation.Read,
         _ => Operation.Unspecified,
     };
 

@@ -12,4 +12,7 @@ public enum ChangeKind : byte
 
     /// <summary>A logical decoding message (<c>pg_logical_emit_message</c>, PostgreSQL 14+).</summary>
     Message = 5,
+
+    /// <summary>A row read by a snapshot (not from the WAL): its state as of the snapshot's consistent point.</summary>
+    Read = 6,
 }

@@ -35,6 +35,21 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public async Task An_initial_snapshot_without_a_second_free_slot_is_refused_before_anything_is_created()
+    {
+        await using var pg = await PostgresServer.StartAsync(new Dictionary<string, string> { ["max_replication_slots"] = "1" });
+
+        var (exitCode, output) = await CdcProcess.RunAsync(
+            ["run", "--connection", pg.ConnectionString(), "--http", "off", "--nats", "nats://127.0.0.1:1", "--snapshot", "initial"],
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("the initial snapshot needs 2 (its temporary slot and 'cdc'): raise max_replication_slots", output, StringComparison.Ordinal);
+        Assert.Equal(0L, await pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots"));
+        Assert.Equal(0L, await pg.ScalarAsync<long>("SELECT count(*) FROM pg_publication"));
+    }
+
+    [Fact]
     public async Task A_role_without_replication_is_told_how_to_grant_it()
     {
         await using var pg = await PostgresServer.StartAsync();

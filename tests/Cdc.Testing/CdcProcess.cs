@@ -43,6 +43,10 @@ public sealed class CdcProcess : IAsyncDisposable
         }
 
         psi.Environment["DOTNET_NOLOGO"] = "1";
+
+        // Tests of streaming count exactly what they wrote: without an initial snapshot unless a test asks for one
+        // (--snapshot or its own CDC__SNAPSHOT, both of which win over this).
+        psi.Environment["CDC__SNAPSHOT"] = "never";
         if (environment is not null)
         {
             foreach (var (k, v) in environment)

@@ -4,6 +4,7 @@ using Cdc.Listener.Hosting;
 using Cdc.Listener.Http;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Replication;
+using Cdc.Listener.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -56,8 +57,7 @@ internal static class CheckCommand
 
     private static async Task CheckSourceAsync(CdcOptions options, CheckReport report)
     {
-        var target = new NpgsqlConnectionStringBuilder(options.Connection);
-        var where = $"{target.Host}:{target.Port}/{target.Database}";
+        var where = new SourceConnectionStrings(options).Describe();
         var warnings = new CollectingLogger();
         SourcePlan plan;
         try
@@ -96,7 +96,13 @@ internal static class CheckCommand
         }
         else
         {
-            report.Plan("slot", $"{options.Slot} does not exist: cdc run would create it last, once every other check passed");
+            var snapshot = SnapshotModes.Parse(options.Snapshot) switch
+            {
+                SnapshotMode.Initial => ", after publishing the rows already in the published tables (Cdc:Snapshot initial; needs one more free slot meanwhile)",
+                SnapshotMode.InitialOnly => "; with Cdc:Snapshot initial_only it would publish the existing rows and stop without keeping a slot",
+                _ => string.Empty,
+            };
+            report.Plan("slot", $"{options.Slot} does not exist: cdc run would create it last, once every other check passed{snapshot}");
         }
     }
 }

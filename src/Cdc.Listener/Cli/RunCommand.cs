@@ -17,6 +17,7 @@ internal static class RunCommand
         (new("--publication") { Description = "Publication, created when missing for the tables with a key, with <name>_inserts (inserts only) for those without. Key Cdc:Publication. [default: cdc]", HelpName = "name" }, "Cdc:Publication"),
         (new("--stream") { Description = "JetStream stream, created or validated at start. Key Cdc:Nats:Stream. [default: CDC]", HelpName = "name" }, "Cdc:Nats:Stream"),
         (new("--subject-prefix") { Description = "Subjects are <prefix>.<database>.<schema>.<table>. Key Cdc:Nats:SubjectPrefix. [default: cdc]", HelpName = "prefix" }, "Cdc:Nats:SubjectPrefix"),
+        (new("--snapshot") { Description = "initial (publish existing rows when the slot is created), never, or initial_only (snapshot, then exit). Key Cdc:Snapshot. [default: initial]", HelpName = "mode" }, "Cdc:Snapshot"),
         (new("--sink") { Description = "nats, or null (acknowledge at once, for benchmarks). Key Cdc:Sink. [default: nats]", HelpName = "kind" }, "Cdc:Sink"),
         (new("--max-in-flight-bytes") { Description = "Bytes delivered to the sink but not yet acknowledged before reading pauses. Key Cdc:Pusher:MaxInFlightBytes. [default: 67108864 (64 MiB)]", HelpName = "bytes" }, "Cdc:Pusher:MaxInFlightBytes"),
         (new("--dedupe") { Description = "Overload mode: while NATS lags, keep only the newest pending change per row key (true or false). Key Cdc:Pusher:Dedupe. [default: false]", HelpName = "bool" }, "Cdc:Pusher:Dedupe"),

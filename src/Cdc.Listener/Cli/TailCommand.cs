@@ -194,7 +194,7 @@ internal static class TailCommand
                     }
 
                     expected = sequence + 1;
-                    if (message.Subject.EndsWith("._schema", StringComparison.Ordinal))
+                    if (message.Subject.EndsWith("._schema", StringComparison.Ordinal) || message.Subject.EndsWith("._snapshot", StringComparison.Ordinal))
                     {
                         continue;
                     }

@@ -52,6 +52,12 @@ public sealed class CdcOptions
 
     public CloudEventsSection CloudEvents { get; set; } = new();
 
+    /// <summary>
+    /// initial: when Cdc creates its slot, publish the rows already in the published tables first; never: stream
+    /// only what commits after the slot exists; initial_only: snapshot, then stop without keeping a slot.
+    /// </summary>
+    public string Snapshot { get; set; } = "initial";
+
     public NatsSection Nats { get; set; } = new();
 
     public PusherSection Pusher { get; set; } = new();

@@ -11,6 +11,7 @@ namespace Cdc.Listener.Configuration;
 public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
 {
     private static readonly string[] Sinks = ["nats", "null"];
+    private static readonly string[] Snapshots = ["initial", "never", "initial_only"];
     private static readonly string[] Storages = ["file", "memory"];
     private static readonly string[] OversizePolicies = ["fail", "reference"];
     private static readonly string[] TlsModes = ["auto", "require", "first"];
@@ -94,6 +95,7 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:Pusher:Dedupe = true works with Cdc:Format = protobuf only (it merges protobuf events), not '{o.Format}'");
         }
 
+        OneOf(errors, "Cdc:Snapshot", o.Snapshot, Snapshots);
         Range(errors, "Cdc:Pusher:MaxInFlightBytes", o.Pusher.MaxInFlightBytes, 1L << 20, 64L << 30, "1 MiB to 64 GiB");
         Range(errors, "Cdc:Pusher:ChunkMaxBytes", o.Pusher.ChunkMaxBytes, 4 << 10, 64 << 20, "4 KiB to 64 MiB");
         if (o.Pusher.ChunkMaxBytes > o.Pusher.MaxInFlightBytes)

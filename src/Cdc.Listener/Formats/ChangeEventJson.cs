@@ -205,6 +205,7 @@ internal static class ChangeEventJson
         Operation.Delete => "OPERATION_DELETE",
         Operation.Truncate => "OPERATION_TRUNCATE",
         Operation.Message => "OPERATION_MESSAGE",
+        Operation.Read => "OPERATION_READ",
         _ => ((int)operation).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

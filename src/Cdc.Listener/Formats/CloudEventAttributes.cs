@@ -18,12 +18,14 @@ internal static class CloudEventAttributes
     {
         EventKind.Schema => "io.cdc.schema",
         EventKind.Message => "io.cdc.message",
+        EventKind.Snapshot => "io.cdc.snapshot",
         _ => context.Operation switch
         {
             ChangeKind.Insert => "io.cdc.change.insert",
             ChangeKind.Update => "io.cdc.change.update",
             ChangeKind.Delete => "io.cdc.change.delete",
             ChangeKind.Truncate => "io.cdc.change.truncate",
+            ChangeKind.Read => "io.cdc.change.read",
             _ => "io.cdc.change",
         },
     };

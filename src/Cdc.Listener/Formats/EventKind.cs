@@ -11,4 +11,7 @@ internal enum EventKind : byte
 
     /// <summary>A <c>ChangeEvent</c> carrying a logical decoding message (<c>OPERATION_MESSAGE</c>).</summary>
     Message,
+
+    /// <summary>A <c>SnapshotEvent</c>: a table's (re)snapshot is complete.</summary>
+    Snapshot,
 }

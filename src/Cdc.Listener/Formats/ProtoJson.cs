@@ -28,6 +28,12 @@ internal static class ProtoJson
             return;
         }
 
+        if (kind == EventKind.Snapshot)
+        {
+            Encoding.UTF8.GetBytes(Formatter.Format(SnapshotEvent.Parser.ParseFrom(protobuf)), output);
+            return;
+        }
+
         using var writer = new Utf8JsonWriter(output, Options);
         ChangeEventJson.Write(writer, ChangeEvent.Parser.ParseFrom(protobuf));
     }

@@ -5,10 +5,16 @@ internal sealed class ProtobufFormat(IReadOnlyList<KeyValuePair<string, string>>
 {
     private readonly KeyValuePair<string, string>[] _changeHeaders = WithContentType(common, ContentTypes.ChangeEvent);
     private readonly KeyValuePair<string, string>[] _schemaHeaders = WithContentType(common, ContentTypes.RelationEvent);
+    private readonly KeyValuePair<string, string>[] _snapshotHeaders = WithContentType(common, ContentTypes.SnapshotEvent);
 
     public override ReadOnlySpan<byte> Format(ReadOnlySpan<byte> protobuf, in EventContext context, out IReadOnlyList<KeyValuePair<string, string>> headers)
     {
-        headers = context.Kind == EventKind.Schema ? _schemaHeaders : _changeHeaders;
+        headers = context.Kind switch
+        {
+            EventKind.Schema => _schemaHeaders,
+            EventKind.Snapshot => _snapshotHeaders,
+            _ => _changeHeaders,
+        };
         return protobuf;
     }
 }

@@ -5,6 +5,7 @@ using Cdc.Listener.Configuration;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Pushing;
 using Cdc.Listener.Replication;
+using Cdc.Listener.Snapshot;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
 
@@ -61,13 +62,19 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             status.Database = source.Database;
             status.ProtocolVersion = protocol.ProtocolVersion;
             status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
+            var connections = new SourceConnectionStrings(options);
+            var snapshotSlot = source.SnapshotPending
+                ? await RetryTransientAsync(ct => SnapshotSlot.CreateAsync(options, connections, ct), backoff, stoppingToken).ConfigureAwait(false)
+                : null;
 
-            var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, source.ConfirmedFlushLsn.Value);
+            // A snapshot is one ledger transaction ending at the consistent point: the pusher starts just below it, so
+            // the flush LSN reaches the consistent point only once every snapshot row is acknowledged.
+            var initialFlush = snapshotSlot is null ? source.ConfirmedFlushLsn.Value : InitialSnapshot.FlushBefore(snapshotSlot.ConsistentPoint);
+            var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
             status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
             status.Pusher = () => pusher.Counters;
             var acks = new AckRouter(pusher, status, _logger);
             lateAcks.Attach(acks);
-            var connections = new SourceConnectionStrings(options);
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
@@ -77,6 +84,13 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             backoff.Reset();
             try
             {
+                if (snapshotSlot is not null && !await SnapshotAsync(snapshotSlot, context, connections, pusher, sink, acks, sequence, types, stoppingToken).ConfigureAwait(false))
+                {
+                    flushed = pusher.Tracker.FlushLsn;
+                    status.State = "stopped";
+                    return;
+                }
+
                 while (true)
                 {
                     try
@@ -114,6 +128,44 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
 
         status.State = "stopped";
         ListenerLog.Stopped(_logger, new Lsn(flushed).ToString());
+    }
+
+    /// <summary>
+    /// Takes the initial snapshot and, unless Cdc:Snapshot is initial_only, makes its slot the permanent one; the
+    /// temporary slot (and its exported snapshot) is gone afterwards either way. Returns whether streaming follows.
+    /// </summary>
+    private async Task<bool> SnapshotAsync(
+        SnapshotSlot slot,
+        SessionContext context,
+        SourceConnectionStrings connections,
+        ChunkPusher pusher,
+        IMessageSink sink,
+        AckRouter acks,
+        TransactionSequence sequence,
+        CatalogTypeResolver types,
+        CancellationToken stoppingToken)
+    {
+        await using (slot.ConfigureAwait(false))
+        {
+            status.State = "snapshot";
+            var snapshot = new InitialSnapshot(context, pusher, sink, acks, sequence, types, _logger);
+            var (rows, tables) = await snapshot.RunAsync(slot, connections, stoppingToken).ConfigureAwait(false);
+            if (SnapshotModes.Parse(options.Snapshot) == SnapshotMode.InitialOnly)
+            {
+                SnapshotLog.CompletedOnly(_logger, rows, tables, slot.ConsistentPoint.ToString());
+                return false;
+            }
+
+            var conn = await SourceSetup.OpenAsync(connections, stoppingToken).ConfigureAwait(false);
+            await using (conn.ConfigureAwait(false))
+            {
+                await slot.PromoteAsync(conn, options.Slot, stoppingToken).ConfigureAwait(false);
+            }
+
+            status.SetConfirmedFlush(slot.ConsistentPoint.Value);
+            SnapshotLog.Completed(_logger, rows, tables, options.Slot, slot.ConsistentPoint.ToString());
+            return true;
+        }
     }
 
     /// <summary>

@@ -97,6 +97,12 @@ public sealed class RelationSubjects(string table, string baseSubject, bool incl
 
     public string Truncate { get; } = includeOperation ? baseSubject + ".truncate" : baseSubject;
 
+    /// <summary>Rows read by the initial snapshot (OPERATION_READ).</summary>
+    public string Read { get; } = includeOperation ? baseSubject + ".read" : baseSubject;
+
+    /// <summary>A table's snapshot completion marker (SnapshotEvent), after its last read row.</summary>
+    public string Snapshot { get; } = baseSubject + "._snapshot";
+
     /// <summary>Relation (schema) events, published before the rows that use the new shape.</summary>
     public string Schema { get; } = baseSubject + "._schema";
 
@@ -127,6 +133,7 @@ public sealed class RelationSubjects(string table, string baseSubject, bool incl
         ChangeKind.Update => Update,
         ChangeKind.Delete => Delete,
         ChangeKind.Truncate => Truncate,
+        ChangeKind.Read => Read,
         _ => Insert,
     };
 }

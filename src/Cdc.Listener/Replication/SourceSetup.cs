@@ -1,5 +1,6 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Snapshot;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -45,10 +46,17 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         // The checks again (another instance may have created either in the meantime); their warnings were given.
         var plan = await CheckAsync(conn, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var publicationCreated = await _publications.CreateAsync(conn, plan.Publication, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
+        var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
+        if (plan.SlotConfirmedFlushLsn is null && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
+        {
+            // The slot is created by the initial snapshot (a temporary slot exporting its snapshot, made permanent
+            // once every row is acknowledged), so a snapshot cut short leaves no slot and is taken again.
+            return new SourceInfo(plan.ServerVersionNum, plan.Database, Lsn.Invalid, false, publicationCreated, plan.UnkeyedTables, publications, SnapshotPending: true);
+        }
+
         var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
             ? (existing, false)
             : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
-        var publications = await _publications.StreamPublicationsAsync(conn, cancellationToken).ConfigureAwait(false);
         return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
     }
 
@@ -98,6 +106,12 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        if (slot is null && versionNum < 120000 && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
+        {
+            throw new ReplicationSetupException(
+                $"PostgreSQL {version} cannot take Cdc's initial snapshot (it needs pg_copy_logical_replication_slot, PostgreSQL 12+): set Cdc:Snapshot to never");
+        }
+
         return new SourcePlan(versionNum, database, publication, slot, unkeyed);
     }
 
@@ -201,6 +215,14 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         {
             throw new ReplicationSetupException(
                 $"all {maxSlots} replication slots are in use (max_replication_slots): raise it or drop an unused slot (SELECT pg_drop_replication_slot(...))");
+        }
+
+        // The initial snapshot's temporary slot exists beside the permanent one until it is copied to it: checked now,
+        // not found out after the whole snapshot was published.
+        if (!ours && slots + 2 > maxSlots && SnapshotModes.Parse(options.Snapshot) == SnapshotMode.Initial)
+        {
+            throw new ReplicationSetupException(
+                $"{maxSlots - slots} replication slot is free (max_replication_slots = {maxSlots}); the initial snapshot needs 2 (its temporary slot and '{options.Slot}'): raise max_replication_slots, drop an unused slot, or set Cdc:Snapshot to never");
         }
 
         if (senders >= maxSenders)

@@ -24,7 +24,7 @@ public static class StreamContents
             await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(1100) }))
             {
                 received++;
-                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal) || !Matches(filter, msg.Subject))
+                if (msg.Subject.EndsWith("._schema", StringComparison.Ordinal) || msg.Subject.EndsWith("._snapshot", StringComparison.Ordinal) || !Matches(filter, msg.Subject))
                 {
                     continue;
                 }
@@ -61,6 +61,32 @@ public static class StreamContents
         }
 
         return f.Length == s.Length;
+    }
+
+    /// <summary>The snapshot completion markers (<c>._snapshot</c> subjects) with their stream sequence.</summary>
+    public static async Task<IReadOnlyList<(ulong Sequence, SnapshotEvent Marker)>> ReadMarkersAsync(string natsUrl, string stream, string prefix = "cdc")
+    {
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "test-marker-reader" });
+        var js = new NatsJSContext(connection);
+        var consumer = await js.CreateOrderedConsumerAsync(stream, new NatsJSOrderedConsumerOpts { DeliverPolicy = ConsumerConfigDeliverPolicy.All });
+        var result = new List<(ulong, SnapshotEvent)>();
+        while (true)
+        {
+            var received = 0;
+            await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromMilliseconds(1100) }))
+            {
+                received++;
+                if (msg.Subject.StartsWith(prefix + ".", StringComparison.Ordinal) && msg.Subject.EndsWith("._snapshot", StringComparison.Ordinal))
+                {
+                    result.Add((msg.Metadata?.Sequence.Stream ?? 0, SnapshotEvent.Parser.ParseFrom(msg.Data ?? [])));
+                }
+            }
+
+            if (received == 0)
+            {
+                return result;
+            }
+        }
     }
 
     /// <summary>Polls until the stream holds at least <paramref name="count"/> row changes.</summary>

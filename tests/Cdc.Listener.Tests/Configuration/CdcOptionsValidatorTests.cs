@@ -41,6 +41,19 @@ public sealed class CdcOptionsValidatorTests
         => Assert.True(new CdcOptionsValidator().Validate(null, new CdcOptions { Connection = "Host=h;Database=d", Format = format, CloudEvents = { Mode = mode } }).Succeeded);
 
     [Theory]
+    [InlineData("initial")]
+    [InlineData("never")]
+    [InlineData("INITIAL_ONLY")]
+    public void Snapshot_modes_are_accepted(string mode)
+        => Assert.True(new CdcOptionsValidator().Validate(null, new CdcOptions { Connection = "Host=h;Database=d", Snapshot = mode }).Succeeded);
+
+    [Theory]
+    [InlineData("always")]
+    [InlineData("")]
+    public void Other_snapshot_modes_are_refused_naming_the_accepted_ones(string mode)
+        => Assert.Equal($"Cdc:Snapshot = '{mode}' is not accepted: one of initial, never, initial_only", Failure(o => o.Snapshot = mode));
+
+    [Theory]
     [InlineData("a/b")]
     [InlineData("a.b")]
     [InlineData("")]
