@@ -72,6 +72,29 @@ public sealed class EventFormatTests
     }
 
     [Fact]
+    public void Snapshot_rows_and_markers_have_their_own_type_content_type_and_json()
+    {
+        var marker = new SnapshotEvent { Database = "shop", Schema = "public", Table = "orders", ConsistentLsn = 0x1_0000_0000UL, RowCount = 3, Slot = "cdc" };
+        var markerContext = Context with { Kind = EventKind.Snapshot, Operation = ChangeKind.Read };
+        var read = Insert.Clone();
+        read.Operation = Operation.Read;
+
+        var (_, protobufHeaders) = Run(Create("protobuf"), marker, markerContext);
+        var (markerJson, _) = Run(Create("json"), marker, markerContext);
+        var (readJson, _) = Run(Create("json"), read, Context with { Operation = ChangeKind.Read });
+        var (markerEvent, _) = Run(Create("cloudevents"), marker, markerContext);
+        var (readEvent, _) = Run(Create("cloudevents"), read, Context with { Operation = ChangeKind.Read });
+
+        Assert.Equal("application/protobuf; proto=cdc.v1.SnapshotEvent", protobufHeaders.Single(h => h.Key == "Content-Type").Value);
+        Assert.Equal(marker, JsonParser.Default.Parse<SnapshotEvent>(Encoding.UTF8.GetString(markerJson)));
+        Assert.Equal(read, JsonParser.Default.Parse<ChangeEvent>(Encoding.UTF8.GetString(readJson)));
+        using var markerDocument = JsonDocument.Parse(markerEvent);
+        using var readDocument = JsonDocument.Parse(readEvent);
+        Assert.Equal("io.cdc.snapshot", markerDocument.RootElement.GetProperty("type").GetString());
+        Assert.Equal("io.cdc.change.read", readDocument.RootElement.GetProperty("type").GetString());
+    }
+
+    [Fact]
     public void Cloudevents_structured_wraps_the_json_event_with_the_context_attributes()
     {
         var (payload, headers) = Run(Create("cloudevents"), Insert, Context);
