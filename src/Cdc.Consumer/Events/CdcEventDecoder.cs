@@ -8,7 +8,9 @@ namespace Cdc.Consumer.Events;
 internal static class CdcEventDecoder
 {
     private const string SchemaSuffix = "._schema";
+    private const string SnapshotSuffix = "._snapshot";
     private const string MessageIdHeader = "Nats-Msg-Id";
+    private const string ContentTypeHeader = "Content-Type";
 
     public static CdcEvent Decode(INatsJSMsg<byte[]> message)
     {
@@ -26,19 +28,30 @@ internal static class CdcEventDecoder
 
     public static CdcEvent Decode(CdcEventEnvelope envelope, byte[] payload)
     {
+        string? contentType = null;
+        if (envelope.Headers is { } headers && headers.TryGetValue(ContentTypeHeader, out var values) && values.Count > 0)
+        {
+            contentType = values[0];
+        }
+
         try
         {
             if (envelope.Subject.EndsWith(SchemaSuffix, StringComparison.Ordinal))
             {
-                return new CdcRelationEvent(envelope, RelationEvent.Parser.ParseFrom(payload));
+                return new CdcRelationEvent(envelope, EventPayload.Parse(RelationEvent.Parser, contentType, payload));
             }
 
-            var change = ChangeEvent.Parser.ParseFrom(payload);
+            if (envelope.Subject.EndsWith(SnapshotSuffix, StringComparison.Ordinal))
+            {
+                return new CdcSnapshotMarker(envelope, EventPayload.Parse(SnapshotEvent.Parser, contentType, payload));
+            }
+
+            var change = EventPayload.Parse(ChangeEvent.Parser, contentType, payload);
             return change.Operation == Operation.Message
                 ? new CdcLogicalMessage(envelope, change)
                 : new CdcChangeEvent(envelope, change);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or CdcDecodeException)
         {
             return new CdcUndecodableEvent(envelope, payload, new CdcDecodeException(
                 $"stream sequence {envelope.StreamSequence} on '{envelope.Subject}' is not a Cdc event: {e.Message}", e));
