@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Cdc.Decoding.Snapshot;
+using Cdc.Testing;
 using Cdc.V1;
 
 namespace Cdc.Decoding.Tests.Snapshot;
@@ -66,7 +67,7 @@ public sealed class CopyBinaryRowsTests
         var start = 0;
         for (var end = 0; end <= copy.Length; end++)
         {
-            var buffer = segmentPerByte ? Segmented(copy.AsSpan(start, end - start)) : new ReadOnlySequence<byte>(copy, start, end - start);
+            var buffer = segmentPerByte ? Segments.PerByte(copy.AsSpan(start, end - start)) : new ReadOnlySequence<byte>(copy, start, end - start);
             while (true)
             {
                 var more = parser.TryReadRow(buffer, row, out var consumed);
@@ -85,23 +86,6 @@ public sealed class CopyBinaryRowsTests
         }
 
         return (events, parser.IsComplete);
-    }
-
-    private static ReadOnlySequence<byte> Segmented(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(bytes[..1].ToArray(), 0);
-        var last = first;
-        for (var i = 1; i < bytes.Length; i++)
-        {
-            last = last.Append(bytes.Slice(i, 1).ToArray());
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, 1);
     }
 
     [Theory]
@@ -148,21 +132,5 @@ public sealed class CopyBinaryRowsTests
         var e = Assert.Throws<PgOutputException>(() => new CopyBinaryRows().TryReadRow(
             new ReadOnlySequence<byte>("1\tseven\t-3\n1\tseven\t-3\n"u8.ToArray()), new SnapshotRow(Table, new Lsn(1)), out _));
         Assert.Contains("signature", e.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
