@@ -188,6 +188,11 @@ public sealed class CdcConsumer : IAsyncDisposable
     {
         var evt = CdcEventDecoder.Decode(message);
         await gaps.ObserveAsync(evt.StreamSequence, cancellationToken).ConfigureAwait(false);
+        if (evt is CdcSourceGap)
+        {
+            _metrics.SourceGap();
+        }
+
         return _filter.Matches(evt.Subject) ? evt : null;
     }
 

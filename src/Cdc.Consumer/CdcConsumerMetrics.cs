@@ -14,6 +14,8 @@ internal sealed class CdcConsumerMetrics
     private static readonly Counter<long> _gaps = _meter.CreateCounter<long>("cdc_consumer_gaps", description: "Gaps: runs of stream sequences that left the stream before this consumer read them");
     private static readonly Counter<long> _gapMessages = _meter.CreateCounter<long>("cdc_consumer_gap_messages", description: "Stream sequences inside gaps");
 
+    private static readonly Counter<long> _sourceGaps = _meter.CreateCounter<long>("cdc_consumer_source_gaps", description: "Gap events read: LSN ranges whose changes Cdc never captured (a slot was recreated)");
+
     private readonly KeyValuePair<string, object?> _consumer;
 
     public CdcConsumerMetrics(string consumer)
@@ -26,6 +28,8 @@ internal sealed class CdcConsumerMetrics
     public void Failure() => _failures.Add(1, _consumer);
 
     public void Recorded(string status) => _recorded.Add(1, _consumer, new KeyValuePair<string, object?>("status", status));
+
+    public void SourceGap() => _sourceGaps.Add(1, _consumer);
 
     public void Gap(ulong messages)
     {

@@ -64,4 +64,10 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1016, LogLevel.Warning, "Cdc:Connection: 'Keepalive' applies to the setup connections only: the replication connection is kept alive by its status updates (Cdc:StatusInterval) and Cdc:ReceiverTimeout")]
     public static partial void KeepaliveIgnoredForReplication(ILogger logger);
+
+    [LoggerMessage(1040, LogLevel.Information, "Stream holds slot {Slot} through {NewestEnd} (newest message {MessageId}), past the slot's confirmed {Confirmed}: what the server sends again up to there is skipped")]
+    public static partial void ResumingFromStream(ILogger logger, string slot, string newestEnd, string messageId, string confirmed);
+
+    [LoggerMessage(1041, LogLevel.Warning, "Slot {Slot} was missing although the stream holds changes streamed from it through {From}; created anew at {To} (Cdc:AllowSlotGap): changes committed in between are lost, a gap event says so on {Subject}")]
+    public static partial void SlotGap(ILogger logger, string slot, string from, string to, string subject);
 }

@@ -9,6 +9,7 @@ internal static class CdcEventDecoder
 {
     private const string SchemaSuffix = "._schema";
     private const string SnapshotSuffix = "._snapshot";
+    private const string GapSuffix = "._gap";
     private const string MessageIdHeader = "Nats-Msg-Id";
     private const string ContentTypeHeader = "Content-Type";
 
@@ -44,6 +45,11 @@ internal static class CdcEventDecoder
             if (envelope.Subject.EndsWith(SnapshotSuffix, StringComparison.Ordinal))
             {
                 return new CdcSnapshotMarker(envelope, EventPayload.Parse(SnapshotEvent.Parser, contentType, payload));
+            }
+
+            if (envelope.Subject.EndsWith(GapSuffix, StringComparison.Ordinal))
+            {
+                return new CdcSourceGap(envelope, EventPayload.Parse(GapEvent.Parser, contentType, payload));
             }
 
             var change = EventPayload.Parse(ChangeEvent.Parser, contentType, payload);

@@ -26,6 +26,13 @@ public sealed class CdcOptions
     /// <summary>Create the slot when it does not exist.</summary>
     public bool CreateSlot { get; set; } = true;
 
+    /// <summary>
+    /// Create the slot although the stream shows Cdc already delivered from a slot of this name (it was dropped,
+    /// invalidated, or is missing after a failover): the changes in between are lost, and a gap event says which.
+    /// Off, such a start is refused.
+    /// </summary>
+    public bool AllowSlotGap { get; set; }
+
     /// <summary>Create the publication when it does not exist.</summary>
     public bool CreatePublication { get; set; } = true;
 

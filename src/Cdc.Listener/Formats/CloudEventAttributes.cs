@@ -19,6 +19,7 @@ internal static class CloudEventAttributes
         EventKind.Schema => "io.cdc.schema",
         EventKind.Message => "io.cdc.message",
         EventKind.Snapshot => "io.cdc.snapshot",
+        EventKind.Gap => "io.cdc.gap",
         _ => context.Operation switch
         {
             ChangeKind.Insert => "io.cdc.change.insert",

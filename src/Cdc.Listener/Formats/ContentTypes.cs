@@ -7,6 +7,7 @@ internal static class ContentTypes
     public const string ChangeEvent = "application/protobuf; proto=cdc.v1.ChangeEvent";
     public const string RelationEvent = "application/protobuf; proto=cdc.v1.RelationEvent";
     public const string SnapshotEvent = "application/protobuf; proto=cdc.v1.SnapshotEvent";
+    public const string GapEvent = "application/protobuf; proto=cdc.v1.GapEvent";
     public const string Json = "application/json";
     public const string CloudEventsJson = "application/cloudevents+json";
 
@@ -14,6 +15,7 @@ internal static class ContentTypes
     {
         EventKind.Schema => RelationEvent,
         EventKind.Snapshot => SnapshotEvent,
+        EventKind.Gap => GapEvent,
         _ => ChangeEvent,
     };
 }

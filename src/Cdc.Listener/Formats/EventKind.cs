@@ -14,4 +14,7 @@ internal enum EventKind : byte
 
     /// <summary>A <c>SnapshotEvent</c>: a table's (re)snapshot is complete.</summary>
     Snapshot,
+
+    /// <summary>A <c>GapEvent</c>: changes in an LSN range were not captured (a slot was recreated).</summary>
+    Gap,
 }

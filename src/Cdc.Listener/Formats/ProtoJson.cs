@@ -34,6 +34,12 @@ internal static class ProtoJson
             return;
         }
 
+        if (kind == EventKind.Gap)
+        {
+            Encoding.UTF8.GetBytes(Formatter.Format(GapEvent.Parser.ParseFrom(protobuf)), output);
+            return;
+        }
+
         using var writer = new Utf8JsonWriter(output, Options);
         ChangeEventJson.Write(writer, ChangeEvent.Parser.ParseFrom(protobuf));
     }

@@ -6,6 +6,7 @@ internal sealed class ProtobufFormat(IReadOnlyList<KeyValuePair<string, string>>
     private readonly KeyValuePair<string, string>[] _changeHeaders = WithContentType(common, ContentTypes.ChangeEvent);
     private readonly KeyValuePair<string, string>[] _schemaHeaders = WithContentType(common, ContentTypes.RelationEvent);
     private readonly KeyValuePair<string, string>[] _snapshotHeaders = WithContentType(common, ContentTypes.SnapshotEvent);
+    private readonly KeyValuePair<string, string>[] _gapHeaders = WithContentType(common, ContentTypes.GapEvent);
 
     public override ReadOnlySpan<byte> Format(ReadOnlySpan<byte> protobuf, in EventContext context, out IReadOnlyList<KeyValuePair<string, string>> headers)
     {
@@ -13,6 +14,7 @@ internal sealed class ProtobufFormat(IReadOnlyList<KeyValuePair<string, string>>
         {
             EventKind.Schema => _schemaHeaders,
             EventKind.Snapshot => _snapshotHeaders,
+            EventKind.Gap => _gapHeaders,
             _ => _changeHeaders,
         };
         return protobuf;

@@ -56,9 +56,26 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         await using (sink.ConfigureAwait(false))
         {
             await StartSinkAsync(sink, plan, backoff, stoppingToken).ConfigureAwait(false);
+            var stored = await RetryTransientAsync(ct => StreamResume.ReadAsync(sink, options.Slot, ct), backoff, stoppingToken).ConfigureAwait(false);
+            if (plan.CreatesSlot)
+            {
+                StreamResume.ThrowIfLostSlot(options, stored);
+            }
+
             var source = await RetryTransientAsync(setup.PrepareAsync, backoff, stoppingToken).ConfigureAwait(false);
             var protocol = SessionContext.Negotiate(options, source.ServerVersionNum) with { PublicationNames = source.Publications };
-            var context = new SessionContext(options, source, protocol);
+            var slotIsNew = source.SlotCreated || source.SnapshotPending;
+            var gapFrom = slotIsNew && stored is { Streamed: true } ? new Lsn(stored.NewestEnd) : (Lsn?)null;
+
+            // Dedupe mode publishes a row's newest change in its older change's place, so its newest stored id is no
+            // position to skip to: it keeps relying on the duplicate window (docs/design.md).
+            var resume = !slotIsNew && !options.Pusher.Dedupe && stored is not null && stored.NewestEnd > source.ConfirmedFlushLsn.Value ? stored : null;
+            if (resume is not null)
+            {
+                ListenerLog.ResumingFromStream(_logger, options.Slot, new Lsn(resume.NewestEnd).ToString(), resume.MessageId, source.ConfirmedFlushLsn.ToString());
+            }
+
+            var context = new SessionContext(options, source, protocol) { Resume = resume };
             status.Database = source.Database;
             status.ProtocolVersion = protocol.ProtocolVersion;
             status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
@@ -70,6 +87,15 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             // A snapshot is one ledger transaction ending at the consistent point: the pusher starts just below it, so
             // the flush LSN reaches the consistent point only once every snapshot row is acknowledged.
             var initialFlush = snapshotSlot is null ? source.ConfirmedFlushLsn.Value : InitialSnapshot.FlushBefore(snapshotSlot.ConsistentPoint);
+
+            // A gap event is one more ledger transaction just below where the new slot starts.
+            var gapTo = snapshotSlot?.ConsistentPoint ?? source.ConfirmedFlushLsn;
+            var gapLedgerEnd = initialFlush;
+            if (gapFrom is not null)
+            {
+                initialFlush--;
+            }
+
             var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
             status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
             status.Pusher = () => pusher.Counters;
@@ -84,6 +110,12 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             backoff.Reset();
             try
             {
+                if (gapFrom is { } from)
+                {
+                    ListenerLog.SlotGap(_logger, options.Slot, from.ToString(), gapTo.ToString(), SourceGap.Subject(options, source.Database));
+                    await SourceGap.PublishAsync(context, pusher, sink, sequence, status, (from, gapTo), gapLedgerEnd, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (snapshotSlot is not null && !await SnapshotAsync(snapshotSlot, context, connections, pusher, sink, acks, sequence, types, stoppingToken).ConfigureAwait(false))
                 {
                     flushed = pusher.Tracker.FlushLsn;

@@ -17,6 +17,9 @@ public sealed class ListenerStatus
     private long _reconnects;
     private long _errors;
     private long _skippedTransactions;
+    private long _resumeSkippedTransactions;
+    private long _resumeSkippedChanges;
+    private long _sourceGaps;
     private long _lastCommitTimeMicros;
     private long _lastAckedCommitTimeMicros;
     private long _confirmedFlushLsn;
@@ -95,6 +98,15 @@ public sealed class ListenerStatus
     public long SkippedTransactions => Interlocked.Read(ref _skippedTransactions);
 
     public long DuplicateAcks => Interlocked.Read(ref _duplicateAcks);
+
+    /// <summary>Transactions (whole or in part) the server sent again on start that the stream already held.</summary>
+    public long ResumeSkippedTransactions => Interlocked.Read(ref _resumeSkippedTransactions);
+
+    /// <summary>Changes of a transaction stored in part before a restart, skipped because the stream held them.</summary>
+    public long ResumeSkippedChanges => Interlocked.Read(ref _resumeSkippedChanges);
+
+    /// <summary>Gap events published: LSN ranges never captured because a lost slot was recreated (Cdc:AllowSlotGap).</summary>
+    public long SourceGaps => Interlocked.Read(ref _sourceGaps);
 
     public ulong ConfirmedFlushLsn => (ulong)Interlocked.Read(ref _confirmedFlushLsn);
 
@@ -201,6 +213,12 @@ public sealed class ListenerStatus
     }
 
     public void CountSkipped() => Interlocked.Increment(ref _skippedTransactions);
+
+    public void CountResumeSkippedTransaction() => Interlocked.Increment(ref _resumeSkippedTransactions);
+
+    public void CountResumeSkippedChange() => Interlocked.Increment(ref _resumeSkippedChanges);
+
+    public void CountSourceGap() => Interlocked.Increment(ref _sourceGaps);
 
     public void CountDuplicateAck() => Interlocked.Increment(ref _duplicateAcks);
 

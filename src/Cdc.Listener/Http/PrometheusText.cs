@@ -43,6 +43,9 @@ internal static class PrometheusText
 
         Counter(text, "cdc_transactions_total", "Transactions decoded.", status.Transactions);
         Counter(text, "cdc_skipped_transactions_total", "Replayed transactions skipped because they were already delivered.", status.SkippedTransactions);
+        Counter(text, "cdc_resume_skipped_transactions_total", "Transactions sent again on start that the stream already held (read from its newest message), skipped whole or in part.", status.ResumeSkippedTransactions);
+        Counter(text, "cdc_resume_skipped_changes_total", "Changes of a transaction stored in part before a restart, skipped because the stream held them.", status.ResumeSkippedChanges);
+        Counter(text, "cdc_source_gaps_total", "Gap events published: a lost slot was recreated (Cdc:AllowSlotGap) and the changes in between were never captured.", status.SourceGaps);
         Gauge(text, "cdc_in_flight_bytes", "Bytes handed to the sink and not yet acknowledged.", inFlightBytes);
         Gauge(text, "cdc_in_flight_bytes_limit", "In-flight budget: reading from PostgreSQL pauses above it.", status.MaxInFlightBytes);
         Gauge(text, "cdc_pending_chunks", "Chunks awaiting acknowledgement.", chunks);

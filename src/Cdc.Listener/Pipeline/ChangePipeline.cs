@@ -40,13 +40,16 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
-
+    private readonly ResumePoint? _resume;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
     private int _nextMessageIndex;
     private int _chunkFirstIndex;
+
+    // Changes of the current transaction with an index at or below this are in the stream already (-1: none).
+    private int _storedThroughIndex = -1;
     private long _framesProcessed;
     private volatile bool _delivering;
     private bool _unflushed;
@@ -62,6 +65,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         ILogger logger)
     {
         _dedupe = dedupe;
+        _resume = context.Resume;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -149,6 +153,19 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             return;
         }
 
+        _storedThroughIndex = -1;
+        if (_resume is { } resume && transaction.EndLsn.Value <= resume.NewestEnd)
+        {
+            // Sent again after a restart, and the stream holds it (whole, or up to a change): see ResumePoint.
+            _status.CountResumeSkippedTransaction();
+            if (transaction.EndLsn.Value <= resume.WholeThrough)
+            {
+                return;
+            }
+
+            _storedThroughIndex = resume.PartialIndex;
+        }
+
         _transaction = transaction;
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
@@ -232,6 +249,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void OnChange(ChangeItem change)
     {
+        if (change.Index <= _storedThroughIndex)
+        {
+            _status.CountResumeSkippedChange();
+            return;
+        }
+
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
         var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);

@@ -7,6 +7,9 @@ namespace Cdc.Listener.Pipeline;
 /// <summary>What a replication session runs with: the settings, the source as checked, the negotiated protocol.</summary>
 internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgOutputOptions Protocol)
 {
+    /// <summary>Where the stream stood for the slot at start, past the slot's confirmed position; null when it was not ahead.</summary>
+    public ResumePoint? Resume { get; init; }
+
     /// <summary>
     /// Headers of every published change: <c>Nats-Expected-Stream</c> makes JetStream refuse a change
     /// that would land in any other stream (a server at the configured address that is not ours, a

@@ -94,7 +94,7 @@ internal static class SinkFactory
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>Maps the sink's start errors (server down, stream refused) to transient or fatal listener errors.</summary>
-    private sealed class SinkStartGuard(IMessageSink inner) : IMessageSink
+    private sealed class SinkStartGuard(StreamingBatchWriter inner) : IMessageSink, IStreamHistory
     {
         public async Task StartAsync(CancellationToken cancellationToken = default)
         {
@@ -119,6 +119,12 @@ internal static class SinkFactory
         public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+        public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
+            => inner.FindNewestAsync(idMatches, maxScan, cancellationToken);
+
+        public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
+            => inner.LastPerSubjectAsync(subjectMatches, cancellationToken);
     }
 }
 

@@ -1,7 +1,7 @@
 namespace Cdc.Sink;
 
 /// <summary>Acknowledges every message at once with increasing sequences (benchmarks of the stages before the sink).</summary>
-public sealed class NullSink : IMessageSink, ISinkHealth
+public sealed class NullSink : IMessageSink, ISinkHealth, IStreamHistory
 {
     private readonly IAckHandler _ackHandler;
     private ulong _sequence;
@@ -29,6 +29,13 @@ public sealed class NullSink : IMessageSink, ISinkHealth
     }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Stores nothing, so holds nothing.</summary>
+    public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
+        => Task.FromResult<StoredMessage?>(null);
+
+    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<StoredMessage>>([]);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

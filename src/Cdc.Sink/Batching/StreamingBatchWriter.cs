@@ -38,7 +38,7 @@ namespace Cdc.Sink;
 /// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
-public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckReceiver
+public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckReceiver, IStreamHistory
 {
     private readonly NatsConnection _connection;
     private readonly ConnectionHealth _health;
@@ -127,6 +127,12 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     public INatsJSContext JetStream => _jetStream;
 
     public NatsConnection Connection => _connection;
+
+    public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
+        => new JetStreamHistory(_jetStream, _streamOptions.Name).FindNewestAsync(idMatches, maxScan, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
+        => new JetStreamHistory(_jetStream, _streamOptions.Name).LastPerSubjectAsync(subjectMatches, cancellationToken);
 
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;

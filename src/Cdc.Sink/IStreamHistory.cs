@@ -1,0 +1,20 @@
+namespace Cdc.Sink;
+
+/// <summary>
+/// What the destination already holds, read on start so that exactly-once does not depend on the broker's duplicate
+/// window: the newest stored message id of a producer, and the newest message of each subject.
+/// </summary>
+public interface IStreamHistory
+{
+    /// <summary>
+    /// The newest stored message whose <c>Nats-Msg-Id</c> satisfies <paramref name="idMatches"/>, looking back at most
+    /// <paramref name="maxScan"/> messages from the end; null when none (or the stream is empty).
+    /// </summary>
+    Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest message of every subject that satisfies <paramref name="subjectMatches"/>.</summary>
+    Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One message read back from the stream: its sequence, subject, <c>Nats-Msg-Id</c> (empty when none) and payload.</summary>
+public sealed record StoredMessage(ulong Sequence, string Subject, string MessageId, ReadOnlyMemory<byte> Payload);
