@@ -16,5 +16,5 @@ public interface IStreamHistory
     Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default);
 }
 
-/// <summary>One message read back from the stream: its sequence, subject, <c>Nats-Msg-Id</c> (empty when none) and payload.</summary>
-public sealed record StoredMessage(ulong Sequence, string Subject, string MessageId, ReadOnlyMemory<byte> Payload);
+/// <summary>One message read back from the stream: its sequence, subject, <c>Nats-Msg-Id</c> (empty when none), <c>Content-Type</c> and payload.</summary>
+public sealed record StoredMessage(ulong Sequence, string Subject, string MessageId, string? ContentType, ReadOnlyMemory<byte> Payload);

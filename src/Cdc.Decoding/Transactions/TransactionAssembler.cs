@@ -41,6 +41,9 @@ public sealed class TransactionAssembler : IDisposable
     /// <summary>Transactions whose end LSN is at or below this are dropped (already delivered before a restart).</summary>
     public Lsn SkipThrough { get; set; }
 
+    /// <summary>Transactions dropped because they ended at or below <see cref="SkipThrough"/>.</summary>
+    public long SkippedTransactions { get; private set; }
+
     /// <summary>Transactions begun and not yet committed, aborted or rolled back (plain, streamed and prepared).</summary>
     public int OpenTransactionCount => (_current is null ? 0 : 1) + _streams.Count + _prepared.Count;
 
@@ -442,6 +445,7 @@ public sealed class TransactionAssembler : IDisposable
         }
 
         // Already delivered before a restart; the server still counts its Relation messages as sent.
+        SkippedTransactions++;
         using (tx)
         {
             var prelude = tx.Prelude;

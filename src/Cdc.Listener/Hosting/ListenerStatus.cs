@@ -99,7 +99,7 @@ public sealed class ListenerStatus
 
     public long DuplicateAcks => Interlocked.Read(ref _duplicateAcks);
 
-    /// <summary>Transactions (whole or in part) the server sent again on start that the stream already held.</summary>
+    /// <summary>Transactions (whole or in part) the server sent again that the stream already held (or the slot had confirmed).</summary>
     public long ResumeSkippedTransactions => Interlocked.Read(ref _resumeSkippedTransactions);
 
     /// <summary>Changes of a transaction stored in part before a restart, skipped because the stream held them.</summary>
@@ -214,7 +214,7 @@ public sealed class ListenerStatus
 
     public void CountSkipped() => Interlocked.Increment(ref _skippedTransactions);
 
-    public void CountResumeSkippedTransaction() => Interlocked.Increment(ref _resumeSkippedTransactions);
+    public void CountResumeSkippedTransactions(long count) => Interlocked.Add(ref _resumeSkippedTransactions, count);
 
     public void CountResumeSkippedChange() => Interlocked.Increment(ref _resumeSkippedChanges);
 

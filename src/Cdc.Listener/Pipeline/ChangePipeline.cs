@@ -41,6 +41,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
     private readonly ResumePoint? _resume;
+    private readonly PublishedSchemas? _schemas;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
@@ -50,6 +51,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     // Changes of the current transaction with an index at or below this are in the stream already (-1: none).
     private int _storedThroughIndex = -1;
+    private long _skippedReported;
     private long _framesProcessed;
     private volatile bool _delivering;
     private bool _unflushed;
@@ -66,6 +68,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     {
         _dedupe = dedupe;
         _resume = context.Resume;
+        _schemas = context.Schemas;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -74,7 +77,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _status = status;
         _sequence = sequence;
         _logger = logger;
-        _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(pusher.Tracker.FlushLsn) };
+        _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(Math.Max(pusher.Tracker.FlushLsn, context.Resume?.WholeThrough ?? 0)) };
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
         _format = EventFormat.Create(context.Options, _database, context.PublishHeaders);
@@ -121,6 +124,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                     Interlocked.Increment(ref _framesProcessed);
                 }
 
+                if (_assembler.SkippedTransactions != _skippedReported)
+                {
+                    _status.CountResumeSkippedTransactions(_assembler.SkippedTransactions - _skippedReported);
+                    _skippedReported = _assembler.SkippedTransactions;
+                }
+
                 if (_unflushed && _dedupe is null)
                 {
                     // Caught up with what was received: end the sink's batch now rather than on its
@@ -153,16 +162,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             return;
         }
 
+        // Sent again after a restart, stored in part: the changes the stream holds are skipped (see ResumePoint); the
+        // transactions it holds whole were dropped by the assembler (SkipThrough), their Relation messages kept.
         _storedThroughIndex = -1;
-        if (_resume is { } resume && transaction.EndLsn.Value <= resume.NewestEnd)
+        if (_resume is { } resume && transaction.EndLsn.Value == resume.PartialEnd)
         {
-            // Sent again after a restart, and the stream holds it (whole, or up to a change): see ResumePoint.
-            _status.CountResumeSkippedTransaction();
-            if (transaction.EndLsn.Value <= resume.WholeThrough)
-            {
-                return;
-            }
-
+            _status.CountResumeSkippedTransactions(1);
             _storedThroughIndex = resume.PartialIndex;
         }
 
@@ -238,6 +243,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 TypeModifier = column.TypeModifier,
                 IsKey = column.IsKey,
             });
+        }
+
+        if (_schemas?.IsPublished(subjects.Schema, evt) == true)
+        {
+            // The stream's newest schema event for the table has this shape already (a restart, a reconnect).
+            return;
         }
 
         _scratch.ResetWrittenCount();

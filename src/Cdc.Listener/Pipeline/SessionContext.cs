@@ -10,6 +10,9 @@ internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgO
     /// <summary>Where the stream stood for the slot at start, past the slot's confirmed position; null when it was not ahead.</summary>
     public ResumePoint? Resume { get; init; }
 
+    /// <summary>The table shapes the stream holds; a schema event is published only for a shape not among them. Null: always published.</summary>
+    public PublishedSchemas? Schemas { get; init; }
+
     /// <summary>
     /// Headers of every published change: <c>Nats-Expected-Stream</c> makes JetStream refuse a change
     /// that would land in any other stream (a server at the configured address that is not ours, a

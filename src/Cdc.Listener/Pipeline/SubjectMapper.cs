@@ -103,8 +103,11 @@ public sealed class RelationSubjects(string table, string baseSubject, bool incl
     /// <summary>A table's snapshot completion marker (SnapshotEvent), after its last read row.</summary>
     public string Snapshot { get; } = baseSubject + "._snapshot";
 
+    /// <summary>The last token of <see cref="Schema"/> subjects.</summary>
+    public const string SchemaSuffix = "._schema";
+
     /// <summary>Relation (schema) events, published before the rows that use the new shape.</summary>
-    public string Schema { get; } = baseSubject + "._schema";
+    public string Schema { get; } = baseSubject + SchemaSuffix;
 
     private TableCounter? _insert;
     private TableCounter? _update;

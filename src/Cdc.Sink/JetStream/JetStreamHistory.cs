@@ -9,6 +9,7 @@ namespace Cdc.Sink.JetStream;
 public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStreamHistory
 {
     private const string MessageIdHeader = "Nats-Msg-Id";
+    private const string ContentTypeHeader = "Content-Type";
 
     public async Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
     {
@@ -36,10 +37,11 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 }
 
                 var message = response.Message;
-                var id = MessageIdOf(message.Hdrs);
+                var headers = HeaderText(message.Hdrs);
+                var id = HeaderOf(headers, MessageIdHeader);
                 if (idMatches(id))
                 {
-                    return new StoredMessage(message.Seq, message.Subject, id, message.Data);
+                    return new StoredMessage(message.Seq, message.Subject, id, HeaderOf(headers, ContentTypeHeader), message.Data);
                 }
             }
 
@@ -75,7 +77,8 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                     if (subjectMatches(msg.Subject))
                     {
                         var id = msg.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var value) ? value.ToString() : string.Empty;
-                        result.Add(new StoredMessage(msg.Metadata?.Sequence.Stream ?? 0, msg.Subject, id, msg.Data ?? []));
+                        string? contentType = msg.Headers is { } h && h.TryGetValue(ContentTypeHeader, out var type) ? type.ToString() : null;
+                        result.Add(new StoredMessage(msg.Metadata?.Sequence.Stream ?? 0, msg.Subject, id, contentType, msg.Data ?? []));
                     }
                 }
 
@@ -97,19 +100,17 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
         }
     }
 
-    /// <summary>The <c>Nats-Msg-Id</c> in a stored message's raw headers (<c>NATS/1.0</c>, then <c>Name: Value</c> lines), base64 as the API returns them.</summary>
-    internal static string MessageIdOf(string? base64Headers)
-    {
-        if (string.IsNullOrEmpty(base64Headers))
-        {
-            return string.Empty;
-        }
+    /// <summary>A stored message's raw headers (<c>NATS/1.0</c>, then <c>Name: Value</c> lines), from the base64 the API returns.</summary>
+    internal static string HeaderText(string? base64Headers)
+        => string.IsNullOrEmpty(base64Headers) ? string.Empty : Encoding.UTF8.GetString(Convert.FromBase64String(base64Headers));
 
-        var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64Headers));
-        foreach (var line in text.Split("\r\n"))
+    /// <summary>The first value of header <paramref name="name"/>; empty when absent.</summary>
+    internal static string HeaderOf(string headers, string name)
+    {
+        foreach (var line in headers.Split("\r\n"))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && line.AsSpan(0, colon).Trim().Equals(MessageIdHeader, StringComparison.OrdinalIgnoreCase))
+            if (colon > 0 && line.AsSpan(0, colon).Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 return line[(colon + 1)..].Trim();
             }

@@ -1,0 +1,82 @@
+using Cdc.Listener.Formats;
+using Cdc.Sink;
+using Cdc.V1;
+
+namespace Cdc.Listener.Pipeline;
+
+/// <summary>
+/// The newest table shape the stream holds per schema subject, read once on start and kept up to date as Cdc publishes:
+/// a RelationEvent is published only when the shape differs, so restarts and reconnects add nothing to the stream.
+/// Used by the decoding thread only.
+/// </summary>
+internal sealed class PublishedSchemas
+{
+    private readonly Dictionary<string, RelationEvent> _bySubject = new(StringComparer.Ordinal);
+
+    public int Count => _bySubject.Count;
+
+    /// <summary>Reads the newest schema event of every table from the stream; payloads that do not parse are left out (published again).</summary>
+    public static async Task<PublishedSchemas> ReadAsync(IMessageSink sink, CancellationToken cancellationToken)
+    {
+        var schemas = new PublishedSchemas();
+        if (sink is not IStreamHistory history)
+        {
+            return schemas;
+        }
+
+        try
+        {
+            foreach (var message in await history.LastPerSubjectAsync(s => s.EndsWith(RelationSubjects.SchemaSuffix, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    schemas._bySubject[message.Subject] = ShapeOf(ChangeEventReader.Read(RelationEvent.Parser, message.ContentType, message.Payload.Span));
+                }
+                catch (FormatException)
+                {
+                    // Not ours, or a format Cdc no longer writes: the shape is published again.
+                }
+            }
+        }
+        catch (SinkException e)
+        {
+            throw e.IsTransient
+                ? new SinkUnavailableException($"NATS: reading the stream's schema events: {e.Message}", e)
+                : new SinkDeliveryException($"NATS refused reading the stream's schema events: {e.Message}", e);
+        }
+        catch (Exception e) when (e is NATS.Client.Core.NatsException or IOException or TimeoutException)
+        {
+            throw new SinkUnavailableException($"NATS: reading the stream's schema events: {e.Message}", e);
+        }
+
+        return schemas;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="relation"/> (its end LSN aside) is what the stream holds last on <paramref name="subject"/>;
+    /// when it is not, it is remembered as published.
+    /// </summary>
+    public bool IsPublished(string subject, RelationEvent relation)
+    {
+        var shape = ShapeOf(relation);
+        if (_bySubject.TryGetValue(subject, out var known) && known.Equals(shape))
+        {
+            return true;
+        }
+
+        _bySubject[subject] = shape;
+        return false;
+    }
+
+    private static RelationEvent ShapeOf(RelationEvent relation)
+    {
+        if (relation.EndLsn == 0)
+        {
+            return relation;
+        }
+
+        var shape = relation.Clone();
+        shape.EndLsn = 0;
+        return shape;
+    }
+}

@@ -1,0 +1,152 @@
+using Cdc.IntegrationTests.Support;
+using Cdc.Testing;
+using Cdc.V1;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Cdc.IntegrationTests.Resume;
+
+/// <summary>
+/// Exactly once across restarts without JetStream's duplicate window: on start Cdc reads from the stream where it
+/// stands for its slot, skips what the stream holds, and refuses to start a new slot over a gap unless told to.
+/// </summary>
+public sealed class StreamResumeTests : IAsyncLifetime
+{
+    private const string Database = "resume";
+    private const string Stream = "RESUME";
+
+    private PostgresServer _pg = null!;
+    private NatsServer _nats = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pg = await PostgresServer.StartAsync();
+        _nats = await NatsServer.StartAsync();
+        await _pg.CreateDatabaseAsync(Database);
+        await _pg.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _nats.DisposeAsync();
+        await _pg.DisposeAsync();
+    }
+
+    private CdcProcess StartCdc(string slot, IDictionary<string, string>? environment = null) => CdcProcess.Start(
+    [
+        "run", "--connection", _pg.ConnectionString(Database), "--nats", _nats.Url, "--slot", slot, "--publication", "resume_pub",
+        "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--shutdown-timeout", "00:00:05", "--http", "off",
+    ], new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+    {
+        // A window far shorter than the outages below: exactly once must not depend on it.
+        ["Cdc__Nats__DuplicateWindow"] = "00:00:01",
+    });
+
+    /// <summary>Inserts <paramref name="count"/> rows, one transaction each, from <paramref name="firstId"/>.</summary>
+    private async Task InsertAsync(int firstId, int count)
+    {
+        for (var id = firstId; id < firstId + count; id++)
+        {
+            await _pg.ExecuteAsync($"INSERT INTO items VALUES ({id}, 'row {id}')", Database);
+        }
+    }
+
+    private async Task StopAsync(CdcProcess cdc)
+    {
+        cdc.Terminate();
+        Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(30)), cdc.Output);
+        await cdc.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_replay_older_than_the_duplicate_window_adds_no_duplicate_to_the_stream()
+    {
+        // The slot as it was before Cdc delivered anything, kept aside: put back later, the server replays everything.
+        await _pg.ExecuteAsync("SELECT pg_create_logical_replication_slot('replay', 'pgoutput'); SELECT pg_copy_logical_replication_slot('replay', 'replay_before');", Database);
+        var cdc = StartCdc("replay");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, 20);
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 20, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        // The slot goes back to before the 20 transactions (as after a server crash before its checkpoint), and the
+        // duplicate window passes: only Cdc itself can tell that the stream holds them.
+        await _pg.ExecuteAsync("SELECT pg_drop_replication_slot('replay'); SELECT pg_copy_logical_replication_slot('replay_before', 'replay');", Database);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await using var restarted = StartCdc("replay");
+        await restarted.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(21, 5);
+        await SlotPosition.WaitForConfirmedAsync(_pg, "replay", await SlotPosition.CurrentWalLsnAsync(_pg, Database), TimeSpan.FromSeconds(30), Database, () => restarted.Output);
+
+        var stored = await StreamContents.ReadAllAsync(_nats.Url, Stream);
+        StreamAssertions.ExactlyOnceInCommitOrder(stored, "replay", 25);
+        Assert.Contains("Stream holds slot replay through", restarted.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_slot_drop_a_restart_is_refused_and_when_allowed_publishes_a_gap_event_with_its_LSN_range()
+    {
+        var cdc = StartCdc("dropped");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, 3);
+        var before = await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        // The slot is lost; what is committed now is never captured.
+        await _pg.ExecuteAsync("SELECT pg_drop_replication_slot('dropped')", Database);
+        await InsertAsync(4, 2);
+
+        var (exitCode, output) = await CdcProcess.RunAsync(
+        [
+            "run", "--connection", _pg.ConnectionString(Database), "--nats", _nats.Url, "--slot", "dropped", "--publication", "resume_pub",
+            "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--http", "off",
+        ], TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("cdc: ", StringComparison.Ordinal));
+        Assert.Contains("slot 'dropped' does not exist, but stream 'RESUME' holds changes", line, StringComparison.Ordinal);
+        Assert.Contains("Cdc:AllowSlotGap", line, StringComparison.Ordinal);
+        Assert.Equal(0L, await _pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'dropped'", Database));
+
+        // Allowed: a new slot, a gap event from the last stored transaction to where the new slot starts, then changes.
+        await using var allowed = StartCdc("dropped", new Dictionary<string, string> { ["Cdc__AllowSlotGap"] = "true" });
+        await allowed.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(6, 2);
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 6, TimeSpan.FromSeconds(60));
+        var after = (await StreamContents.ReadAllAsync(_nats.Url, Stream)).Where(c => !c.Subject.EndsWith("._gap", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["1", "2", "3", "6", "7"], after.Select(c => ValueText.Render(c.Event.NewRow[0].Value)));
+
+        var gaps = await ReadGapsAsync();
+        var gap = Assert.Single(gaps);
+        var slotStart = Lsn(await _pg.ScalarAsync<string>("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'dropped'", Database) ?? "0/0");
+        Assert.Equal("dropped", gap.Slot);
+        Assert.Equal(before[^1].Event.EndLsn, gap.FromLsn);
+        Assert.True(gap.ToLsn > gap.FromLsn && gap.ToLsn <= slotStart, $"gap to {gap.ToLsn:X} (slot at {slotStart:X})");
+        Assert.True(after[3].Event.EndLsn > gap.ToLsn, "changes after the gap end after it");
+        Assert.Contains("created anew at", allowed.Output, StringComparison.Ordinal);
+    }
+
+    private static ulong Lsn(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return (Convert.ToUInt64(text[..slash], 16) << 32) | Convert.ToUInt64(text[(slash + 1)..], 16);
+    }
+
+    private async Task<List<GapEvent>> ReadGapsAsync()
+    {
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = _nats.Url, Name = "test-gap-reader" });
+        var js = new NatsJSContext(connection);
+        var consumer = await js.CreateOrderedConsumerAsync(Stream, new NatsJSOrderedConsumerOpts { DeliverPolicy = ConsumerConfigDeliverPolicy.All });
+        var gaps = new List<GapEvent>();
+        await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(1) }))
+        {
+            if (msg.Subject == "cdc.resume._gap")
+            {
+                Assert.Equal("application/protobuf; proto=cdc.v1.GapEvent", msg.Headers?["Content-Type"].ToString());
+                gaps.Add(GapEvent.Parser.ParseFrom(msg.Data));
+            }
+        }
+
+        return gaps;
+    }
+}
