@@ -12,8 +12,8 @@ public interface IStreamHistory
     /// </summary>
     Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default);
 
-    /// <summary>The newest message of every subject that satisfies <paramref name="subjectMatches"/>.</summary>
-    Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default);
+    /// <summary>The newest message of every subject that matches <paramref name="subjectFilter"/> (NATS wildcards).</summary>
+    Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One message read back from the stream: its sequence, subject, <c>Nats-Msg-Id</c> (empty when none), <c>Content-Type</c> and payload.</summary>

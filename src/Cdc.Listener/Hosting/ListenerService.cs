@@ -75,7 +75,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 ListenerLog.ResumingFromStream(_logger, options.Slot, new Lsn(resume.NewestEnd).ToString(), resume.MessageId, source.ConfirmedFlushLsn.ToString());
             }
 
-            var schemas = await RetryTransientAsync(ct => PublishedSchemas.ReadAsync(sink, ct), backoff, stoppingToken).ConfigureAwait(false);
+            var schemas = await RetryTransientAsync(ct => PublishedSchemas.ReadAsync(sink, options.Nats.SubjectPrefix, ct), backoff, stoppingToken).ConfigureAwait(false);
             var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas };
             status.Database = source.Database;
             status.ProtocolVersion = protocol.ProtocolVersion;

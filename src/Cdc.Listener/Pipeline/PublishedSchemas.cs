@@ -16,7 +16,7 @@ internal sealed class PublishedSchemas
     public int Count => _bySubject.Count;
 
     /// <summary>Reads the newest schema event of every table from the stream; payloads that do not parse are left out (published again).</summary>
-    public static async Task<PublishedSchemas> ReadAsync(IMessageSink sink, CancellationToken cancellationToken)
+    public static async Task<PublishedSchemas> ReadAsync(IMessageSink sink, string subjectPrefix, CancellationToken cancellationToken)
     {
         var schemas = new PublishedSchemas();
         if (sink is not IStreamHistory history)
@@ -26,7 +26,7 @@ internal sealed class PublishedSchemas
 
         try
         {
-            foreach (var message in await history.LastPerSubjectAsync(s => s.EndsWith(RelationSubjects.SchemaSuffix, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false))
+            foreach (var message in await history.LastPerSubjectAsync(subjectPrefix + ".*.*.*" + RelationSubjects.SchemaSuffix, cancellationToken).ConfigureAwait(false))
             {
                 try
                 {

@@ -123,8 +123,8 @@ internal static class SinkFactory
         public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
             => inner.FindNewestAsync(idMatches, maxScan, cancellationToken);
 
-        public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
-            => inner.LastPerSubjectAsync(subjectMatches, cancellationToken);
+        public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
+            => inner.LastPerSubjectAsync(subjectFilter, cancellationToken);
     }
 }
 

@@ -34,7 +34,7 @@ public sealed class NullSink : IMessageSink, ISinkHealth, IStreamHistory
     public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
         => Task.FromResult<StoredMessage?>(null);
 
-    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
         => Task.FromResult<IReadOnlyList<StoredMessage>>([]);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -131,8 +131,8 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
         => new JetStreamHistory(_jetStream, _streamOptions.Name).FindNewestAsync(idMatches, maxScan, cancellationToken);
 
-    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
-        => new JetStreamHistory(_jetStream, _streamOptions.Name).LastPerSubjectAsync(subjectMatches, cancellationToken);
+    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
+        => new JetStreamHistory(_jetStream, _streamOptions.Name).LastPerSubjectAsync(subjectFilter, cancellationToken);
 
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;

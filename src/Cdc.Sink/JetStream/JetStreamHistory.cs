@@ -57,35 +57,30 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
         }
     }
 
-    public async Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(Func<string, bool> subjectMatches, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(subjectMatches);
+        ArgumentException.ThrowIfNullOrEmpty(subjectFilter);
         var result = new List<StoredMessage>();
         try
         {
-            // Unfiltered (nats-server 2.9 refuses NATS.Net's API for filters of several tokens), one message per subject:
-            // a stream holds a few subjects per table, so this reads a bounded amount whatever the stream's length.
-            var consumer = await js.CreateOrderedConsumerAsync(stream, new NatsJSOrderedConsumerOpts { DeliverPolicy = ConsumerConfigDeliverPolicy.LastPerSubject }, cancellationToken).ConfigureAwait(false);
-            var pending = consumer.Info.NumPending;
-            while (pending > 0)
+            // The stream's subjects (filtered by the server), then each one's last message: no consumer, which nats-server
+            // 2.9 would refuse for a filter of several tokens with last-per-subject delivery.
+            var handle = await js.GetStreamAsync(stream, new StreamInfoRequest { SubjectsFilter = subjectFilter }, cancellationToken).ConfigureAwait(false);
+            foreach (var subject in handle.Info.State.Subjects?.Keys ?? [])
             {
-                var received = 0;
-                await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000 }, cancellationToken: cancellationToken).ConfigureAwait(false))
+                StreamMsgGetResponse response;
+                try
                 {
-                    received++;
-                    pending = msg.Metadata?.NumPending ?? 0;
-                    if (subjectMatches(msg.Subject))
-                    {
-                        var id = msg.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var value) ? value.ToString() : string.Empty;
-                        string? contentType = msg.Headers is { } h && h.TryGetValue(ContentTypeHeader, out var type) ? type.ToString() : null;
-                        result.Add(new StoredMessage(msg.Metadata?.Sequence.Stream ?? 0, msg.Subject, id, contentType, msg.Data ?? []));
-                    }
+                    response = await handle.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (NatsJSApiException e) when (e.Error.Code == 404)
+                {
+                    continue; // removed since the listing
                 }
 
-                if (received == 0)
-                {
-                    break;
-                }
+                var message = response.Message;
+                var headers = HeaderText(message.Hdrs);
+                result.Add(new StoredMessage(message.Seq, message.Subject, HeaderOf(headers, MessageIdHeader), HeaderOf(headers, ContentTypeHeader), message.Data));
             }
 
             return result;
