@@ -2,8 +2,8 @@ using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Formats;
-using Cdc.Listener.Hosting;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Telemetry;
+using Cdc.Listener.Delivery;
 using Cdc.Sink;
 using Cdc.V1;
 using Google.Protobuf;
@@ -26,7 +26,7 @@ internal static class SourceGap
 
     public static async Task PublishAsync(
         SessionContext context,
-        ChunkPusher pusher,
+        DeliveryLedger ledger,
         IMessageSink sink,
         TransactionSequence sequence,
         ListenerStatus status,
@@ -59,7 +59,7 @@ internal static class SourceGap
             Headers = headers,
             State = chunk,
         });
-        await pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         await sink.WriteAsync(chunk.Messages.Span[0], cancellationToken).ConfigureAwait(false);
         await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
         status.CountSourceGap();
