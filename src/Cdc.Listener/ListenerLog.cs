@@ -70,4 +70,10 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1041, LogLevel.Warning, "Slot {Slot} was missing although the stream holds changes streamed from it through {From}; created anew at {To} (Cdc:AllowSlotGap): changes committed in between are lost, a gap event says so on {Subject}")]
     public static partial void SlotGap(ILogger logger, string slot, string from, string to, string subject);
+
+    [LoggerMessage(1042, LogLevel.Warning, "Heartbeat not written: {Reason}")]
+    public static partial void HeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(1043, LogLevel.Warning, "Heartbeats are off: they need PostgreSQL 14+ and Cdc:Messages = true")]
+    public static partial void HeartbeatUnavailable(ILogger logger);
 }

@@ -49,6 +49,11 @@ public static class StatusVerdict
             reasons.Add($"end-to-end lag {DurationText.Format(TimeSpan.FromSeconds(lag))} is above {DurationText.Format(thresholds.MaxLag)}");
         }
 
+        if (listener.HeartbeatLate)
+        {
+            reasons.Add($"no heartbeat arrived through the slot for {DurationText.Format(TimeSpan.FromSeconds(listener.HeartbeatAgeSeconds ?? 0))}: the pipeline is stalled between PostgreSQL and JetStream");
+        }
+
         if (slot is { Exists: false })
         {
             reasons.Add($"replication slot {slot.Name} does not exist");

@@ -69,6 +69,8 @@ public sealed class CdcOptions
 
     public PusherSection Pusher { get; set; } = new();
 
+    public HeartbeatSection Heartbeat { get; set; } = new();
+
     /// <summary>How long a graceful stop waits for in-flight acks.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -173,4 +175,20 @@ public sealed class PusherSection
 
     /// <summary>Largest chunk of one transaction's changes handed to the sink at once.</summary>
     public int ChunkMaxBytes { get; set; } = 1 << 20;
+}
+
+/// <summary>
+/// Heartbeats through the slot (PostgreSQL 14+, with Cdc:Messages): a non-transactional logical message every
+/// <see cref="Interval"/>, seen as arrived once JetStream acknowledged everything before it.
+/// </summary>
+public sealed class HeartbeatSection
+{
+    /// <summary>How often a heartbeat is written; 00:00:00 turns heartbeats off.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>No heartbeat arriving for this long turns /readyz and <c>cdc status</c> red.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Publish heartbeats as logical messages (<c>&lt;prefix&gt;.&lt;database&gt;._message.cdc_heartbeat</c>) too.</summary>
+    public bool Publish { get; set; }
 }

@@ -107,6 +107,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:ShutdownTimeout = {o.ShutdownTimeout} is out of range: accepted 00:00:00 to 01:00:00");
         }
 
+        if (o.Heartbeat.Interval != TimeSpan.Zero && (o.Heartbeat.Interval < TimeSpan.FromMilliseconds(100) || o.Heartbeat.Interval > TimeSpan.FromHours(1)))
+        {
+            errors.Add($"Cdc:Heartbeat:Interval = {o.Heartbeat.Interval} is out of range: accepted 00:00:00 (off) or 00:00:00.1 to 01:00:00");
+        }
+        else if (o.Heartbeat.Interval != TimeSpan.Zero && o.Heartbeat.Timeout <= o.Heartbeat.Interval)
+        {
+            errors.Add($"Cdc:Heartbeat:Timeout = {o.Heartbeat.Timeout} must be longer than Cdc:Heartbeat:Interval ({o.Heartbeat.Interval})");
+        }
+
         if (o.StatusInterval < TimeSpan.FromMilliseconds(100) || o.StatusInterval > TimeSpan.FromMinutes(10))
         {
             errors.Add($"Cdc:StatusInterval = {o.StatusInterval} is out of range: accepted 00:00:00.1 to 00:10:00");

@@ -77,7 +77,21 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
 
             var schemas = await RetryTransientAsync(ct => PublishedSchemas.ReadAsync(sink, options.Nats.SubjectPrefix, ct), backoff, stoppingToken).ConfigureAwait(false);
-            var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas };
+            HeartbeatMonitor? heartbeat = null;
+            if (options.Heartbeat.Interval > TimeSpan.Zero)
+            {
+                if (protocol.Messages)
+                {
+                    heartbeat = new HeartbeatMonitor(options.Heartbeat.Timeout);
+                    status.Heartbeat = heartbeat;
+                }
+                else
+                {
+                    ListenerLog.HeartbeatUnavailable(_logger);
+                }
+            }
+
+            var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas, Heartbeat = heartbeat };
             status.Database = source.Database;
             status.ProtocolVersion = protocol.ProtocolVersion;
             status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
@@ -108,6 +122,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(ledger) : null;
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
             using var senderCts = new CancellationTokenSource();
+            using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var beating = heartbeat is null
+                ? Task.CompletedTask
+                : HeartbeatWriter.RunAsync(connections, options.Slot, options.Heartbeat.Interval, heartbeat, status, _logger, heartbeatCts.Token);
             var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, ledger, senderCts.Token);
             backoff.Reset();
             try
@@ -155,6 +173,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             {
                 await senderCts.CancelAsync().ConfigureAwait(false);
                 await sender.ConfigureAwait(false);
+                await heartbeatCts.CancelAsync().ConfigureAwait(false);
+                await IgnoreCancellation(beating).ConfigureAwait(false);
             }
 
             flushed = ledger.Tracker.FlushLsn;
@@ -378,6 +398,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             var next = ledger.Tracker.FlushLsn;
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
             status.SetConfirmedFlush(next);
+            status.Heartbeat?.ObserveFlush(next);
             if (sequence.TakeCommitTimeThrough(next) is { } commitTime)
             {
                 status.CountAckedTransaction(commitTime);

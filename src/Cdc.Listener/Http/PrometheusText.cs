@@ -66,6 +66,19 @@ internal static class PrometheusText
             Gauge(text, "cdc_slot_lag_bytes", "WAL bytes between the server's current position and the slot's confirmed flush LSN.", lagBytes);
         }
 
+        if (status.Heartbeat is { } heartbeat)
+        {
+            if (heartbeat.Lag is { } beatLag)
+            {
+                Gauge(text, "cdc_heartbeat_lag_seconds", "Heartbeat written into the WAL to acknowledged by JetStream (with everything before it): end-to-end lag measured through the slot.", beatLag.TotalSeconds);
+            }
+
+            if (heartbeat.Age is { } beatAge)
+            {
+                Gauge(text, "cdc_heartbeat_age_seconds", "Since the newest heartbeat arrived; above Cdc:Heartbeat:Timeout the pipeline is stalled and /readyz fails.", beatAge.TotalSeconds);
+            }
+        }
+
         if (status.EndToEndLag(now) is { } lag)
         {
             Gauge(text, "cdc_end_to_end_lag_seconds", "Commit in PostgreSQL to acknowledgement by JetStream.", lag.TotalSeconds);

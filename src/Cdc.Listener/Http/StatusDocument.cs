@@ -57,6 +57,15 @@ public sealed record ListenerSection
     /// <summary>Commit to JetStream acknowledgement; null before the first transaction.</summary>
     public double? EndToEndLagSeconds { get; init; }
 
+    /// <summary>Send to arrival (acknowledged in JetStream) of the newest heartbeat through the slot; null when off or none yet.</summary>
+    public double? HeartbeatLagSeconds { get; init; }
+
+    /// <summary>Since the newest heartbeat arrived; null when heartbeats are off.</summary>
+    public double? HeartbeatAgeSeconds { get; init; }
+
+    /// <summary>No heartbeat arrived within Cdc:Heartbeat:Timeout: the pipeline is stalled.</summary>
+    public bool HeartbeatLate { get; init; }
+
     public required string ConfirmedFlushLsn { get; init; }
 
     public required string LastReceivedLsn { get; init; }

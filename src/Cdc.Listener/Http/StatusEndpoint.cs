@@ -81,10 +81,12 @@ internal sealed class StatusEndpoint(
             ? Results.Text($"{status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));
 
-        // Readiness: changes flow from the slot to the sink right now.
-        app.MapGet("/readyz", () => status.State is "streaming"
-            ? Results.Text("ready\n")
-            : Results.Text($"not ready: {status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Readiness: changes flow from the slot to the sink right now, and the heartbeat (when on) shows it end to end.
+        app.MapGet("/readyz", () => status.State is not "streaming"
+            ? Results.Text($"not ready: {status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : status.Heartbeat is { IsLate: true } heartbeat
+                ? Results.Text($"not ready: no heartbeat arrived for {heartbeat.Age?.TotalSeconds:0}s (Cdc:Heartbeat:Timeout {heartbeat.Timeout.TotalSeconds:0}s)\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ready\n"));
         return app;
     }
 

@@ -42,6 +42,8 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
     private readonly ResumePoint? _resume;
     private readonly PublishedSchemas? _schemas;
+    private readonly HeartbeatMonitor? _heartbeat;
+    private readonly bool _publishHeartbeats;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
@@ -69,6 +71,8 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _dedupe = dedupe;
         _resume = context.Resume;
         _schemas = context.Schemas;
+        _heartbeat = context.Heartbeat;
+        _publishHeartbeats = context.Options.Heartbeat.Publish;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -266,6 +270,11 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             return;
         }
 
+        if (change.Kind == ChangeKind.Message && change.Message!.Prefix == HeartbeatMonitor.Prefix && !OnHeartbeat(change))
+        {
+            return;
+        }
+
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
         var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
@@ -289,6 +298,20 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                     _dedupe is null ? DedupeRow.None : DedupeRows.Of(change, subjects.Table, _keyScratch));
                 break;
         }
+    }
+
+    /// <summary>Reports this slot's heartbeats (any Cdc's on the database carry the prefix); whether to publish it.</summary>
+    private bool OnHeartbeat(ChangeItem change)
+    {
+        var content = change.Message!.Content.Span;
+        if (_heartbeat is not null && content.Length > _slot.Length + 1 && content[_slot.Length] == (byte)' '
+            && System.Text.Encoding.UTF8.GetString(content[.._slot.Length]) == _slot
+            && System.Buffers.Text.Utf8Parser.TryParse(content[(_slot.Length + 1)..], out long sentMicros, out _))
+        {
+            _heartbeat.Decoded(change.EndLsn.Value, sentMicros);
+        }
+
+        return _publishHeartbeats;
     }
 
     private static EventContext Context(ChangeItem change, string id)

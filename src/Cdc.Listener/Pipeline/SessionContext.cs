@@ -1,5 +1,6 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Telemetry;
 using Cdc.Listener.Source;
 
 namespace Cdc.Listener.Pipeline;
@@ -12,6 +13,9 @@ internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgO
 
     /// <summary>The table shapes the stream holds; a schema event is published only for a shape not among them. Null: always published.</summary>
     public PublishedSchemas? Schemas { get; init; }
+
+    /// <summary>Where this slot's heartbeats are reported when decoded; null when heartbeats are off.</summary>
+    public HeartbeatMonitor? Heartbeat { get; init; }
 
     /// <summary>
     /// Headers of every published change: <c>Nats-Expected-Stream</c> makes JetStream refuse a change

@@ -67,6 +67,9 @@ public sealed class ListenerStatus
 
     public long MaxInFlightBytes { get; set; }
 
+    /// <summary>Heartbeats through the slot; null when they are off.</summary>
+    public HeartbeatMonitor? Heartbeat { get; set; }
+
     /// <summary>Supplies live in-flight numbers from the ledger (bytes, chunks, pending transactions).</summary>
     public Func<(long Bytes, int Chunks, int Transactions)>? InFlight { get; set; }
 
