@@ -196,6 +196,18 @@ public sealed partial class DeliveryLedger
     /// <returns>Whether this completed the message's transaction.</returns>
     public bool MarkSuperseded(OutboundMessage message) => Settle(message, superseded: true);
 
+    /// <summary>The permanent sink failure given to <see cref="Fail"/>, if any: nothing pending will be acknowledged.</summary>
+    public Exception? Fault
+    {
+        get
+        {
+            lock (_tracker.Gate)
+            {
+                return _fault;
+            }
+        }
+    }
+
     /// <summary>Stops the ledger after a permanent sink failure: a waiting push and every later push throw.</summary>
     public void Fail(Exception error)
     {
@@ -210,7 +222,7 @@ public sealed partial class DeliveryLedger
     }
 
     private static DeliveryException Failed(Exception fault)
-        => new("The sink failed permanently; no more chunks are accepted.", fault);
+        => new($"the sink failed permanently, no more chunks are accepted: {fault.Message}", fault);
 
     private static void EnsurePushed(Chunk chunk)
     {

@@ -337,8 +337,13 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             if (classified is null || classified.IsTransient)
             {
                 status.State = "draining";
-                await DrainAsync(ledger, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
+                var fault = await DrainAsync(ledger, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
                 await TryConfirmAsync(session, ledger).ConfigureAwait(false);
+                if (fault is not null)
+                {
+                    // The sink failed for good while the reconnect waited for it: what is pending is never acknowledged.
+                    classified = SinkFailure(fault);
+                }
             }
 
             // Only a session that got going resets the backoff: one refused at START_REPLICATION again and
@@ -418,9 +423,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (acks.Failure is { } failure)
+            // A refused change, or the dedupe sender's failure: seen here even when no new change would push and meet it.
+            if ((acks.Failure ?? ledger.Fault) is { } failure)
             {
-                throw failure;
+                throw SinkFailure(failure);
             }
 
             if (!IsUpstreamIdle(session, pipeline))
@@ -443,7 +449,12 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
         => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
 
-    private async Task DrainAsync(DeliveryLedger ledger, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
+    /// <summary>A permanent sink failure (a refused change, the dedupe sender's error) as the fatal reason to stop.</summary>
+    private static CdcException SinkFailure(Exception fault)
+        => fault as CdcException ?? new SinkDeliveryException($"the sink failed: {fault.Message}", fault);
+
+    /// <summary>Waits for the acks a stop or a reconnect needs; returns the sink's permanent failure when one ends the wait.</summary>
+    private async Task<Exception?> DrainAsync(DeliveryLedger ledger, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
     {
         // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
         // transactions, because the new session resumes after the last one acknowledged.
@@ -453,6 +464,11 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         {
             while (graceful ? ledger.Tracker.PendingChunks > 0 : ledger.Tracker.PendingTransactions > 0)
             {
+                if (ledger.Fault is { } fault)
+                {
+                    return fault;
+                }
+
                 try
                 {
                     await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, cts.Token)
@@ -474,6 +490,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         {
             ListenerLog.ShutdownAcksTimedOut(_logger, ledger.Tracker.PendingChunks, timeout);
         }
+
+        return ledger.Fault;
     }
 
     private async Task TryConfirmAsync(ReplicationSession session, DeliveryLedger ledger)
