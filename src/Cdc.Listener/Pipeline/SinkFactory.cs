@@ -30,6 +30,7 @@ internal static class SinkFactory
             Timeout = n.BatchTimeout,
             MaxPendingAcks = n.MaxPendingAcks,
             OversizePolicy = string.Equals(n.OversizePolicy, "reference", StringComparison.OrdinalIgnoreCase) ? OversizePolicy.PublishReference : OversizePolicy.Fail,
+            DescribeOmitted = OmittedPayload.Describe,
         };
         try
         {

@@ -29,6 +29,12 @@ public sealed record BatchWriterOptions
     public OversizePolicy OversizePolicy { get; init; } = OversizePolicy.Fail;
 
     /// <summary>
+    /// Under <see cref="OversizePolicy.PublishReference"/>, more headers for the message published without its payload
+    /// (the row's key, say), so a consumer can tell what is missing. Called only for such a message.
+    /// </summary>
+    public Func<OutboundMessage, IReadOnlyList<KeyValuePair<string, string>>>? DescribeOmitted { get; init; }
+
+    /// <summary>
     /// Chains every publish to the one before it with <c>Nats-Expected-Last-Msg-Id</c>, so JetStream refuses a
     /// message whose predecessor is not stored (lost with a dropped connection) instead of storing it out of order.
     /// Off only to measure its cost: without it a reconnect may reorder a table's messages. Needs one writer per stream.

@@ -572,6 +572,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 new("Cdc-Payload-Size", message.Payload.Length.ToString(CultureInfo.InvariantCulture)),
                 new("Cdc-Max-Payload", max.ToString(CultureInfo.InvariantCulture)),
             };
+            headers.AddRange(DescribeOmitted(message));
             var referenceSize = WireFormat.HeaderBlockLength(message.MessageId, headers);
             if (referenceSize + ChainHeaderLength() <= max)
             {
@@ -582,6 +583,20 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _window.ReleaseSlot();
         ReportFailed(message, new MessageTooLargeException(message.Subject, size, max));
         return null;
+    }
+
+    private IReadOnlyList<KeyValuePair<string, string>> DescribeOmitted(OutboundMessage message)
+    {
+        try
+        {
+            return _options.DescribeOmitted?.Invoke(message) ?? [];
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The reference still goes out with the standard headers: the describer only adds detail.
+            SinkLog.PublishFailed(_logger, message.MessageId, message.Subject, "describing the omitted payload failed: " + e.Message);
+            return [];
+        }
     }
 
     private long MaxPayload => _connection.ServerInfo?.MaxPayload is > 0 and var max ? max : 1024 * 1024;
