@@ -1,9 +1,10 @@
 using System.Globalization;
+using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Cdc.Listener.Source;
+namespace Cdc.Listener.Hosting;
 
 /// <summary>
 /// Writes a heartbeat into the WAL every interval: a non-transactional logical message (PostgreSQL 14+ decodes it for
