@@ -76,4 +76,7 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1043, LogLevel.Warning, "Heartbeats are off: they need PostgreSQL 14+ and Cdc:Messages = true")]
     public static partial void HeartbeatUnavailable(ILogger logger);
+
+    [LoggerMessage(1090, LogLevel.Warning, "Could not read the slot and publication from the catalog to classify a server error (retrying as transient): {Reason}")]
+    public static partial void CatalogUnreadable(ILogger logger, string reason);
 }
