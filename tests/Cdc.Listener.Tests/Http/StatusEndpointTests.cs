@@ -7,6 +7,7 @@ using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cdc.Listener.Tests.Http;
 
@@ -79,6 +80,21 @@ public sealed class StatusEndpointTests
         // The numbers move between scrapes (no cached page).
         status.CountChange(status.CounterFor("public.items", "insert"), 100);
         Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "4"), Samples(await endpoint.Http.GetStringAsync("metrics")));
+    }
+
+    [Fact]
+    public async Task Uptime_and_lag_are_read_from_the_listener_clock()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero));
+        var status = new ListenerStatus(time) { State = "streaming" };
+        status.CountTransaction((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
+        await using var endpoint = await RunningEndpoint.StartAsync(status);
+
+        time.Advance(TimeSpan.FromSeconds(90));
+        var samples = Samples(await endpoint.Http.GetStringAsync("metrics")).ToList();
+
+        Assert.Contains(("cdc_uptime_seconds", "90"), samples);
+        Assert.Contains(("cdc_end_to_end_lag_seconds", "90"), samples);
     }
 
     [Fact]
