@@ -73,7 +73,7 @@ internal sealed class StatusEndpoint(
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton(status.Time);
         builder.Services.AddCdcInstruments();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics, httpOptions.Value));
         builder.Services.AddHealthChecks()
             .AddCheck<LivenessCheck>("listener-alive", tags: [HealthTags.Live])
             .AddCheck<ReadinessCheck>("listener-streaming", tags: [HealthTags.Ready]);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Cdc.Listener.Configuration;
@@ -80,6 +81,22 @@ public sealed class StatusEndpointTests
         // The numbers move between scrapes (no cached page).
         status.CountChange(status.CounterFor("public.items", "insert"), 100);
         Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "4"), Samples(await endpoint.Http.GetStringAsync("metrics")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Nats_client_metrics_are_exported_only_when_switched_on(bool on)
+    {
+        await using var endpoint = await RunningEndpoint.StartAsync(Busy(), new HttpEndpointOptions { NatsClientMetrics = on });
+
+        // What NATS.Net's instrumentation listens to: its own meter.
+        using var nats = new Meter("NATS.Net");
+        nats.CreateCounter<long>("nats.client.reconnects").Add(2);
+        var page = await endpoint.Http.GetStringAsync("metrics");
+
+        Assert.Equal(on, page.Contains("nats_client_reconnects", StringComparison.Ordinal));
+        Assert.Contains("# TYPE cdc_changes_total counter\n", page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -202,13 +219,15 @@ public sealed class StatusEndpointTests
 
         public HttpClient Http { get; }
 
-        public static async Task<RunningEndpoint> StartAsync(ListenerStatus status)
+        public static async Task<RunningEndpoint> StartAsync(ListenerStatus status, HttpEndpointOptions? options = null)
         {
             var port = FreePort();
+            options ??= new HttpEndpointOptions();
+            options.Listen = $"127.0.0.1:{port}";
 
             // Port 1 refuses at once: the sampler's slot reads fail quietly and the page shows what the status holds.
             var endpoint = new StatusEndpoint(
-                Options.Create(new HttpEndpointOptions { Listen = $"127.0.0.1:{port}" }),
+                Options.Create(options),
                 Options.Create(new CdcOptions { Connection = "Host=127.0.0.1;Port=1;Username=cdc;Database=cdc" }),
                 status,
                 NullLoggerFactory.Instance);
