@@ -8,7 +8,7 @@ namespace Cdc.Listener.Http;
 
 /// <summary>
 /// What <c>/metrics</c> exports: Cdc's meters through OpenTelemetry's Prometheus exporter, configured so the page keeps
-/// the names, types and labels of the hand-written page it replaced (names only escaped, no suffixes added, no scope
+/// the names, types and labels of the hand-written page it replaced (classic Prometheus naming, no scope
 /// labels, no <c>target_info</c>, never a cached answer).
 /// </summary>
 internal static class CdcMetricsExport
@@ -30,7 +30,7 @@ internal static class CdcMetricsExport
         metrics.AddPrometheusExporter(o =>
         {
             o.ScrapeEndpointPath = Path;
-            o.TranslationStrategy = PrometheusAspNetCoreTranslationStrategy.UnderscoreEscapingWithoutSuffixes;
+            o.TranslationStrategy = PrometheusAspNetCoreTranslationStrategy.UnderscoreEscapingWithSuffixes;
             o.ScopeInfoEnabled = false;
             o.TargetInfoEnabled = false;
             o.ScrapeResponseCacheDurationMilliseconds = 0;

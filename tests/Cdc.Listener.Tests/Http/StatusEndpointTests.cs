@@ -100,6 +100,27 @@ public sealed class StatusEndpointTests
     }
 
     [Fact]
+    public async Task A_prometheus_server_asking_for_openmetrics_gets_the_same_series()
+    {
+        await using var endpoint = await RunningEndpoint.StartAsync(Busy());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "metrics");
+
+        // What Prometheus 2.x and 3.x send.
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+        using var response = await endpoint.Http.SendAsync(request);
+        var page = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("application/openmetrics-text", response.Content.Headers.ContentType!.MediaType);
+
+        // An OpenMetrics counter family is named without _total; its samples (the series Prometheus stores) keep it.
+        Assert.Contains("# TYPE cdc_changes counter\n", page, StringComparison.Ordinal);
+        Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "3"), Samples(page));
+        Assert.Contains(("cdc_pusher_budget_wait_seconds_total", "1.5"), Samples(page));
+        Assert.Contains(("cdc_in_flight_bytes", "4096"), Samples(page));
+        Assert.EndsWith("# EOF\n", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Uptime_and_lag_are_read_from_the_listener_clock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero));
