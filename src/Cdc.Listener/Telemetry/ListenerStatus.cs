@@ -13,7 +13,6 @@ namespace Cdc.Listener.Telemetry;
 /// <param name="time">The clock of start time and commit-to-ack lag; the system clock unless a test gives a fake one.</param>
 public sealed class ListenerStatus(TimeProvider? time = null)
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _changes;
     private long _bytes;
     private long _transactions;
@@ -36,7 +35,7 @@ public sealed class ListenerStatus(TimeProvider? time = null)
     public DateTimeOffset StartedAt { get; } = (time ?? TimeProvider.System).GetUtcNow();
 
     /// <summary>The clock every reader of these numbers uses (uptime, lag, change rate).</summary>
-    public TimeProvider Time => _time;
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     /// <summary>starting, connecting, streaming, standby (slot held by another instance), reconnecting, draining, stopped, failed.</summary>
     public string State { get; set; } = "starting";
@@ -189,7 +188,7 @@ public sealed class ListenerStatus(TimeProvider? time = null)
     public void CountAckedTransaction(long commitTimeMicros)
     {
         Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
-        Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(_time.GetUtcNow()) - commitTimeMicros));
+        Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(Time.GetUtcNow()) - commitTimeMicros));
         var oldest = Interlocked.Read(ref _oldestUnackedCommitMicros);
         var received = Interlocked.Read(ref _lastCommitTimeMicros);
 
