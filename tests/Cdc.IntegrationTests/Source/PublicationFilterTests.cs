@@ -1,7 +1,12 @@
+extern alias consumer;
+
 using System.Text;
 using Cdc.IntegrationTests.Support;
 using Cdc.Testing;
 using Cdc.V1;
+using consumer::Cdc.Consumer;
+using consumer::Cdc.Consumer.Events;
+using NATS.Client.Core;
 
 namespace Cdc.IntegrationTests.Source;
 
@@ -107,10 +112,34 @@ public abstract class PublicationFilterTests(PostgresVersion version) : IAsyncLi
             Assert.DoesNotContain("draft", text, StringComparison.Ordinal);
         });
 
+        // The consumer library reads the routed stream: every change decoded, schema events and snapshot markers recognised.
+        await using (var reader = new CdcConsumer(new CdcConsumerOptions { Nats = NatsOpts.Default with { Url = _nats.Url }, Stream = "FILTERED", ConsumerName = "filtered-reader" }))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var read = new List<CdcEvent>();
+            await foreach (var evt in reader.ReadAsync(cancellationToken: timeout.Token))
+            {
+                read.Add(evt);
+                if (evt.StreamSequence == raw[^1].Sequence)
+                {
+                    break;
+                }
+            }
+
+            Assert.DoesNotContain(read, e => e is CdcUndecodableEvent);
+            Assert.Equal(changes.Select(Key).Order(), read.OfType<CdcChangeEvent>()
+                .Select(e => $"{e.Change.Table} {e.Operation} {ValueText.Render(ToListener(e.Change).NewRow.Concat(ToListener(e.Change).OldRow).First(c => c.Name == "id").Value)}").Order());
+            Assert.Equal(2, read.OfType<CdcSnapshotMarker>().Count());
+            Assert.Contains(read, e => e is CdcRelationEvent);
+        }
+
         // PostgreSQL itself filters: the publication holds the column list and the row filters.
         Assert.Equal("{id,name}|(id < 1000)", await _pg.ScalarAsync<string>(
             "SELECT attnames::text || '|' || rowfilter FROM pg_publication_tables WHERE pubname = 'filtered' AND tablename = 'customers'", "shop"));
     }
+
+    /// <summary>The consumer library's copy of the event as the listener's type (same schema), to render its values the same way.</summary>
+    private static ChangeEvent ToListener(consumer::Cdc.V1.ChangeEvent e) => ChangeEvent.Parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(e));
 
     private static string Id(ChangeEvent e)
         => ValueText.Render(e.NewRow.Concat(e.OldRow).First(c => c.Name == "id").Value) ?? "null";
