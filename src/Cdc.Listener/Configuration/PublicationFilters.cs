@@ -47,6 +47,12 @@ internal sealed class PublicationFilters
                 throw new CdcConfigurationException($"{RowFiltersKey}:{table} is empty: give an SQL condition on the table's columns, e.g. \"region = 'eu'\", or remove the key");
             }
 
+            if (condition.Contains(';', StringComparison.Ordinal))
+            {
+                // The condition is put into CREATE PUBLICATION as written: one expression, never a second statement.
+                throw new CdcConfigurationException($"{RowFiltersKey}:{table} holds ';': give one SQL condition, without ';'");
+            }
+
             var filter = Get(byTable, schema, name);
             byTable[filter.QualifiedName] = filter with { RowFilter = condition.Trim() };
         }

@@ -61,7 +61,7 @@ public sealed partial class SubjectTemplate
     }
 
     /// <summary>Checks the template's syntax; throws <see cref="CdcConfigurationException"/> naming what to change.</summary>
-    public static SubjectTemplate Parse(string template)
+    private static SubjectTemplate Parse(string template)
     {
         foreach (var token in template.Split('.'))
         {
@@ -97,8 +97,6 @@ public sealed partial class SubjectTemplate
             .Replace("{table}", Token(table));
         return operation is null ? subject.ToString() : subject.Replace("{operation}", operation).ToString();
     }
-
-    public override string ToString() => _template;
 
     /// <summary>Makes a name usable as one subject token ('.', '*', '&gt;' and whitespace become '_').</summary>
     public static string Token(string name)

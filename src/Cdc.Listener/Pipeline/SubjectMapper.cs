@@ -18,6 +18,7 @@ public sealed class SubjectMapper
     private readonly Dictionary<string, MessageSubjects> _messages = new(StringComparer.Ordinal);
     private readonly string _prefix;
     private readonly string _database;
+    private readonly string _databaseSubject;
     private readonly SubjectTemplate _template;
     private readonly Dictionary<(uint Id, string Schema, string Table), RelationSubjects> _cache = [];
 
@@ -30,6 +31,7 @@ public sealed class SubjectMapper
     {
         _prefix = prefix;
         _database = database;
+        _databaseSubject = prefix + "." + Token(database);
         _template = template;
     }
 
@@ -38,7 +40,7 @@ public sealed class SubjectMapper
         var key = (relation.Id, relation.Namespace, relation.Name);
         if (!_cache.TryGetValue(key, out var subjects))
         {
-            var tableSubject = _prefix + "." + Token(_database) + "." + Token(relation.Namespace) + "." + Token(relation.Name);
+            var tableSubject = _databaseSubject + "." + Token(relation.Namespace) + "." + Token(relation.Name);
             subjects = new RelationSubjects(
                 relation.Namespace + "." + relation.Name,
                 tableSubject,
@@ -60,7 +62,7 @@ public sealed class SubjectMapper
             return subjects;
         }
 
-        subjects = new MessageSubjects("_message." + messagePrefix, _prefix + "." + Token(_database) + "._message." + Token(messagePrefix));
+        subjects = new MessageSubjects("_message." + messagePrefix, _databaseSubject + "._message." + Token(messagePrefix));
         if (_messages.Count < MaxCachedMessagePrefixes)
         {
             _messages.Add(messagePrefix, subjects);

@@ -57,6 +57,8 @@ public sealed class PublicationFiltersTests
     {
         Assert.Contains("is empty", Assert.Throws<CdcConfigurationException>(() =>
             PublicationFilters.From(new CdcOptions { RowFilters = { ["public.t"] = "  " } })).Message, StringComparison.Ordinal);
+        Assert.Contains("holds ';'", Assert.Throws<CdcConfigurationException>(() =>
+            PublicationFilters.From(new CdcOptions { RowFilters = { ["public.t"] = "true); DROP TABLE t; --" } })).Message, StringComparison.Ordinal);
         Assert.Contains("needs column names", Assert.Throws<CdcConfigurationException>(() =>
             PublicationFilters.From(new CdcOptions { ExcludeColumns = { ["public.t"] = [] } })).Message, StringComparison.Ordinal);
     }
