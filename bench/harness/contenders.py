@@ -119,19 +119,23 @@ class NpgsqlBaseline(Contender):
 class Cdc(Contender):
     """c, d, e: `cdc run`. Stopped with SIGTERM once the slot reached the end LSN."""
 
-    def __init__(self, key, label, sink_args, nats_stream, env=None):
+    def __init__(self, key, label, sink_args, nats_stream, env=None, binary=None):
         self.key = key
         self.label = label
         self._sink_args = sink_args
         self.uses_nats_stream = nats_stream
         self.env = env
+        self._binary = binary or CDC_BIN
 
     def prepare(self, build):
-        reason = build(CDC_PROJECT, CDC_BIN)
-        if reason:
-            return reason
+        if self._binary == CDC_BIN:
+            reason = build(CDC_PROJECT, CDC_BIN)
+            if reason:
+                return reason
+        elif not os.path.exists(self._binary):
+            return f"{self._binary} does not exist"
         # Every option this contender passes must still exist (a renamed option would fail each run).
-        probe = subprocess.run([CDC_BIN, "run", "--help"], capture_output=True, text=True, timeout=60)
+        probe = subprocess.run([self._binary, "run", "--help"], capture_output=True, text=True, timeout=60)
         text = probe.stdout + probe.stderr
         options = ["--connection", "--nats", "--slot", "--publication", "--stream", "--http"] + self._sink_args
         unknown = [o for o in options if o.startswith("--") and not re.search(re.escape(o) + r"\b(?!-)", text)]
@@ -147,7 +151,7 @@ class Cdc(Contender):
         return protobuf_int_field(payload, 8) or None
 
     def command(self, ctx):
-        return [CDC_BIN, "run", "--connection", ctx.cluster.npgsql(ctx.database), "--nats", ctx.nats_url,
+        return [self._binary, "run", "--connection", ctx.cluster.npgsql(ctx.database), "--nats", ctx.nats_url,
                 "--slot", ctx.slot, "--publication", ctx.publication, "--stream", ctx.stream, "--http", "off"] + self._sink_args
 
 
@@ -188,6 +192,7 @@ class NodeService(Contender):
 
 
 def all_contenders():
+    before = os.environ.get("CDC_BENCH_BEFORE")  # a cdc binary built from an earlier commit: contender o
     return {
         "a": PgRecvLogical(),
         "b": NpgsqlBaseline(),
@@ -202,4 +207,6 @@ def all_contenders():
         # The .NET thread pool spins (sched_yield) before a worker sleeps; at a moderate rate that is most of d's CPU.
         "s": Cdc("s", "Cdc -> JetStream, defaults, DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", [], nats_stream=True,
                  env={"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit": "0"}),
+        "o": Cdc("o", f"Cdc -> JetStream, defaults, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",
+                 [], nats_stream=True, binary=before or "/nonexistent/CDC_BENCH_BEFORE"),
     }
