@@ -73,6 +73,8 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private Exception? _failure;
     private Task? _monitor;
 
+    private static readonly TimeSpan RetryWhileBusy = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Ends a batch left open longer than <see cref="BatchWriterOptions.Timeout"/>; armed by the batch's first message.</summary>
     private Timer? _batchTimer;
     private int _batchTimerArmed;
@@ -538,8 +540,9 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
         if (!_batchLock.Wait(0, CancellationToken.None))
         {
-            // A writer has the batch (and publishes it when full or flushed): look again a little later.
-            _batchTimer?.Change(_options.Timeout, Timeout.InfiniteTimeSpan);
+            // A writer has the batch (and publishes it when full or flushed): look again a little later (not at once
+            // with a zero timeout, which would spin while the writer waits for PubAck slots).
+            _batchTimer?.Change(_options.Timeout > RetryWhileBusy ? _options.Timeout : RetryWhileBusy, Timeout.InfiniteTimeSpan);
             return;
         }
 
