@@ -437,6 +437,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     {
         await _batchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfDisposedHoldingLock();
+        OutboundMessage? next = message;
         if (_batch.Count == 0 || (_batch[0].Kind == message.Kind && _batch.Count - _batchDone < _options.MaxRows && _batchBytes < _options.MaxBytes))
         {
             Append(message);
@@ -446,10 +447,10 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 return;
             }
 
-            message = null!;
+            next = null; // in the batch, which is full now
         }
 
-        await PublishThenReleaseAsync(message, cancellationToken).ConfigureAwait(false);
+        await PublishThenReleaseAsync(next, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask FlushWhenFreeAsync(CancellationToken cancellationToken)
