@@ -477,9 +477,9 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         {
             _batchStartedAt = Stopwatch.GetTimestamp();
             _batchBytes = 0;
-            if (Interlocked.Exchange(ref _batchTimerArmed, 1) == 0 && !_disposed)
+            if (Interlocked.Exchange(ref _batchTimerArmed, 1) == 0)
             {
-                _batchTimer!.Change(_options.Timeout, Timeout.InfiniteTimeSpan);
+                ArmBatchTimer(_options.Timeout);
             }
         }
 
@@ -543,7 +543,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         {
             // A writer has the batch (and publishes it when full or flushed): look again a little later (not at once
             // with a zero timeout, which would spin while the writer waits for PubAck slots).
-            _batchTimer?.Change(_options.Timeout > RetryWhileBusy ? _options.Timeout : RetryWhileBusy, Timeout.InfiniteTimeSpan);
+            ArmBatchTimer(_options.Timeout > RetryWhileBusy ? _options.Timeout : RetryWhileBusy);
             return;
         }
 
@@ -557,13 +557,25 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
         if (age < _options.Timeout)
         {
-            _batchTimer?.Change(_options.Timeout - age, Timeout.InfiniteTimeSpan);
+            ArmBatchTimer(_options.Timeout - age);
             _batchLock.Release();
             return;
         }
 
         Volatile.Write(ref _batchTimerArmed, 0);
         _timedPublish = PublishTimedOutAsync();
+    }
+
+    private void ArmBatchTimer(TimeSpan due)
+    {
+        try
+        {
+            _batchTimer?.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // DisposeAsync got there first (it may run beside the timer's own callback): nothing is left to time.
+        }
     }
 
     private async Task PublishTimedOutAsync()
