@@ -1,6 +1,7 @@
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Networks;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -60,8 +61,42 @@ public sealed class PostgresServer : IAsyncDisposable
         }.ConnectionString;
 
     /// <summary>Starts a fresh server of <paramref name="version"/> with the defaults of <see cref="PostgresSettings"/> and <paramref name="settings"/>.</summary>
-    public static async Task<PostgresServer> StartAsync(
+    public static Task<PostgresServer> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+        => LaunchAsync(settings, version, static b => b);
+
+    /// <summary>
+    /// Starts a fresh server reachable from other containers on <paramref name="network"/> as <paramref name="alias"/>
+    /// (a primary for <see cref="StartStandbyAsync"/>).
+    /// </summary>
+    public static Task<PostgresServer> StartAsync(
+        INetwork network, string alias, IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+        => LaunchAsync(settings, version, b => b.WithNetwork(network).WithNetworkAliases(alias));
+
+    /// <summary>
+    /// Starts a streaming-replication standby of the server known as <paramref name="primaryAlias"/> on
+    /// <paramref name="network"/>: the container's first step is <c>pg_basebackup -R</c> from it (as the postgres user,
+    /// creating the physical slot <paramref name="physicalSlot"/> on the primary and naming it in primary_slot_name,
+    /// with <c>dbname=postgres</c> in primary_conninfo, which PostgreSQL 17's slot synchronization needs), then the
+    /// image's usual entry point runs the copy as a hot standby with <see cref="PostgresSettings.Defaults"/> and
+    /// <paramref name="settings"/>.
+    /// </summary>
+    public static Task<PostgresServer> StartStandbyAsync(
+        INetwork network, string primaryAlias, string physicalSlot, IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+    {
+        var backup = $"""
+            set -e
+            if [ ! -s "$PGDATA/PG_VERSION" ]; then
+              mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
+              setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup --host={primaryAlias} --port=5432 --username=postgres                 --dbname='dbname=postgres' --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --create-slot --slot={physicalSlot} --checkpoint=fast
+            fi
+            exec /usr/local/bin/entrypoint "$0" "$@"
+            """;
+        return LaunchAsync(settings, version, b => b.WithNetwork(network).WithEntrypoint("bash", "-c", backup));
+    }
+
+    private static async Task<PostgresServer> LaunchAsync(
+        IReadOnlyDictionary<string, string>? settings, PostgresVersion version, Func<PostgreSqlBuilder, PostgreSqlBuilder> customize)
     {
         var root = Path.Combine(Path.GetTempPath(), "cdc-test-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -90,6 +125,7 @@ public sealed class PostgresServer : IAsyncDisposable
                     }
                 }
             });
+        builder = customize(builder);
         foreach (var file in PostgresSettings.Files(merged))
         {
             builder = builder.WithResourceMapping(await File.ReadAllBytesAsync(file).ConfigureAwait(false), FilePath.Of(file),

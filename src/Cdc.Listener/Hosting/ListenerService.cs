@@ -78,6 +78,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(pusher) : null;
+            var timelines = new TimelineGuard(_logger);
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
             using var senderCts = new CancellationTokenSource();
             var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, pusher, senderCts.Token);
@@ -95,7 +96,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                 {
                     try
                     {
-                        await RunSessionAsync(context, pusher, sink, acks, sequence, types, dedupe, backoff, stoppingToken).ConfigureAwait(false);
+                        await RunSessionAsync(context, pusher, sink, acks, sequence, types, dedupe, timelines, backoff, stoppingToken).ConfigureAwait(false);
                         break;
                     }
                     catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
@@ -208,6 +209,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
         TransactionSequence sequence,
         CatalogTypeResolver types,
         DedupeBuffer? dedupe,
+        TimelineGuard timelines,
         ReconnectBackoff backoff,
         CancellationToken stoppingToken)
     {
@@ -217,6 +219,9 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             try
             {
                 await session.OpenAsync(stoppingToken).ConfigureAwait(false);
+
+                // Every earlier session drained before this one: what it delivered is in the stream (or failed fatally).
+                timelines.Accept(session.Server!, new Lsn(sequence.LastDeliveredEndLsn));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -226,7 +231,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             types.Clear();
             var startedAt = Stopwatch.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger);
+            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, session.Server!, _logger);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

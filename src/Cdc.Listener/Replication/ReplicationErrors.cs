@@ -26,7 +26,8 @@ internal static class ReplicationErrors
             case PostgresException { SqlState: "42704" } pe when pe.MessageText.Contains("publication", StringComparison.Ordinal):
                 return new ReplicationSetupException($"publication '{publication}' does not exist (was it dropped?): {pe.MessageText}", pe);
             case PostgresException { SqlState: "42704" } pe:
-                return new ReplicationSetupException($"slot '{slot}' does not exist any more (dropped while Cdc ran?): {pe.MessageText}", pe);
+                return new ReplicationSetupException(
+                    $"slot '{slot}' does not exist on this server (dropped while Cdc ran, or a standby promoted without it: only PostgreSQL 17 failover slots, synced to the standby, survive a promotion): {pe.MessageText}", pe);
             case PostgresException { SqlState: "55000" } pe when IsSlotInvalidated(pe):
                 return new ReplicationSetupException(
                     $"slot '{slot}' was invalidated and can no longer be used (changes were lost; drop and recreate the slot and resnapshot): {pe.MessageText}", pe);

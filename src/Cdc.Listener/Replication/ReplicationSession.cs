@@ -51,10 +51,13 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// </summary>
     public bool AwaitingServer => _awaitingServer;
 
+    /// <summary>The system and timeline IDENTIFY_SYSTEM and TIMELINE_HISTORY reported at <see cref="OpenAsync"/>.</summary>
+    public ServerTimeline? Server { get; private set; }
+
     /// <summary>Newest WAL position the server reported (XLogData or keepalive).</summary>
     public Lsn LastReceivedLsn => _connection is { } c ? new Lsn((ulong)c.LastReceivedLsn) : Lsn.Invalid;
 
-    /// <summary>Connects (the password file, if any, is read now) and identifies the server.</summary>
+    /// <summary>Connects (the password file, if any, is read now) and identifies the server and its timeline history.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new LogicalReplicationConnection(_connections.ForReplication())
@@ -67,6 +70,14 @@ public sealed class ReplicationSession : IAsyncDisposable
             await connection.Open(cancellationToken).ConfigureAwait(false);
             var system = await connection.IdentifySystem(cancellationToken).ConfigureAwait(false);
             ListenerLog.ReplicationConnected(_logger, system.SystemId, system.Timeline, system.XLogPos.ToString(), connection.ServerVersion);
+            IReadOnlyList<TimelineSwitch> history = [];
+            if (system.Timeline > 1)
+            {
+                var file = await connection.TimelineHistory(system.Timeline, cancellationToken).ConfigureAwait(false);
+                history = ServerTimeline.ParseHistory(System.Text.Encoding.UTF8.GetString(file.Content));
+            }
+
+            Server = new ServerTimeline(system.SystemId, system.Timeline, history);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || IsRaceOnBrokenConnection(e))
         {

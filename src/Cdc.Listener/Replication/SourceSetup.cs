@@ -56,7 +56,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
         var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
             ? (existing, false)
-            : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
+            : await CreateSlotAsync(conn, plan.Database, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
         return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
     }
 
@@ -106,6 +106,11 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        if (slot is not null)
+        {
+            await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, versionNum, log, cancellationToken).ConfigureAwait(false);
+        }
+
         if (slot is null && versionNum < 120000 && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
         {
             throw new ReplicationSetupException(
@@ -306,13 +311,17 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         return null;
     }
 
-    /// <summary>Last step of a start: from here the slot holds WAL until it is read or dropped.</summary>
-    private async Task<(Lsn Confirmed, bool Created)> CreateSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
+    /// <summary>
+    /// Last step of a start: from here the slot holds WAL until it is read or dropped. On PostgreSQL 17+ it is a failover
+    /// slot, which a standby with <c>sync_replication_slots</c> keeps in step, so Cdc can follow a promotion.
+    /// </summary>
+    private async Task<(Lsn Confirmed, bool Created)> CreateSlotAsync(NpgsqlConnection conn, string database, int serverVersionNum, CancellationToken cancellationToken)
     {
         try
         {
-            await using var create = new NpgsqlCommand(
-                "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", conn);
+            await using var create = new NpgsqlCommand(serverVersionNum >= FailoverSlots.MinimumVersionNum
+                ? "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput', false, false, true)"
+                : "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", conn);
             create.Parameters.AddWithValue(options.Slot);
             var lsn = Lsn.Parse((string)(await create.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
             ListenerLog.SlotCreated(logger, options.Slot, lsn.ToString());
