@@ -60,7 +60,7 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>Connects (the password file, if any, is read now) and identifies the server and its timeline history.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new LogicalReplicationConnection(_connections.ForReplication())
+        var connection = new LogicalReplicationConnection(await _connections.ForReplicationAsync(cancellationToken).ConfigureAwait(false))
         {
             WalReceiverStatusInterval = _options.StatusInterval,
             WalReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout,
@@ -73,8 +73,7 @@ public sealed class ReplicationSession : IAsyncDisposable
             IReadOnlyList<TimelineSwitch> history = [];
             if (system.Timeline > 1)
             {
-                var file = await connection.TimelineHistory(system.Timeline, cancellationToken).ConfigureAwait(false);
-                history = ServerTimeline.ParseHistory(System.Text.Encoding.UTF8.GetString(file.Content));
+                history = ServerTimeline.ParseHistory(await TimelineHistoryReader.ReadAsync(connection, system.Timeline, cancellationToken).ConfigureAwait(false));
             }
 
             Server = new ServerTimeline(system.SystemId, system.Timeline, history);

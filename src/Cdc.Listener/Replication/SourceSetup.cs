@@ -167,6 +167,10 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
                 => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
             PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
+            // With several hosts, Npgsql's "no suitable host" (every host reached, none what Target Session Attributes
+            // asks for, no error to wrap) is a failover in progress: a standby about to be promoted.
+            NpgsqlException { InnerException: null } and not PostgresException when connections.HasSeveralHosts
+                => new ReplicationInterruptedException($"no server at {where} is what Target Session Attributes asks for (yet): {e.Message}", e),
             _ when IsRefusedByClient(e) => new ReplicationSetupException($"cannot connect to PostgreSQL at {where}: {e.GetBaseException().Message}", e),
             _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
         };
