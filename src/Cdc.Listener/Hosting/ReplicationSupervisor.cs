@@ -162,6 +162,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await using (conn.ConfigureAwait(false))
             {
                 await slot.PromoteAsync(conn, options.Slot, stoppingToken).ConfigureAwait(false);
+
+                // pg_copy_logical_replication_slot does not carry failover = true (PostgreSQL 17), and Npgsql has no
+                // ALTER_REPLICATION_SLOT: say so now rather than at the next start.
+                await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, context.Source.ServerVersionNum, _logger, stoppingToken).ConfigureAwait(false);
             }
 
             status.SetConfirmedFlush(slot.ConsistentPoint.Value);
