@@ -6,7 +6,7 @@ namespace Cdc.Listener.Pipeline;
 /// <summary>
 /// Deterministic <c>Nats-Msg-Id</c>s: <c>&lt;slot&gt;:&lt;timeline, 8 hex digits&gt;:&lt;end LSN, 16 hex digits&gt;:&lt;index&gt;</c>.
 /// A transaction replayed after a crash or a reconnect yields the same ids, so JetStream's duplicate window drops the
-/// copies. The timeline is the one the commit's end LSN lies on (<see cref="Replication.ServerTimeline.TimelineAt"/>):
+/// copies. The timeline is the one the commit's end LSN lies on (<see cref="Source.ServerTimeline.TimelineAt"/>):
 /// a commit replayed by a promoted standby keeps its id, while a new commit on the new timeline never takes the id of
 /// one published from the old primary at the same position. Fixed widths make ids sort in commit order (a new timeline
 /// starts above everything its parent had).
@@ -43,8 +43,8 @@ public static class MessageIds
 
     /// <summary>
     /// Reads the position out of a change or schema id (what a restart needs to know where the stream stands);
-    /// false for anything else (snapshot ids, other writers' ids). The slot may itself contain no ':' (slot names are
-    /// <c>[a-z0-9_]</c>).
+    /// false for anything else (snapshot ids, ids of the format before timelines, other writers' ids). Slot names are
+    /// <c>[a-z0-9_]</c>, so the first ':' ends the slot.
     /// </summary>
     public static bool TryParse(string id, out string slot, out uint timeline, out Lsn endLsn, out int index)
     {
