@@ -61,6 +61,6 @@ public sealed class TimelineGuard(ILogger logger)
 
 internal static partial class TimelineLog
 {
-    [LoggerMessage(1030, LogLevel.Warning, "Followed a promotion: timeline {From} -> {To} (switch point {SwitchPoint}); Cdc had published up to {Published}, all of it on the new timeline")]
+    [LoggerMessage(1030, LogLevel.Warning, "Followed a promotion: timeline {From} -> {To} (switch point {SwitchPoint}); Cdc had published up to {Published}, all of it below the switch point")]
     public static partial void Followed(ILogger logger, uint from, uint to, string switchPoint, string published);
 }

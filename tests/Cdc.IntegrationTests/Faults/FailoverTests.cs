@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cdc.IntegrationTests.Support;
 using Cdc.Testing;
 using DotNet.Testcontainers.Builders;
@@ -35,8 +36,14 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // The standby's copy of the slot must be persistent (synced, no longer temporary) before it can be used after promotion.
         await pair.WaitForSlotSyncedAsync(TimeSpan.FromSeconds(90), () => cdc.Output);
         var beforePromotion = workload.CommittedChanges;
+        var failover = Stopwatch.StartNew();
         await pair.Primary.StopAsync();
         await pair.Standby.ExecuteAsync("SELECT pg_promote(true, 60)");
+        var promoted = failover.Elapsed;
+        await Eventually.UntilAsync(() => cdc.Output.Contains("Followed a promotion", StringComparison.Ordinal), TimeSpan.FromSeconds(120),
+            "cdc streaming from the promoted standby", writing, () => cdc.Output);
+        output.WriteLine($"primary stopped and standby promoted in {promoted.TotalSeconds:F1} s; cdc streaming from it {failover.Elapsed.TotalSeconds:F1} s after the stop");
+        output.WriteLine(cdc.Output.Split('\n').First(l => l.Contains("Followed a promotion", StringComparison.Ordinal)));
         await Eventually.UntilAsync(() => workload.CommittedChanges >= beforePromotion + 20_000, TimeSpan.FromMinutes(3),
             "20,000 changes committed on the promoted standby", writing, () => cdc.Output);
         await stop.CancelAsync();
@@ -78,6 +85,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.NotEqual(0, cdc.ExitCode);
         var reason = cdc.Output.Split('\n').Where(l => l.Contains($"slot '{pair.Slot}' does not exist on this server", StringComparison.Ordinal)).ToList();
         Assert.True(reason.Count >= 1, cdc.Output);
+        output.WriteLine(reason[0]);
         Assert.Contains("PostgreSQL 17 failover slots", reason[0], StringComparison.Ordinal);
         Assert.Equal(0L, await pair.Standby.ScalarAsync<long>($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{pair.Slot}'", pair.Database));
     }
