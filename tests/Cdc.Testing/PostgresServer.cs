@@ -61,9 +61,16 @@ public sealed class PostgresServer : IAsyncDisposable
         }.ConnectionString;
 
     /// <summary>Starts a fresh server of <paramref name="version"/> with the defaults of <see cref="PostgresSettings"/> and <paramref name="settings"/>.</summary>
+    /// <param name="settings">Server settings over the defaults.</param>
+    /// <param name="version">The PostgreSQL major version.</param>
+    /// <param name="messagesLanguage">
+    /// A language code (<c>de</c>) the server's messages are translated to, to show that Cdc never reads them: the image
+    /// has the translations but no locale besides C.UTF-8, and with <c>lc_messages = 'C.UTF-8'</c> gettext follows
+    /// <c>LANGUAGE</c>.
+    /// </param>
     public static Task<PostgresServer> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
-        => LaunchAsync(settings, version, static b => b);
+        IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15, string? messagesLanguage = null)
+        => LaunchAsync(settings, version, b => messagesLanguage is null ? b : b.WithEnvironment("LANGUAGE", messagesLanguage));
 
     /// <summary>
     /// Starts a fresh server reachable from other containers on <paramref name="network"/> as <paramref name="alias"/>
@@ -88,7 +95,8 @@ public sealed class PostgresServer : IAsyncDisposable
             set -e
             if [ ! -s "$PGDATA/PG_VERSION" ]; then
               mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
-              setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup --host={primaryAlias} --port=5432 --username=postgres                 --dbname='dbname=postgres' --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --create-slot --slot={physicalSlot} --checkpoint=fast
+              setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup --host={primaryAlias} --port=5432 --username=postgres \
+                --dbname='dbname=postgres' --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --create-slot --slot={physicalSlot} --checkpoint=fast
             fi
             exec /usr/local/bin/entrypoint "$0" "$@"
             """;
@@ -102,7 +110,7 @@ public sealed class PostgresServer : IAsyncDisposable
         Directory.CreateDirectory(root);
         var port = FreePort.Next();
         var log = new ContainerLog();
-        var merged = PostgresSettings.Merge(settings);
+        var merged = PostgresSettings.Merge(messagesLanguage is null ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" });
 
         var builder = new PostgreSqlBuilder(ImageTag(version))
             .WithPassword("postgres")
