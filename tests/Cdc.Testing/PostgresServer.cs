@@ -70,7 +70,10 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </param>
     public static Task<PostgresServer> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15, string? messagesLanguage = null)
-        => LaunchAsync(settings, version, b => messagesLanguage is null ? b : b.WithEnvironment("LANGUAGE", messagesLanguage));
+        => messagesLanguage is null
+            ? LaunchAsync(settings, version, static b => b)
+            : LaunchAsync(new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" }, version,
+                b => b.WithEnvironment("LANGUAGE", messagesLanguage));
 
     /// <summary>
     /// Starts a fresh server reachable from other containers on <paramref name="network"/> as <paramref name="alias"/>
@@ -110,7 +113,7 @@ public sealed class PostgresServer : IAsyncDisposable
         Directory.CreateDirectory(root);
         var port = FreePort.Next();
         var log = new ContainerLog();
-        var merged = PostgresSettings.Merge(messagesLanguage is null ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" });
+        var merged = PostgresSettings.Merge(settings);
 
         var builder = new PostgreSqlBuilder(ImageTag(version))
             .WithPassword("postgres")
