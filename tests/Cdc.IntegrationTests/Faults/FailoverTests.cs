@@ -83,7 +83,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await writing;
         Assert.NotEqual(0, cdc.ExitCode);
-        var reason = cdc.Output.Split('\n').Where(l => l.Contains($"slot '{pair.Slot}' does not exist on this server", StringComparison.Ordinal)).ToList();
+        var reason = cdc.Output.Split('\n').Where(l => l.Contains($"slot '{pair.Slot}' does not exist any more on this server", StringComparison.Ordinal)).ToList();
         Assert.True(reason.Count >= 1, cdc.Output);
         output.WriteLine(reason[0]);
         Assert.Contains("PostgreSQL 17 failover slots", reason[0], StringComparison.Ordinal);
