@@ -41,11 +41,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
-
+    private readonly ServerTimeline _server;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
+    private uint _timeline;
     private int _nextMessageIndex;
     private int _chunkFirstIndex;
     private long _framesProcessed;
@@ -60,9 +61,11 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
+        ServerTimeline server,
         ILogger logger)
     {
         _dedupe = dedupe;
+        _server = server;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -151,6 +154,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         }
 
         _transaction = transaction;
+        _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
         _chunkFirstIndex = 0;
@@ -226,7 +230,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
-        var id = MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id);
+        var id = MessageIds.ForSchema(_slot, _timeline, transaction.EndLsn, _nextMessageIndex, relation.Id);
         var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
         Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
     }
@@ -235,7 +239,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     {
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
-        var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
+        var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
             case ChangeKind.Message:
