@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
@@ -18,14 +17,12 @@ namespace Cdc.Listener.Hosting;
 /// The ledger (and so the flush LSN) outlives sessions: a new session starts where every change is
 /// acknowledged, and the server's replays at or below that point are skipped.
 /// </summary>
-internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, ILoggerFactory loggerFactory)
+internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, TimeProvider time, ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
     private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
-
-    private static readonly TimeSpan DrainReportInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the first start on a slot waits for NATS before it gives up without creating anything.</summary>
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
@@ -121,6 +118,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(ledger) : null;
+            var timelines = new TimelineGuard(_logger);
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
             using var senderCts = new CancellationTokenSource();
             using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -148,7 +146,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 {
                     try
                     {
-                        await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, backoff, stoppingToken).ConfigureAwait(false);
+                        await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, timelines, backoff, stoppingToken).ConfigureAwait(false);
                         break;
                     }
                     catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
@@ -157,7 +155,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                         status.State = "standby";
                         var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
                         ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
-                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     }
                     catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
                     {
@@ -166,7 +164,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                         status.CountError(e.Message);
                         var delay = backoff.Next();
                         ListenerLog.Reconnecting(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -215,6 +213,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await using (conn.ConfigureAwait(false))
             {
                 await slot.PromoteAsync(conn, options.Slot, stoppingToken).ConfigureAwait(false);
+
+                // pg_copy_logical_replication_slot does not carry failover = true (PostgreSQL 17), and Npgsql has no
+                // ALTER_REPLICATION_SLOT: say so now rather than at the next start.
+                await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, context.Source.ServerVersionNum, _logger, stoppingToken).ConfigureAwait(false);
             }
 
             status.SetConfirmedFlush(slot.ConsistentPoint.Value);
@@ -230,7 +232,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     /// </summary>
     private async Task StartSinkAsync(IMessageSink sink, SourcePlan plan, ReconnectBackoff backoff, CancellationToken stoppingToken)
     {
-        var startedAt = Stopwatch.GetTimestamp();
+        var startedAt = time.GetTimestamp();
         while (true)
         {
             try
@@ -241,16 +243,16 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
             {
                 var delay = backoff.Next();
-                if (plan.CreatesSlot && Stopwatch.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
+                if (plan.CreatesSlot && time.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
                 {
                     throw new FirstStartException(
-                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {Stopwatch.GetElapsedTime(startedAt).TotalSeconds:0}s, "
+                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {time.GetElapsedTime(startedAt).TotalSeconds:0}s, "
                         + "before creating the slot or the publication (check Cdc:Nats:Url and that NATS runs with JetStream)", e);
                 }
 
                 status.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
             }
         }
     }
@@ -263,6 +265,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         TransactionSequence sequence,
         CatalogTypeResolver types,
         DedupeBuffer? dedupe,
+        TimelineGuard timelines,
         ReconnectBackoff backoff,
         CancellationToken stoppingToken)
     {
@@ -272,6 +275,9 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             try
             {
                 await session.OpenAsync(stoppingToken).ConfigureAwait(false);
+
+                // Every earlier session drained before this one: what it delivered is in the stream (or failed fatally).
+                timelines.Accept(session.Server!, new Lsn(sequence.LastDeliveredEndLsn));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -279,9 +285,9 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
 
             types.Clear();
-            var startedAt = Stopwatch.GetTimestamp();
+            var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, _logger);
+            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, _logger);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();
@@ -338,7 +344,22 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             if (classified is null || classified.IsTransient)
             {
                 status.State = "draining";
-                var fault = await DrainAsync(ledger, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
+                // A sink that fails for good ends the wait: what is pending will never be acknowledged.
+                using (var faulted = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    var watchingFault = CancelOnFaultAsync(ledger, faulted);
+                    await LedgerDrain.DrainAsync(
+                        ledger.Tracker,
+                        failure is null ? AcknowledgedScope.Chunks : AcknowledgedScope.Transactions,
+                        failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan,
+                        time,
+                        _logger,
+                        faulted.Token).ConfigureAwait(false);
+                    await faulted.CancelAsync().ConfigureAwait(false);
+                    await IgnoreCancellation(watchingFault).ConfigureAwait(false);
+                }
+
+                var fault = ledger.Fault;
                 await TryConfirmAsync(session, ledger).ConfigureAwait(false);
                 if (fault is not null)
                 {
@@ -349,7 +370,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
 
             // Only a session that got going resets the backoff: one refused at START_REPLICATION again and
             // again (server recovering, slot briefly busy) must back off exponentially, not hammer the server.
-            if (session.FramesWritten > 0 || Stopwatch.GetElapsedTime(startedAt) >= HealthySessionTime)
+            if (session.FramesWritten > 0 || time.GetElapsedTime(startedAt) >= HealthySessionTime)
             {
                 backoff.Reset();
             }
@@ -400,7 +421,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
 
             // Prompt, not per transaction: acks of thousands of transactions a second would otherwise
             // cost a status update (a syscall here, work in the walsender) each.
-            await Task.Delay(ConfirmCoalescing, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(ConfirmCoalescing, time, cancellationToken).ConfigureAwait(false);
             var next = ledger.Tracker.FlushLsn;
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
             status.SetConfirmedFlush(next);
@@ -419,9 +440,13 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
     /// also ends the session when the sink failed permanently.
     /// </summary>
-    private static async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Polled, once a second: the server's position arrives in keepalives, which Npgsql answers itself and only
+    /// reflects in <see cref="ReplicationSession.LastReceivedLsn"/>; there is no event to wait for.
+    /// </remarks>
+    private async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             // A refused change, or the dedupe sender's failure: seen here even when no new change would push and meet it.
@@ -439,7 +464,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
 
             // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
             // a moment later so a message in that window is seen as not idle.
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
             if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
             {
                 ledger.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
@@ -454,52 +479,22 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     private static CdcException SinkFailure(Exception fault)
         => fault as CdcException ?? new SinkDeliveryException($"the sink failed: {fault.Message}", fault);
 
-    /// <summary>Waits for the acks a stop or a reconnect needs; returns the sink's permanent failure when one ends the wait.</summary>
-    private async Task<Exception?> DrainAsync(DeliveryLedger ledger, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
+    /// <summary>Cancels <paramref name="cts"/> once the ledger is failed for good (checked every 100 ms).</summary>
+    private static async Task CancelOnFaultAsync(DeliveryLedger ledger, CancellationTokenSource cts)
     {
-        // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
-        // transactions, because the new session resumes after the last one acknowledged.
-        using var cts = graceful ? new CancellationTokenSource(timeout) : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var lastReport = Stopwatch.GetTimestamp();
-        try
+        while (ledger.Fault is null)
         {
-            while (graceful ? ledger.Tracker.PendingChunks > 0 : ledger.Tracker.PendingTransactions > 0)
-            {
-                if (ledger.Fault is { } fault)
-                {
-                    return fault;
-                }
-
-                try
-                {
-                    await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, cts.Token)
-                        .AsTask().WaitAsync(TimeSpan.FromMilliseconds(100), cts.Token).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // Acks of a partial transaction do not move the flush LSN: look at the counts again,
-                    // and say every few seconds what the wait is for (a reconnect waits for NATS as long as it takes).
-                    if (Stopwatch.GetElapsedTime(lastReport) >= DrainReportInterval)
-                    {
-                        lastReport = Stopwatch.GetTimestamp();
-                        ListenerLog.Draining(_logger, ledger.Tracker.PendingTransactions, ledger.Tracker.PendingChunks, ledger.Tracker.InFlightBytes);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            ListenerLog.ShutdownAcksTimedOut(_logger, ledger.Tracker.PendingChunks, timeout);
+            await Task.Delay(100, cts.Token).ConfigureAwait(false);
         }
 
-        return ledger.Fault;
+        await cts.CancelAsync().ConfigureAwait(false);
     }
 
     private async Task TryConfirmAsync(ReplicationSession session, DeliveryLedger ledger)
     {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
             await session.ConfirmAsync(new Lsn(ledger.Tracker.FlushLsn), cts.Token).ConfigureAwait(false);
             status.SetConfirmedFlush(ledger.Tracker.FlushLsn);
         }
@@ -547,7 +542,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 var delay = backoff.Next();
                 status.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

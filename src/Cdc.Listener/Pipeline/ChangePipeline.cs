@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Source;
@@ -44,10 +45,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly PublishedSchemas? _schemas;
     private readonly HeartbeatMonitor? _heartbeat;
     private readonly bool _publishHeartbeats;
+    private readonly ServerTimeline _server;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
+    private uint _timeline;
     private int _nextMessageIndex;
     private int _chunkFirstIndex;
 
@@ -66,6 +69,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
+        ServerTimeline server,
         ILogger logger)
     {
         _dedupe = dedupe;
@@ -73,6 +77,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _schemas = context.Schemas;
         _heartbeat = context.Heartbeat;
         _publishHeartbeats = context.Options.Heartbeat.Publish;
+        _server = server;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -85,7 +90,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
         _format = EventFormat.Create(context.Options, _database, context.PublishHeaders);
-        _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, context.Options.Nats.SubjectIncludesOperation);
+        _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, SubjectTemplate.From(context.Options.Nats.SubjectTemplate, context.Options.Nats.SubjectIncludesOperation));
     }
 
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
@@ -176,6 +181,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         }
 
         _transaction = transaction;
+        _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
         _chunkFirstIndex = 0;
@@ -257,7 +263,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
-        var id = MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id);
+        var id = MessageIds.ForSchema(_slot, _timeline, transaction.EndLsn, _nextMessageIndex, relation.Id);
         var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
         Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
     }
@@ -277,7 +283,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
-        var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
+        var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
             case ChangeKind.Message:

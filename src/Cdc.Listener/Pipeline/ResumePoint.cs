@@ -18,21 +18,29 @@ public sealed record ResumePoint(ulong WholeThrough, ulong PartialEnd, int Parti
     /// <summary>The end LSN of the newest transaction the stream holds anything of.</summary>
     public ulong NewestEnd => Math.Max(WholeThrough, PartialEnd);
 
-    /// <summary>Whether an id is one of <paramref name="slot"/>'s (<c>&lt;slot&gt;:&lt;16 hex digits&gt;:...</c>).</summary>
-    public static bool IsOfSlot(string slot, string id)
-        => id.Length > slot.Length + 18 && id.StartsWith(slot, StringComparison.Ordinal) && id[slot.Length] == ':' && id[slot.Length + 17] == ':';
-
     /// <summary>The position an id of <paramref name="slot"/> stands for; null when it is not one of Cdc's ids for it.</summary>
+    /// <remarks>Ids may carry the timeline after the slot (<c>&lt;slot&gt;:&lt;8 hex digits&gt;:&lt;16 hex digits&gt;:...</c>).</remarks>
     public static ResumePoint? Parse(string slot, string id)
     {
-        if (!IsOfSlot(slot, id)
-            || !ulong.TryParse(id.AsSpan(slot.Length + 1, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var lsn)
+        if (id.Length <= slot.Length + 1 || !id.StartsWith(slot, StringComparison.Ordinal) || id[slot.Length] != ':')
+        {
+            return null;
+        }
+
+        var body = id.AsSpan(slot.Length + 1);
+        if (body.Length > 9 && body[8] == ':' && uint.TryParse(body[..8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _))
+        {
+            body = body[9..];
+        }
+
+        if (body.Length < 18 || body[16] != ':'
+            || !ulong.TryParse(body[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var lsn)
             || lsn == 0)
         {
             return null;
         }
 
-        var rest = id.AsSpan(slot.Length + 18);
+        var rest = body[17..];
         var colon = rest.IndexOf(':');
         var head = colon < 0 ? rest : rest[..colon];
         var tail = colon < 0 ? ReadOnlySpan<char>.Empty : rest[(colon + 1)..];
