@@ -31,7 +31,6 @@ public sealed class HeartbeatTests
         await Eventually.UntilAsync(() => Lag(http) is > 0, TimeSpan.FromSeconds(30), "a heartbeat lag in /status", diagnostics: () => cdc.Output);
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
-        Assert.Contains("cdc_heartbeat_lag_seconds", await http.GetStringAsync("metrics"), StringComparison.Ordinal);
         Assert.Empty(await StreamContents.ReadAllAsync(nats.Url, "BEATS"));
 
         // JetStream goes away with a change in flight: the heartbeats behind it cannot arrive, while the session still
