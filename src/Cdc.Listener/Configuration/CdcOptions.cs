@@ -60,6 +60,8 @@ public sealed class CdcOptions
 
     public NatsSection Nats { get; set; } = new();
 
+    public OutboxSection Outbox { get; set; } = new();
+
     public PusherSection Pusher { get; set; } = new();
 
     /// <summary>How long a graceful stop waits for in-flight acks.</summary>

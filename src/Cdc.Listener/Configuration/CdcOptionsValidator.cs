@@ -81,6 +81,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             }
         }
 
+        foreach (var table in o.Outbox.Tables)
+        {
+            if (string.IsNullOrWhiteSpace(table) || table.Split('.').Length > 2 || table.Split('.').Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Cdc:Outbox:Tables has '{table}': expected table or schema.table");
+            }
+        }
+
+        Range(errors, "Cdc:Outbox:DeleteBatchRows", o.Outbox.DeleteBatchRows, 1, 100_000, "1 to 100000");
         if (o.ProtocolVersion is < 0 or > 4)
         {
             errors.Add($"Cdc:ProtocolVersion = {o.ProtocolVersion} is out of range: accepted 0 (auto), 1, 2, 3 or 4");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Pushing;
 using Cdc.Listener.Replication;
@@ -73,7 +74,9 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             var pusher = new ChunkPusher(new PusherOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
             status.InFlight = () => (pusher.Tracker.InFlightBytes, pusher.Tracker.PendingChunks, pusher.Tracker.PendingTransactions);
             status.Pusher = () => pusher.Counters;
-            var acks = new AckRouter(pusher, status, _logger);
+            await using var outbox = OutboxRelay.Create(options, connections.ForQueries, _logger);
+            status.Outbox = outbox is null ? null : () => outbox.Counters;
+            var acks = new AckRouter(pusher, status, _logger, outbox);
             lateAcks.Attach(acks);
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
@@ -226,7 +229,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             types.Clear();
             var startedAt = Stopwatch.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger);
+            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, acks.Outbox, _logger);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

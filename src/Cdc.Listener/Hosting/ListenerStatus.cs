@@ -75,6 +75,9 @@ public sealed class ListenerStatus
     /// <summary>Supplies the pusher's monotonic counters (pushes, acks, waits for budget).</summary>
     public Func<PusherCounters>? Pusher { get; set; }
 
+    /// <summary>The outbox relay's counters, when <c>Cdc:Outbox:Tables</c> names tables.</summary>
+    public Func<Outbox.OutboxCounters>? Outbox { get; set; }
+
     /// <summary>The replication slot as PostgreSQL last reported it (polled by the status sampler); null until read.</summary>
     public SlotState? SlotState
     {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Hosting;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Pushing;
 using Cdc.Listener.Replication;
 using Cdc.Sink;
@@ -40,7 +41,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
-
+    private readonly OutboxRelay? _outbox;
+    private readonly IReadOnlyList<KeyValuePair<string, string>>? _publishHeaders;
+    private readonly List<OutboxRowMessage> _outboxMessages = [];
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
@@ -59,9 +62,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
+        OutboxRelay? outbox,
         ILogger logger)
     {
         _dedupe = dedupe;
+        _outbox = outbox;
+        _publishHeaders = context.PublishHeaders;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
@@ -200,6 +206,11 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void OnRelation(RelationInfo relation)
     {
+        if (_outbox is not null && _outbox.Find(relation) is not null && !_outbox.PublishRowChanges)
+        {
+            return;
+        }
+
         var transaction = _transaction!;
         var subjects = _subjects.For(relation);
         var evt = new RelationEvent
@@ -232,6 +243,19 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void OnChange(ChangeItem change)
     {
+        if (_outbox is not null && change.Relation is { } relation && _outbox.Find(relation) is { } outboxTable)
+        {
+            if (change.Kind == ChangeKind.Insert)
+            {
+                Relay(outboxTable, change);
+            }
+
+            if (!_outbox.PublishRowChanges)
+            {
+                return;
+            }
+        }
+
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
         var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
@@ -257,11 +281,41 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         }
     }
 
+    /// <summary>An inserted outbox row: its messages instead of (or besides) the row change, in the transaction's order.</summary>
+    private void Relay(OutboxTable table, ChangeItem change)
+    {
+        string? key = null;
+        _outboxMessages.Clear();
+        try
+        {
+            key = OutboxRowReader.Key(table, change);
+            OutboxRowReader.Read(table, change, key, _publishHeaders, _outboxMessages);
+        }
+        catch (OutboxRowException e)
+        {
+            _outbox!.RefuseRow(table, key, e.Message);
+            return;
+        }
+
+        if (_outboxMessages.Count == 0)
+        {
+            return; // an empty egress batch carries nothing
+        }
+
+        var row = new OutboxRow(table, key, _outboxMessages.Count);
+        var counter = _status.CounterFor(table.StatusName, "outbox");
+        foreach (var message in _outboxMessages)
+        {
+            Add(MessageKind.WriteTable, table.StatusName, _subjects.ForOutbox(message.Subject), message.MessageId, counter,
+                message.Payload.Span, message.Headers, outbox: row);
+        }
+    }
+
     private static EventContext Context(ChangeItem change, string id)
         => new(EventKind.Change, change.Kind, id, change.Relation!.Namespace, change.Relation.Name, change.CommitTimeMicros);
 
     private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, ReadOnlySpan<byte> payload,
-        IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default)
+        IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default, OutboxRow? outbox = null)
     {
         if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
         {
@@ -273,7 +327,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
         }
 
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row));
+        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row, outbox));
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -291,7 +345,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         foreach (var p in _pending)
         {
-            chunk.Add(new OutboundMessage
+            var message = new OutboundMessage
             {
                 Kind = p.Kind,
                 Table = p.Table,
@@ -300,7 +354,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Payload = p.Payload,
                 Headers = p.Headers,
                 State = chunk,
-            });
+            };
+            if (p.Outbox is not null)
+            {
+                _outbox!.Track(message, p.Outbox);
+            }
+
+            chunk.Add(message);
         }
 
         if (_buffer.Detach() is { } array)
@@ -325,5 +385,5 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     public void Dispose() => _assembler.Dispose();
 
     private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload,
-        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row);
+        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row, OutboxRow? Outbox);
 }

@@ -60,6 +60,9 @@ public sealed class SubjectMapper
         return subjects;
     }
 
+    /// <summary>Subject of an outbox message: <c>&lt;prefix&gt;.&lt;database&gt;._outbox.&lt;subject&gt;</c> (already valid tokens).</summary>
+    public string ForOutbox(string subject) => _prefix + "._outbox." + subject;
+
     /// <summary>Makes a name usable as one subject token.</summary>
     public static string Token(string name)
     {

@@ -5,6 +5,7 @@ using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Hosting;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Pushing;
 using Cdc.Listener.Replication;
@@ -62,6 +63,11 @@ internal sealed class InitialSnapshot(
             await ExecuteAsync(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(conn, $"SET TRANSACTION SNAPSHOT '{CheckedSnapshotName(slot.SnapshotName)}'", cancellationToken).ConfigureAwait(false);
             var tables = await PublishedTables.ReadAsync(conn, context.Source.Publications, types, cancellationToken).ConfigureAwait(false);
+            if (!context.Options.Outbox.PublishRowChanges)
+            {
+                // Outbox rows are messages, relayed when inserted; rows already there at the slot's creation are not.
+                tables = tables.Where(t => !OutboxRelay.IsNamed(context.Options.Outbox, t)).ToList();
+            }
             SnapshotLog.Started(logger, slot.TemporaryName, slot.SnapshotName, _consistentPoint.ToString(), tables.Count);
             long total = 0;
             for (var t = 0; t < tables.Count; t++)
