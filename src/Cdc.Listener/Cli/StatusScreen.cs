@@ -152,6 +152,16 @@ internal static class StatusScreen
             Add(grid, "last error", $"[red]{Markup.Escape(error)}[/]");
         }
 
+        if (status.Outbox is { } outbox)
+        {
+            Add(grid, "outbox", $"{outbox.Relayed.ToString("#,0", CultureInfo.InvariantCulture)} relayed · "
+                + (outbox.Refused == 0 ? "[green]0 refused[/]" : $"[red]{outbox.Refused.ToString("#,0", CultureInfo.InvariantCulture)} refused[/]"));
+            if (outbox.LastRefusal is { } refusal)
+            {
+                Add(grid, "refused", $"[red]{Markup.Escape(refusal)}[/]");
+            }
+        }
+
         return grid;
     }
 

@@ -73,6 +73,14 @@ internal static class PrometheusText
         Counter(text, "cdc_reconnects_total", "Replication sessions re-established after an interruption.", status.Reconnects);
         Counter(text, "cdc_errors_total", "Errors seen (interruptions, sink failures, duplicate acks).", status.Errors);
         Counter(text, "cdc_duplicate_acks_total", "Acknowledgements of an already acknowledged message.", status.DuplicateAcks);
+        if (status.Outbox?.Invoke() is { } outbox)
+        {
+            Counter(text, "cdc_outbox_relayed_total", "Outbox messages acknowledged by JetStream.", outbox.Relayed);
+            Counter(text, "cdc_outbox_refused_total", "Outbox messages not published (refused by NATS or unreadable rows); their rows are kept.", outbox.Refused);
+            Counter(text, "cdc_outbox_rows_deleted_total", "Relayed outbox rows deleted by Cdc:Outbox:DeleteRelayed.", outbox.RowsDeleted);
+            Counter(text, "cdc_outbox_rows_recorded_total", "Egress rows whose write_retries and last_write_error Cdc updated.", outbox.RowsRecorded);
+        }
+
         return text.ToString();
     }
 

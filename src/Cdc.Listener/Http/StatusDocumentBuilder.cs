@@ -57,6 +57,16 @@ internal static class StatusDocumentBuilder
             },
             SlotState = status.SlotState,
             Tables = tables,
+            Outbox = status.Outbox?.Invoke() is { } outbox
+                ? new OutboxSectionStatus
+                {
+                    Relayed = outbox.Relayed,
+                    Refused = outbox.Refused,
+                    RowsDeleted = outbox.RowsDeleted,
+                    RowsRecorded = outbox.RowsRecorded,
+                    LastRefusal = outbox.LastRefusal,
+                }
+                : null,
         };
     }
 
