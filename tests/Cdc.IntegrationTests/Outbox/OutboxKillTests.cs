@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Cdc.IntegrationTests.Faults;
 using Cdc.V1;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Cdc.IntegrationTests.Faults;
 using Cdc.Testing;
@@ -59,6 +58,16 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
 
             await OutboxEnvironment.WaitUntilAsync(async () => await env.Postgres.ScalarAsync<long>("SELECT count(*) FROM outbox", env.Name) == 0, TimeSpan.FromSeconds(30), "relayed rows deleted", () => cdc.Output);
             Assert.False(cdc.HasExited, cdc.Output);
+
+            // cdc tail reads them through the consumer library as outbox messages.
+            var (exit, tail) = await CdcProcess.RunAsync(
+                ["tail", "--nats", env.Nats.Url, "--stream", env.Stream, "--from-start", "--json", "--exit-when-idle", "3s"], TimeSpan.FromSeconds(60));
+            Assert.Equal(0, exit);
+            var tailed = tail.Split('\n').Where(l => l.StartsWith("{\"seq\"", StringComparison.Ordinal) && l.Contains("\"outbox\":", StringComparison.Ordinal))
+                .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("outbox")).ToList();
+            Assert.Equal(["OrderCreated", "CustomerPromoted"], tailed.Select(o => o.GetProperty("type").GetString()));
+            Assert.Equal(first.ToString(), tailed[0].GetProperty("id").GetString());
+            Assert.Equal(1, JsonDocument.Parse(tailed[0].GetProperty("payload").GetString()!).RootElement.GetProperty("order").GetInt32());
         }
         catch
         {
