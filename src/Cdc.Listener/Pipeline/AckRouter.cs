@@ -1,19 +1,19 @@
 using Cdc.Decoding;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Delivery;
 using Cdc.Listener.Outbox;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
 
 namespace Cdc.Listener.Pipeline;
 
 /// <summary>
-/// Turns the sink's per-message outcomes into pusher state: an ack settles the message in its chunk;
+/// Turns the sink's per-message outcomes into ledger state: an ack settles the message in its chunk;
 /// a permanent failure stops the pipeline (nothing past the failed change is ever confirmed) — except for an outbox
 /// message, whose refusal the outbox relay records (counted, and in an egress row) before it settles its place, so one
 /// message NATS will never take does not stop the relay.
 /// </summary>
-internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogger logger, OutboxRelay? outbox = null) : IAckHandler
+internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, ILogger logger, OutboxRelay? outbox = null) : IAckHandler
 {
     private Exception? _failure;
 
@@ -34,7 +34,7 @@ internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogg
     {
         try
         {
-            pusher.AckMessage(message);
+            ledger.AckMessage(message);
         }
         catch (DuplicateAckException e)
         {
@@ -65,7 +65,7 @@ internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogg
             $"the sink refused change {message.MessageId} on {message.Subject}: {error.Message}", error);
         Interlocked.CompareExchange(ref _failure, failure, null);
         status.CountError(failure.Message);
-        pusher.Fail(failure);
+        ledger.Fail(failure);
     }
 }
 

@@ -4,11 +4,10 @@ using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Formats;
-using Cdc.Listener.Hosting;
 using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Source;
 using Cdc.Sink;
 using Cdc.V1;
 using Google.Protobuf;
@@ -21,12 +20,12 @@ namespace Cdc.Listener.Snapshot;
 /// Publishes the rows of every published table as of the snapshot slot's consistent point, synchronously: the whole
 /// snapshot is one transaction of the ledger ending at the consistent point, cut into chunks that go through the same
 /// in-flight budget as streamed transactions, and <see cref="RunAsync"/> returns only once every row and every table's
-/// marker is acknowledged. The pusher must start with its flush LSN just below the consistent point, so nothing can be
+/// marker is acknowledged. The ledger must start with its flush LSN just below the consistent point, so nothing can be
 /// confirmed at or past it before the snapshot is delivered.
 /// </summary>
 internal sealed class InitialSnapshot(
     SessionContext context,
-    ChunkPusher pusher,
+    DeliveryLedger ledger,
     IMessageSink sink,
     AckRouter acks,
     TransactionSequence sequence,
@@ -49,7 +48,7 @@ internal sealed class InitialSnapshot(
     private long _transactionSequence;
     private int _chunkFirstIndex;
 
-    /// <summary>The pusher's starting flush LSN for a snapshot at <paramref name="consistentPoint"/>.</summary>
+    /// <summary>The ledger's starting flush LSN for a snapshot at <paramref name="consistentPoint"/>.</summary>
     public static ulong FlushBefore(Lsn consistentPoint) => consistentPoint.Value - 1;
 
     /// <summary>Reads and publishes every table, then waits until all of it is acknowledged; returns the row count.</summary>
@@ -200,7 +199,7 @@ internal sealed class InitialSnapshot(
 
         _chunkFirstIndex += _pending.Count;
         _pending.Clear();
-        await pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
         for (var i = 0; i < messages.Length; i++)
         {
@@ -212,7 +211,7 @@ internal sealed class InitialSnapshot(
 
     private async Task WaitForAcksAsync(CancellationToken cancellationToken)
     {
-        while (pusher.Tracker.FlushLsn < _consistentPoint.Value)
+        while (ledger.Tracker.FlushLsn < _consistentPoint.Value)
         {
             if (acks.Failure is { } failure)
             {
@@ -223,7 +222,7 @@ internal sealed class InitialSnapshot(
             tick.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                await pusher.Tracker.WaitForAdvanceAsync(pusher.Tracker.FlushLsn, tick.Token).ConfigureAwait(false);
+                await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, tick.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

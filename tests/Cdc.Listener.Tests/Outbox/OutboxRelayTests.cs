@@ -1,9 +1,9 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Telemetry;
 using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Delivery;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -58,9 +58,9 @@ public sealed class OutboxRelayTests
     public async Task An_outbox_message_NATS_refuses_settles_its_place_so_the_flush_LSN_moves_and_is_counted()
     {
         await using var relay = Relay("public.outbox");
-        var pusher = new ChunkPusher();
+        var ledger = new DeliveryLedger();
         var status = new ListenerStatus();
-        var router = new AckRouter(pusher, status, NullLogger.Instance, relay);
+        var router = new AckRouter(ledger, status, NullLogger.Instance, relay);
         var chunk = new Chunk(0, 0x10, 0x20, 0, isLastOfTransaction: true, capacity: 2);
         var refused = Message(chunk, "outbox:public.outbox:a");
         var stored = Message(chunk, "outbox:public.outbox:b");
@@ -69,13 +69,13 @@ public sealed class OutboxRelayTests
         var table = relay.Find(Debezium)!;
         relay.Track(refused, new OutboxRow(table, "a", 1));
         relay.Track(stored, new OutboxRow(table, "b", 1));
-        await pusher.PushAsync(chunk);
+        await ledger.PushAsync(chunk);
 
         router.OnFailed(refused, new MessageTooLargeException(refused.Subject, 2_000_000, 1_048_576));
         router.OnAcked(stored, 7);
 
         Assert.Null(router.Failure);
-        Assert.Equal(0x20UL, pusher.Tracker.FlushLsn);
+        Assert.Equal(0x20UL, ledger.Tracker.FlushLsn);
         var counters = relay.Counters;
         Assert.Equal((1L, 1L), (counters.Relayed, counters.Refused));
         Assert.StartsWith("public.outbox a: outbox:public.outbox:a: message for", counters.LastRefusal, StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class OutboxRelayTests
     public async Task A_row_change_the_sink_refuses_still_stops_the_pipeline_with_an_outbox_configured()
     {
         await using var relay = Relay("public.outbox");
-        var router = new AckRouter(new ChunkPusher(), new ListenerStatus(), NullLogger.Instance, relay);
+        var router = new AckRouter(new DeliveryLedger(), new ListenerStatus(), NullLogger.Instance, relay);
 
         router.OnFailed(Message(null, "cdc:0000000000000010:0"), new MessageTooLargeException("cdc.db.public.t", 2_000_000, 1_048_576));
 
