@@ -1,6 +1,5 @@
 using System.Globalization;
 using Cdc.Decoding;
-using Cdc.Listener.Pipeline;
 using Cdc.V1;
 using Google.Protobuf;
 
@@ -69,7 +68,7 @@ internal static class OutboxRowReader
             OutboxHeaders.AddApplicationHeaders(headers, json.Span);
         }
 
-        messages.Add(new OutboxRowMessage(Subject(aggregateType), "outbox:" + table.Name + ":" + key, payload, headers));
+        messages.Add(new OutboxRowMessage(aggregateType, "outbox:" + table.Name + ":" + key, payload, headers));
     }
 
     private static void ReadEgress(OutboxTable table, ChangeItem change, string key, List<KeyValuePair<string, string>> common, List<OutboxRowMessage> messages)
@@ -110,20 +109,8 @@ internal static class OutboxRowReader
             }
 
             OutboxHeaders.AddApplicationHeaders(headers, entry.Headers);
-            var subject = Subject(entry.Subject.Length > 0 ? entry.Subject : table.Relation.Name);
+            var subject = entry.Subject.Length > 0 ? entry.Subject : table.Relation.Name;
             messages.Add(new OutboxRowMessage(subject, "outbox:" + table.Name + ":" + key + ":" + i.ToString(CultureInfo.InvariantCulture), entry.Payload.Memory, headers));
         }
-    }
-
-    /// <summary>Each dot-separated part made a valid subject token ('*', '&gt;', whitespace to '_', empty to '_').</summary>
-    internal static string Subject(string value)
-    {
-        var tokens = value.Split('.');
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = SubjectMapper.Token(tokens[i]);
-        }
-
-        return string.Join('.', tokens);
     }
 }

@@ -94,12 +94,12 @@ public sealed class OutboxRelayTests
     }
 
     [Theory]
-    [InlineData("order", "order")]
-    [InlineData("order.created", "order.created")]
-    [InlineData("a*.>. b", "a_._._b")]
-    [InlineData("a..b", "a._.b")]
+    [InlineData("order", "cdc.shop._outbox.order")]
+    [InlineData("order.created", "cdc.shop._outbox.order.created")]
+    [InlineData("a*.>. b", "cdc.shop._outbox.a_._._b")]
+    [InlineData("a..b", "cdc.shop._outbox.a._.b")]
     public void Subjects_from_a_column_keep_their_dots_and_lose_wildcards(string value, string subject)
-        => Assert.Equal(subject, OutboxRowReader.Subject(value));
+        => Assert.Equal(subject, new SubjectMapper("cdc", "shop", includeOperation: false).ForOutbox(value));
 
     private static OutboundMessage Message(Chunk? chunk, string id) => new()
     {
