@@ -19,7 +19,7 @@ using Npgsql;
 //    (cursor in the handler's transaction, one transaction per event; on the first R events only).
 var n = Arg("--rows", 50_000);
 var rounds = Arg("--rounds", 3);
-var replicaEvents = Arg("--replica-events", 10_000);
+var replicaEvents = Arg("--replica-events", 2_000); // one commit per event: slow on a busy machine
 const string Db = "bench";
 const string Stream = "BENCH";
 const string Items = "cdc.bench.public.items";
