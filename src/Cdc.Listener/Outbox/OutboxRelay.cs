@@ -27,7 +27,7 @@ internal sealed class OutboxRelay : IAsyncDisposable
 
     public OutboxRelay(OutboxSection options, Func<string> connectionString, ILogger logger)
     {
-        _names = new HashSet<string>(options.Tables.Select(t => t.Contains('.', StringComparison.Ordinal) ? t : "public." + t), StringComparer.Ordinal);
+        _names = new HashSet<string>(options.Tables.Select(Qualified), StringComparer.Ordinal);
         _deleteRelayed = options.DeleteRelayed;
         PublishRowChanges = options.PublishRowChanges;
         _logger = logger;
@@ -40,7 +40,10 @@ internal sealed class OutboxRelay : IAsyncDisposable
 
     /// <summary>Whether <paramref name="relation"/> is named in <c>Cdc:Outbox:Tables</c> (the snapshot leaves those out).</summary>
     public static bool IsNamed(OutboxSection options, RelationInfo relation)
-        => options.Tables.Any(t => t == relation.Namespace + "." + relation.Name || (relation.Namespace == "public" && t == relation.Name));
+        => options.Tables.Any(t => Qualified(t) == relation.Namespace + "." + relation.Name);
+
+    /// <summary>A configured name as schema.table: a bare table name is in <c>public</c>.</summary>
+    private static string Qualified(string table) => table.Contains('.', StringComparison.Ordinal) ? table : "public." + table;
 
     /// <summary>Whether the outbox tables' row changes are published too.</summary>
     public bool PublishRowChanges { get; }
