@@ -57,27 +57,25 @@ internal sealed class OutboxRowStore : IAsyncDisposable
     /// <summary>Queues an egress row's refusal to be recorded in the row.</summary>
     public void RecordFailure(OutboxRow row, string error) => _failures.Enqueue((row, error));
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private async Task RunAsync(CancellationToken stop)
     {
         var deletes = new List<OutboxRow>(_batchRows);
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                await Task.Delay(Interval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Interval, stop).ConfigureAwait(false);
+                await FlushAsync(deletes, retry: true, stop).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                // Stopping: one last pass for what is queued, then out.
-                await FlushAsync(deletes, CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-
-            await FlushAsync(deletes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping: one last attempt for what is queued, without retries, so a stop never waits on an unreachable server.
+            await FlushAsync(deletes, retry: false, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    private async Task FlushAsync(List<OutboxRow> deletes, CancellationToken cancellationToken)
+    private async Task FlushAsync(List<OutboxRow> deletes, bool retry, CancellationToken cancellationToken)
     {
         while (!_failures.IsEmpty || deletes.Count > 0 || _deletes.Reader.Count > 0)
         {
@@ -108,7 +106,7 @@ internal sealed class OutboxRowStore : IAsyncDisposable
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 OutboxLog.StoreFailed(_logger, deletes.FirstOrDefault()?.Table.Name ?? "?", RetryDelay.TotalSeconds, e.Message);
-                if (cancellationToken.IsCancellationRequested)
+                if (!retry)
                 {
                     return;
                 }
