@@ -47,9 +47,12 @@ class BacklogDrain(Workload):
     number = 1
     title = "backlog drain"
     sessions = 2  # concurrent generator sessions (2 cores)
+    size_override = None  # bench/run --backlog-changes
 
     @property
     def changes(self):
+        if self.size_override:
+            return self.size_override // 10 * 10
         return 50_000 if self.quick else 1_000_000
 
     def prepare(self, db):
@@ -100,9 +103,12 @@ class SteadyRate(Workload):
     title = "steady rate (latency)"
     live = True
     rate = 5_000  # changes/s
+    seconds_override = None  # bench/run --steady-seconds
 
     @property
     def seconds(self):
+        if self.seconds_override:
+            return self.seconds_override
         return 8 if self.quick else 60
 
     @property

@@ -15,16 +15,18 @@ internal static class TableCopyReader
 {
     private const int ReadBufferSize = 64 * 1024;
 
-    /// <summary>The COPY statement: the columns by name in table order, as the relation lists them.</summary>
-    internal static string CopyStatement(RelationInfo relation)
+    /// <summary>The COPY statement: the columns by name in table order, as the relation lists them; the rows the publication's filter keeps.</summary>
+    internal static string CopyStatement(RelationInfo relation, string? rowFilter)
         => $"COPY (SELECT {string.Join(", ", relation.Columns.Select(c => SourceSetup.Quote(c.Name)))} FROM "
-            + $"{SourceSetup.Quote(relation.Namespace)}.{SourceSetup.Quote(relation.Name)}) TO STDOUT (FORMAT binary)";
+            + $"{SourceSetup.Quote(relation.Namespace)}.{SourceSetup.Quote(relation.Name)}"
+            + (rowFilter is null ? string.Empty : $" WHERE ({rowFilter})")
+            + ") TO STDOUT (FORMAT binary)";
 
     /// <summary>Calls <paramref name="onRow"/> for every row, in the order read; returns the row count.</summary>
-    public static async Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
+    public static async Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, string? rowFilter, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
     {
         var parser = new CopyBinaryRows();
-        var copy = await conn.BeginRawBinaryCopyAsync(CopyStatement(row.Relation), cancellationToken).ConfigureAwait(false);
+        var copy = await conn.BeginRawBinaryCopyAsync(CopyStatement(row.Relation, rowFilter), cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
             var reader = PipeReader.Create(copy, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4, leaveOpen: true));
