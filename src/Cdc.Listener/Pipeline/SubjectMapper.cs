@@ -83,7 +83,7 @@ public sealed class SubjectMapper
             tokens[i] = Token(tokens[i]);
         }
 
-        return _prefix + "._outbox." + string.Join('.', tokens);
+        return _databaseSubject + "._outbox." + string.Join('.', tokens);
     }
 
     /// <summary>Makes a name usable as one subject token.</summary>
