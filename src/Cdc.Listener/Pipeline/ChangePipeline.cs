@@ -45,10 +45,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly OutboxRelay? _outbox;
     private readonly IReadOnlyList<KeyValuePair<string, string>>? _publishHeaders;
     private readonly List<OutboxRowMessage> _outboxMessages = [];
+    private readonly ServerTimeline _server;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
+    private uint _timeline;
     private int _nextMessageIndex;
     private int _chunkFirstIndex;
     private long _framesProcessed;
@@ -63,10 +65,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
+        ServerTimeline server,
         OutboxRelay? outbox,
         ILogger logger)
     {
         _dedupe = dedupe;
+        _server = server;
         _outbox = outbox;
         _publishHeaders = context.PublishHeaders;
         _slot = context.Options.Slot;
@@ -157,6 +161,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         }
 
         _transaction = transaction;
+        _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
         _chunkFirstIndex = 0;
@@ -237,7 +242,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
-        var id = MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id);
+        var id = MessageIds.ForSchema(_slot, _timeline, transaction.EndLsn, _nextMessageIndex, relation.Id);
         var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
         Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
     }
@@ -259,7 +264,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
-        var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
+        var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
             case ChangeKind.Message:
