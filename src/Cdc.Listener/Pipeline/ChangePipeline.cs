@@ -19,11 +19,8 @@ namespace Cdc.Listener.Pipeline;
 /// </summary>
 internal sealed class ChangePipeline : IChangeHandler, IDisposable
 {
-    private const int MaxMessagesPerChunk = 4096;
-
     private readonly string _slot;
     private readonly string _database;
-    private readonly int _chunkMaxBytes;
     private readonly ChunkPusher _pusher;
     private readonly IMessageSink _sink;
     private readonly ListenerStatus _status;
@@ -35,8 +32,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ChangeEventEncoder _encoder;
     private readonly EventFormat _format;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
-    private readonly ChunkBuffer _buffer = new();
-    private readonly List<PendingMessage> _pending = new(64);
+    private readonly OpenChunk _open;
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
@@ -46,7 +42,6 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
     private int _nextMessageIndex;
-    private int _chunkFirstIndex;
     private long _framesProcessed;
     private volatile bool _delivering;
     private bool _unflushed;
@@ -64,7 +59,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _dedupe = dedupe;
         _slot = context.Options.Slot;
         _database = context.Source.Database;
-        _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
+        _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
         _pusher = pusher;
         _sink = sink;
         _status = status;
@@ -152,7 +147,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _transaction = transaction;
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
-        _chunkFirstIndex = 0;
+        _open.StartTransaction();
         _status.CountTransaction(transaction.CommitTimeMicros);
         _sequence.RecordCommit(transaction.EndLsn.Value, transaction.CommitTimeMicros);
 
@@ -263,17 +258,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, ReadOnlySpan<byte> payload,
         IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default)
     {
-        if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
+        if (!_open.Fits(payload.Length))
         {
             Seal(isLast: false);
         }
 
-        if (_buffer.Remaining < payload.Length)
-        {
-            _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
-        }
-
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row));
+        _open.Add(kind, table, subject, id, payload, headers, row);
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -282,34 +272,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private void Seal(bool isLast)
     {
         var transaction = _transaction!;
-        var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
-        var rows = _dedupe is null ? null : new DedupeRow[_pending.Count];
-        for (var i = 0; rows is not null && i < _pending.Count; i++)
-        {
-            rows[i] = _pending[i].Row;
-        }
-
-        foreach (var p in _pending)
-        {
-            chunk.Add(new OutboundMessage
-            {
-                Kind = p.Kind,
-                Table = p.Table,
-                Subject = p.Subject,
-                MessageId = p.Id,
-                Payload = p.Payload,
-                Headers = p.Headers,
-                State = chunk,
-            });
-        }
-
-        if (_buffer.Detach() is { } array)
-        {
-            chunk.AddRentedBuffer(array);
-        }
-
-        _chunkFirstIndex += _pending.Count;
-        _pending.Clear();
+        var chunk = _open.Seal(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, isLast, out var rows, withRows: _dedupe is not null);
         _ready.Enqueue((chunk, rows));
     }
 
@@ -323,7 +286,4 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     };
 
     public void Dispose() => _assembler.Dispose();
-
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload,
-        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row);
 }
