@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Hosting;
 using Cdc.Listener.Pushing;
@@ -17,7 +18,7 @@ namespace Cdc.Listener.Pipeline;
 /// transactions, decoded into change items, encoded as protobuf events into chunks, pushed under the
 /// in-flight budget, and written to the sink in commit order.
 /// </summary>
-internal sealed class ChangePipeline : IChangeHandler, IDisposable
+internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 {
     private readonly string _slot;
     private readonly string _database;
@@ -54,9 +55,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
-        ILogger logger)
+        ILogger logger,
+        BackfillCoordinator? backfill = null)
     {
         _dedupe = dedupe;
+        _backfill = backfill;
+        backfill?.OnSessionStart();
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
@@ -161,12 +165,15 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             }
         }
 
+        var backfill = _backfill is null ? null : await AddBackfillAsync(transaction, cancellationToken).ConfigureAwait(false);
         Seal(isLast: true);
+        backfill?.SetCarriers([.. _ready.Select(r => r.Chunk)]);
         while (_ready.TryDequeue(out var ready))
         {
             await PushAsync(ready.Chunk, ready.Rows, cancellationToken).ConfigureAwait(false);
         }
 
+        backfill?.SetDelivered(transaction.EndLsn.Value);
         _transaction = null;
     }
 
@@ -232,6 +239,8 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
         switch (change.Kind)
         {
+            case ChangeKind.Message when _backfill is not null && _backfill.OnMessage(change):
+                break; // a backfill watermark: consumed
             case ChangeKind.Message:
                 var prefix = change.Message!.Prefix;
                 var message = _subjects.ForMessage(prefix);
@@ -239,11 +248,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status), messagePayload, messageHeaders);
                 break;
             case ChangeKind.Truncate:
+                _backfill?.Observe(change);
                 var truncated = _subjects.For(change.Relation!);
                 var truncatePayload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var truncateHeaders);
                 Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"), truncatePayload, truncateHeaders);
                 break;
             default:
+                _backfill?.Observe(change);
                 var subjects = _subjects.For(change.Relation!);
                 var payload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var headers);
                 Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)), payload, headers,

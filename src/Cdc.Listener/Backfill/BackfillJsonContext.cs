@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Cdc.Listener.Backfill;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BackfillJob))]
+[JsonSerializable(typeof(BackfillSignal.Body))]
+internal sealed partial class BackfillJsonContext : JsonSerializerContext;

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Pipeline;
+using Cdc.Sink.Connection;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace Cdc.Listener.Backfill;
+
+/// <summary>
+/// Backfill progress in a JetStream key-value bucket (<c>cdc_backfill_&lt;slot&gt;</c>, one key per table, history 1),
+/// on its own connection to the same NATS as the stream. Kept next to the data it describes: a chunk counts as done
+/// once JetStream acknowledged its rows, and the same servers then record it, with the stream's storage and replicas;
+/// PostgreSQL stays untouched (no table in the user's schema), and a restarted PostgreSQL loses nothing of it.
+/// </summary>
+internal sealed class KeyValueBackfillStore : IBackfillStore
+{
+    private readonly NatsConnection _connection;
+    private readonly INatsKVStore _store;
+
+    private KeyValueBackfillStore(NatsConnection connection, INatsKVStore store)
+    {
+        _connection = connection;
+        _store = store;
+    }
+
+    public static string BucketName(string slot) => "cdc_backfill_" + slot;
+
+    public static async Task<KeyValueBackfillStore> OpenAsync(CdcOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var connection = new NatsConnection(NatsOptsFactory.Create(SinkFactory.NatsOptionsFrom(options, "cdc-backfill:" + options.Slot), loggerFactory));
+        try
+        {
+            var kv = new NatsKVContext(new NatsJSContext(connection));
+            var store = await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(BucketName(options.Slot))
+            {
+                Description = "Cdc backfill progress of slot " + options.Slot,
+                History = 1,
+                NumberOfReplicas = options.Nats.Replicas,
+                Storage = string.Equals(options.Nats.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? NatsKVStorageType.Memory : NatsKVStorageType.File,
+            }, cancellationToken).ConfigureAwait(false);
+            return new KeyValueBackfillStore(connection, store);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A bucket key for a table: its name in hex (KV keys allow only a few characters; table names allow any).</summary>
+    internal static string KeyFor(string qualifiedName) => "t" + Convert.ToHexString(Encoding.UTF8.GetBytes(qualifiedName));
+
+    public async Task<IReadOnlyList<BackfillJob>> LoadAsync(CancellationToken cancellationToken)
+    {
+        var jobs = new List<BackfillJob>();
+        var keys = new List<string>();
+        try
+        {
+            await foreach (var key in _store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(key);
+            }
+        }
+        catch (NatsKVKeyNotFoundException)
+        {
+            // An empty bucket.
+        }
+
+        foreach (var key in keys)
+        {
+            var entry = await _store.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (entry.Success && entry.Value.Value is { Length: > 0 } bytes
+                && JsonSerializer.Deserialize(bytes, BackfillJsonContext.Default.BackfillJob) is { } job)
+            {
+                jobs.Add(job);
+            }
+        }
+
+        return jobs;
+    }
+
+    public async Task SaveAsync(BackfillJob job, CancellationToken cancellationToken)
+        => await _store.PutAsync(KeyFor(job.QualifiedName), JsonSerializer.SerializeToUtf8Bytes(job, BackfillJsonContext.Default.BackfillJob),
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task RemoveAsync(BackfillJob job, CancellationToken cancellationToken)
+        => await _store.PurgeAsync(KeyFor(job.QualifiedName), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
