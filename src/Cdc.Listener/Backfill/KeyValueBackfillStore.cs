@@ -16,38 +16,37 @@ namespace Cdc.Listener.Backfill;
 /// once JetStream acknowledged its rows, and the same servers then record it, with the stream's storage and replicas;
 /// PostgreSQL stays untouched (no table in the user's schema), and a restarted PostgreSQL loses nothing of it.
 /// </summary>
-internal sealed class KeyValueBackfillStore : IBackfillStore
+internal sealed class KeyValueBackfillStore(CdcOptions options, ILoggerFactory loggerFactory) : IBackfillStore
 {
-    private readonly NatsConnection _connection;
-    private readonly INatsKVStore _store;
-
-    private KeyValueBackfillStore(NatsConnection connection, INatsKVStore store)
-    {
-        _connection = connection;
-        _store = store;
-    }
+    private readonly NatsConnection _connection = new(NatsOptsFactory.Create(SinkFactory.NatsOptionsFrom(options, "cdc-backfill:" + options.Slot), loggerFactory));
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private INatsKVStore? _store;
 
     public static string BucketName(string slot) => "cdc_backfill_" + slot;
 
-    public static async Task<KeyValueBackfillStore> OpenAsync(CdcOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <summary>The bucket, created (or its settings updated) on first use; NATS being away fails the call, which the caller retries.</summary>
+    private async ValueTask<INatsKVStore> StoreAsync(CancellationToken cancellationToken)
     {
-        var connection = new NatsConnection(NatsOptsFactory.Create(SinkFactory.NatsOptionsFrom(options, "cdc-backfill:" + options.Slot), loggerFactory));
+        if (_store is { } store)
+        {
+            return store;
+        }
+
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var kv = new NatsKVContext(new NatsJSContext(connection));
-            var store = await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(BucketName(options.Slot))
+            var kv = new NatsKVContext(new NatsJSContext(_connection));
+            return _store ??= await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(BucketName(options.Slot))
             {
                 Description = "Cdc backfill progress of slot " + options.Slot,
                 History = 1,
                 NumberOfReplicas = options.Nats.Replicas,
                 Storage = string.Equals(options.Nats.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? NatsKVStorageType.Memory : NatsKVStorageType.File,
             }, cancellationToken).ConfigureAwait(false);
-            return new KeyValueBackfillStore(connection, store);
         }
-        catch
+        finally
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            _opening.Release();
         }
     }
 
@@ -56,11 +55,12 @@ internal sealed class KeyValueBackfillStore : IBackfillStore
 
     public async Task<IReadOnlyList<BackfillJob>> LoadAsync(CancellationToken cancellationToken)
     {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var jobs = new List<BackfillJob>();
         var keys = new List<string>();
         try
         {
-            await foreach (var key in _store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 keys.Add(key);
             }
@@ -72,7 +72,7 @@ internal sealed class KeyValueBackfillStore : IBackfillStore
 
         foreach (var key in keys)
         {
-            var entry = await _store.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var entry = await store.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (entry.Success && entry.Value.Value is { Length: > 0 } bytes
                 && JsonSerializer.Deserialize(bytes, BackfillJsonContext.Default.BackfillJob) is { } job)
             {
@@ -84,11 +84,17 @@ internal sealed class KeyValueBackfillStore : IBackfillStore
     }
 
     public async Task SaveAsync(BackfillJob job, CancellationToken cancellationToken)
-        => await _store.PutAsync(KeyFor(job.QualifiedName), JsonSerializer.SerializeToUtf8Bytes(job, BackfillJsonContext.Default.BackfillJob),
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(KeyFor(job.QualifiedName), JsonSerializer.SerializeToUtf8Bytes(job, BackfillJsonContext.Default.BackfillJob),
             cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task RemoveAsync(BackfillJob job, CancellationToken cancellationToken)
-        => await _store.PurgeAsync(KeyFor(job.QualifiedName), cancellationToken: cancellationToken).ConfigureAwait(false);
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.PurgeAsync(KeyFor(job.QualifiedName), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Pushing;
@@ -29,6 +30,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
+    private BackfillCoordinator? _backfill;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -91,6 +93,8 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
                     return;
                 }
 
+                await using var backfills = BackfillService.Start(options, context, connections, pusher, status, loggerFactory);
+                _backfill = backfills.Coordinator;
                 while (true)
                 {
                     try
@@ -226,7 +230,7 @@ internal sealed class ListenerService(CdcOptions options, ListenerStatus status,
             types.Clear();
             var startedAt = Stopwatch.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger);
+            using var pipeline = new ChangePipeline(context, pusher, sink, status, sequence, types, dedupe, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

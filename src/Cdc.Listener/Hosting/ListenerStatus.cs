@@ -75,6 +75,9 @@ public sealed class ListenerStatus
     /// <summary>Supplies the pusher's monotonic counters (pushes, acks, waits for budget).</summary>
     public Func<PusherCounters>? Pusher { get; set; }
 
+    /// <summary>The running backfills' progress.</summary>
+    public Func<IReadOnlyList<Backfill.BackfillProgress>>? Backfills { get; set; }
+
     /// <summary>The replication slot as PostgreSQL last reported it (polled by the status sampler); null until read.</summary>
     public SlotState? SlotState
     {
