@@ -40,12 +40,14 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
     {
         var relation = chunk.Relation;
         var table = Table(relation);
-        var keyList = string.Join(", ", key.Columns.Select(SourceSetup.Quote));
+        // Qualified: in the key query an output column named like the key column (its ::text form) would otherwise be
+        // what ORDER BY sorts by, in text order.
+        var keyList = string.Join(", ", key.Columns.Select(c => "t." + SourceSetup.Quote(c)));
         var filter = job.Where is null ? string.Empty : $" AND ({job.Where})";
         var after = job.LastKey is { } last ? $"({keyList}) > ({Literals(last, key)})" : "true";
         var keys = new List<string[]>(rows);
         await using (var cmd = new NpgsqlCommand(
-            $"SELECT {string.Join(", ", key.Columns.Select(c => SourceSetup.Quote(c) + "::text"))} FROM {table} WHERE {after}{filter} ORDER BY {keyList} LIMIT {rows.ToString(CultureInfo.InvariantCulture)}", conn))
+            $"SELECT {string.Join(", ", key.Columns.Select(c => "t." + SourceSetup.Quote(c) + "::text"))} FROM {table} AS t WHERE {after}{filter} ORDER BY {keyList} LIMIT {rows.ToString(CultureInfo.InvariantCulture)}", conn))
         {
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -119,7 +121,7 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         var relation = chunk.Relation;
         var row = new SnapshotRow(relation, new Lsn(chunk.LowLsn));
         var columns = string.Join(", ", relation.Columns.Select(c => SourceSetup.Quote(c.Name)));
-        var statement = $"COPY (SELECT {columns} FROM {Table(relation)} WHERE {whereAndOrder}) TO STDOUT (FORMAT binary)";
+        var statement = $"COPY (SELECT {columns} FROM {Table(relation)} AS t WHERE {whereAndOrder}) TO STDOUT (FORMAT binary)";
         var index = 0;
         return await TableCopyReader.ReadAsync(conn, statement, row, r =>
         {
