@@ -73,7 +73,36 @@ internal static class PrometheusText
         Counter(text, "cdc_reconnects_total", "Replication sessions re-established after an interruption.", status.Reconnects);
         Counter(text, "cdc_errors_total", "Errors seen (interruptions, sink failures, duplicate acks).", status.Errors);
         Counter(text, "cdc_duplicate_acks_total", "Acknowledgements of an already acknowledged message.", status.DuplicateAcks);
+        WriteBackfills(text, status.Backfills?.Invoke() ?? []);
         return text.ToString();
+    }
+
+    /// <summary>The running backfills, labelled by table (published tables only: bounded).</summary>
+    private static void WriteBackfills(StringBuilder text, IReadOnlyList<Backfill.BackfillProgress> backfills)
+    {
+        if (backfills.Count == 0)
+        {
+            return;
+        }
+
+        (string Name, string Help, Func<Backfill.BackfillProgress, double?> Value)[] families =
+        [
+            ("cdc_backfill_rows", "Rows read by the backfill's acknowledged chunks.", b => b.RowsDone),
+            ("cdc_backfill_rows_estimate", "The table's row estimate (0: unknown).", b => b.RowsEstimate),
+            ("cdc_backfill_rows_per_second", "Backfill rate since this process took it up.", b => b.RowsPerSecond),
+            ("cdc_backfill_eta_seconds", "Seconds left at the current rate.", b => b.EtaSeconds),
+        ];
+        foreach (var (name, help, value) in families)
+        {
+            Family(text, name, "gauge", help);
+            foreach (var backfill in backfills)
+            {
+                if (value(backfill) is { } v)
+                {
+                    Sample(text, name, v, ("table", backfill.Table));
+                }
+            }
+        }
     }
 
     private static void Counter(StringBuilder text, string name, string help, double value)

@@ -19,6 +19,9 @@ public sealed record StatusDocument
     public SlotState? SlotState { get; init; }
 
     public required IReadOnlyList<TableCount> Tables { get; init; }
+
+    /// <summary>Running backfills (<c>cdc backfill</c>); absent when none runs.</summary>
+    public IReadOnlyList<Backfill.BackfillProgress>? Backfills { get; init; }
 }
 
 public sealed record ListenerSection

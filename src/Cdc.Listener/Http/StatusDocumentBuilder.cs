@@ -57,6 +57,7 @@ internal static class StatusDocumentBuilder
             },
             SlotState = status.SlotState,
             Tables = tables,
+            Backfills = status.Backfills?.Invoke() is { Count: > 0 } backfills ? backfills : null,
         };
     }
 
