@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cdc.Benchmarks.Replay;

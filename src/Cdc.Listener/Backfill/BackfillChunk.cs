@@ -1,6 +1,6 @@
 using System.Buffers;
 using Cdc.Decoding;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Delivery;
 
 namespace Cdc.Listener.Backfill;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Threading.Channels;
 using Cdc.Decoding;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Source;
 using Cdc.Listener.Snapshot;
 using Cdc.V1;
 using Google.Protobuf;
@@ -24,7 +24,7 @@ internal sealed class BackfillRunner
 
     private readonly SessionContext _context;
     private readonly SourceConnectionStrings _connections;
-    private readonly ChunkPusher _pusher;
+    private readonly DeliveryLedger _ledger;
     private readonly BackfillCoordinator _coordinator;
     private readonly IBackfillStore _store;
     private readonly BackfillProgressBoard _board;
@@ -35,12 +35,12 @@ internal sealed class BackfillRunner
     private readonly Dictionary<string, BackfillJob> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _storeLock = new(1, 1);
 
-    public BackfillRunner(SessionContext context, SourceConnectionStrings connections, ChunkPusher pusher, BackfillCoordinator coordinator,
+    public BackfillRunner(SessionContext context, SourceConnectionStrings connections, DeliveryLedger ledger, BackfillCoordinator coordinator,
         IBackfillStore store, BackfillProgressBoard board, ILogger logger, TimeProvider time)
     {
         _context = context;
         _connections = connections;
-        _pusher = pusher;
+        _ledger = ledger;
         _coordinator = coordinator;
         _store = store;
         _board = board;
@@ -227,7 +227,7 @@ internal sealed class BackfillRunner
             return null;
         }
 
-        var tracker = _pusher.Tracker;
+        var tracker = _ledger.Tracker;
         while (tracker.FlushLsn < end)
         {
             using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

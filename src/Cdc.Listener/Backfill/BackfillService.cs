@@ -1,8 +1,8 @@
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Telemetry;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Source;
 using Microsoft.Extensions.Logging;
 
 namespace Cdc.Listener.Backfill;
@@ -26,7 +26,7 @@ internal sealed class BackfillService : IAsyncDisposable
 
     public BackfillCoordinator Coordinator { get; }
 
-    public static BackfillService Start(CdcOptions options, SessionContext context, SourceConnectionStrings connections, ChunkPusher pusher,
+    public static BackfillService Start(CdcOptions options, SessionContext context, SourceConnectionStrings connections, DeliveryLedger ledger,
         ListenerStatus status, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger("Cdc.Backfill");
@@ -36,7 +36,7 @@ internal sealed class BackfillService : IAsyncDisposable
         var board = new BackfillProgressBoard(TimeProvider.System);
         status.Backfills = board.Snapshot;
         var coordinator = new BackfillCoordinator(options.Slot, logger);
-        var runner = new BackfillRunner(context, connections, pusher, coordinator, store, board, logger, TimeProvider.System);
+        var runner = new BackfillRunner(context, connections, ledger, coordinator, store, board, logger, TimeProvider.System);
         return new BackfillService(store, coordinator, runner.RunAsync);
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Cdc.Listener.Snapshot;
 using Npgsql;
 

@@ -3,7 +3,7 @@ using System.CommandLine.Invocation;
 using Cdc.Listener.Backfill;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Hosting;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Hosting;
-using Cdc.Listener.Http;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Cdc.Listener.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

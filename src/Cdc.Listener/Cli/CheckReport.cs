@@ -1,3 +1,5 @@
+using Cdc.Listener.Hosting;
+
 namespace Cdc.Listener.Cli;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Hosting;
 using Cdc.Listener.Pipeline;
 using Cdc.Sink;
 using Cdc.Sink.Connection;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Http;
+using Cdc.Listener.Source;
 using Npgsql;
 
 namespace Cdc.Listener.Cli;
@@ -82,7 +83,10 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
     private static StatusDocument? Redacted(StatusDocument? status)
         => status is null ? null : status with
         {
-            Sink = status.Sink with { Server = UrlRedaction.RedactOrNull(status.Sink.Server), LastError = UrlRedaction.RedactOrNull(status.Sink.LastError),
+            Sink = status.Sink with
+            {
+                Server = UrlRedaction.RedactOrNull(status.Sink.Server),
+                LastError = UrlRedaction.RedactOrNull(status.Sink.LastError),
                 ConnectionError = UrlRedaction.RedactOrNull(status.Sink.ConnectionError),
             },
         };

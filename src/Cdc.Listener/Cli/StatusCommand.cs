@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Hosting;
 using Cdc.Listener.Http;
 using Npgsql;
-using Spectre.Console;
 using Spectre.Console.Advanced;
+using Spectre.Console;
 
 namespace Cdc.Listener.Cli;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Cdc.Listener.Http;
+using Cdc.Listener.Source;
 
 namespace Cdc.Listener.Cli;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Http;
-using Spectre.Console;
 using Spectre.Console.Rendering;
+using Spectre.Console;
 
 namespace Cdc.Listener.Cli;
 

@@ -1,4 +1,6 @@
-using Cdc.Listener.Http;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Hosting;
+using Cdc.Listener.Source;
 
 namespace Cdc.Listener.Cli;
 

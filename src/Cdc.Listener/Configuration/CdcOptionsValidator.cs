@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Cdc.Listener.Replication;
 using Npgsql;
 
 namespace Cdc.Listener.Configuration;
@@ -53,7 +52,7 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
                     errors.Add("Cdc:Connection has no Database=... (nor is PGDATABASE set): logical replication works on one database");
                 }
 
-                errors.AddRange(SourceConnectionStrings.Unsupported(builder));
+                errors.AddRange(UnsupportedConnectionKeys.In(builder));
                 if (!string.IsNullOrEmpty(o.PasswordFile) && !string.IsNullOrEmpty(builder.Password))
                 {
                     errors.Add("Cdc:PasswordFile and a Password in Cdc:Connection are both given: keep one");

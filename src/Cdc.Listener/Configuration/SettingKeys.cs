@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Reflection;
-using Cdc.Listener.Http;
 
 namespace Cdc.Listener.Configuration;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Cdc.Listener.Cli;
 using Microsoft.Extensions.Configuration;
 
 namespace Cdc.Listener.Configuration;

@@ -1,5 +1,6 @@
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Http;
+using Cdc.Listener.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

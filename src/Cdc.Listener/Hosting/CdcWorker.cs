@@ -1,5 +1,5 @@
-using Cdc.Listener.Cli;
 using Cdc.Listener.Configuration;
+using Cdc.Listener.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +24,7 @@ internal sealed class CdcWorker(
         await Task.Yield();
         try
         {
-            var listener = new ListenerService(options.Value, status, loggerFactory);
+            var listener = new ReplicationSupervisor(options.Value, status, loggerFactory);
             await listener.RunAsync(stoppingToken).ConfigureAwait(false);
             Environment.ExitCode = ExitCodes.Ok;
         }

@@ -1,7 +1,7 @@
 namespace Cdc.Listener.Hosting;
 
 /// <summary>
-/// The first start on a slot could not reach the sink within <see cref="ListenerService.FirstStartSinkWait"/>: Cdc stops
+/// The first start on a slot could not reach the sink within <see cref="ReplicationSupervisor.FirstStartSinkWait"/>: Cdc stops
 /// (fatal) before it creates the slot, which would hold WAL with nobody reading it. Once a slot exists, a sink outage
 /// at start is waited out instead.
 /// </summary>

@@ -1,3 +1,4 @@
+using Cdc.Listener.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Cdc.Listener.Http;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 
@@ -52,10 +52,10 @@ internal static class PrometheusText
             Gauge(text, "cdc_pending_acks", "Messages published to JetStream and awaiting a PubAck.", pendingAcks);
         }
 
-        if (status.Pusher?.Invoke() is { } pusher)
+        if (status.Ledger?.Invoke() is { } ledger)
         {
-            Counter(text, "cdc_pusher_budget_waits_total", "Pushes that waited for in-flight budget (backpressure).", pusher.PushWaits);
-            Counter(text, "cdc_pusher_budget_wait_seconds_total", "Time pushes spent waiting for in-flight budget.", pusher.PushWaitTime.TotalSeconds);
+            Counter(text, "cdc_pusher_budget_waits_total", "Pushes that waited for in-flight budget (backpressure).", ledger.PushWaits);
+            Counter(text, "cdc_pusher_budget_wait_seconds_total", "Time pushes spent waiting for in-flight budget.", ledger.PushWaitTime.TotalSeconds);
         }
 
         if (status.SlotState is { LagBytes: { } lagBytes })

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Cdc.Listener.Source;
 
 namespace Cdc.Listener.Http;
 

@@ -1,5 +1,6 @@
 using Cdc.Decoding;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

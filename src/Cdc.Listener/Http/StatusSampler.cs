@@ -1,5 +1,5 @@
-using Cdc.Listener.Hosting;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,16 +1,16 @@
 using Cdc.Decoding;
-using Cdc.Listener.Hosting;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
 
 namespace Cdc.Listener.Pipeline;
 
 /// <summary>
-/// Turns the sink's per-message outcomes into pusher state: an ack settles the message in its chunk;
+/// Turns the sink's per-message outcomes into ledger state: an ack settles the message in its chunk;
 /// a permanent failure stops the pipeline (nothing past the failed change is ever confirmed).
 /// </summary>
-internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogger logger) : IAckHandler
+internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, ILogger logger) : IAckHandler
 {
     private Exception? _failure;
 
@@ -22,7 +22,7 @@ internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogg
         status.SetStreamSequence(streamSequence);
         try
         {
-            pusher.AckMessage(message);
+            ledger.AckMessage(message);
         }
         catch (DuplicateAckException e)
         {
@@ -46,7 +46,7 @@ internal sealed class AckRouter(ChunkPusher pusher, ListenerStatus status, ILogg
             $"the sink refused change {message.MessageId} on {message.Subject}: {error.Message}", error);
         Interlocked.CompareExchange(ref _failure, failure, null);
         status.CountError(failure.Message);
-        pusher.Fail(failure);
+        ledger.Fail(failure);
     }
 }
 

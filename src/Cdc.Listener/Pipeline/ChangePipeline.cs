@@ -2,10 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Backfill;
+using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
-using Cdc.Listener.Hosting;
-using Cdc.Listener.Pushing;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Cdc.V1;
 using Google.Protobuf;
@@ -22,7 +22,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 {
     private readonly string _slot;
     private readonly string _database;
-    private readonly ChunkPusher _pusher;
+    private readonly DeliveryLedger _ledger;
     private readonly IMessageSink _sink;
     private readonly ListenerStatus _status;
     private readonly TransactionSequence _sequence;
@@ -49,7 +49,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
     public ChangePipeline(
         SessionContext context,
-        ChunkPusher pusher,
+        DeliveryLedger ledger,
         IMessageSink sink,
         ListenerStatus status,
         TransactionSequence sequence,
@@ -64,12 +64,12 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         _slot = context.Options.Slot;
         _database = context.Source.Database;
         _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
-        _pusher = pusher;
+        _ledger = ledger;
         _sink = sink;
         _status = status;
         _sequence = sequence;
         _logger = logger;
-        _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(pusher.Tracker.FlushLsn) };
+        _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(ledger.Tracker.FlushLsn) };
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
         _format = EventFormat.Create(context.Options, _database, context.PublishHeaders);
@@ -79,7 +79,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
 
     /// <summary>
-    /// True when nothing received is still on its way to the pusher: no open (or streamed,
+    /// True when nothing received is still on its way to the ledger: no open (or streamed,
     /// undecided) transaction and no transaction being delivered.
     /// </summary>
     public bool IsIdle => !_delivering && _assembler.OpenTransactionCount == 0;
@@ -138,12 +138,12 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
     private async Task DeliverAsync(CommittedTransaction transaction, CancellationToken cancellationToken)
     {
-        if (_pusher.ShouldSkip(transaction.EndLsn.Value))
+        if (_ledger.ShouldSkip(transaction.EndLsn.Value))
         {
             _status.CountSkipped();
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_pusher.Tracker.FlushLsn).ToString());
+                ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_ledger.Tracker.FlushLsn).ToString());
             }
             return;
         }
@@ -179,7 +179,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
     private async ValueTask PushAsync(Chunk chunk, DedupeRow[]? rows, CancellationToken cancellationToken)
     {
-        await _pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        await _ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
         if (_dedupe is not null)
         {

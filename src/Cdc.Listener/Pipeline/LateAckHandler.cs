@@ -3,7 +3,7 @@ using Cdc.Sink;
 namespace Cdc.Listener.Pipeline;
 
 /// <summary>
-/// The sink is started (NATS reached, the stream checked) before the slot is created, so before the pusher its
+/// The sink is started (NATS reached, the stream checked) before the slot is created, so before the ledger its
 /// acknowledgements settle in exists; this hands them on once it does. Nothing is written to the sink before
 /// <see cref="Attach"/>, so no outcome can arrive without a target.
 /// </summary>

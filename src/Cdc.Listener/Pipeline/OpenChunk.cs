@@ -1,4 +1,4 @@
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Delivery;
 using Cdc.Sink;
 
 namespace Cdc.Listener.Pipeline;

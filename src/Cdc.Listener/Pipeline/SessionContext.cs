@@ -1,6 +1,6 @@
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 
 namespace Cdc.Listener.Pipeline;
 

@@ -1,8 +1,8 @@
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Hosting;
-using Cdc.Sink;
+using Cdc.Listener.Telemetry;
 using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
+using Cdc.Sink;
 using Microsoft.Extensions.Logging;
 
 namespace Cdc.Listener.Pipeline;

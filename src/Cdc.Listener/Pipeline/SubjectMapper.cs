@@ -1,6 +1,6 @@
 using System.Text;
 using Cdc.Decoding;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Pipeline;
 

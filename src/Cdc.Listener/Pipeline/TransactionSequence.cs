@@ -1,7 +1,7 @@
 namespace Cdc.Listener.Pipeline;
 
 /// <summary>
-/// Numbers delivered transactions across reconnects (the pusher requires +1 per transaction) and
+/// Numbers delivered transactions across reconnects (the ledger requires +1 per transaction) and
 /// remembers recent commit times by end LSN, so the confirm loop can tell the end-to-end lag.
 /// </summary>
 internal sealed class TransactionSequence

@@ -4,10 +4,9 @@ using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Formats;
-using Cdc.Listener.Hosting;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Source;
 using Cdc.Sink;
 using Cdc.V1;
 using Google.Protobuf;
@@ -20,12 +19,12 @@ namespace Cdc.Listener.Snapshot;
 /// Publishes the rows of every published table as of the snapshot slot's consistent point, synchronously: the whole
 /// snapshot is one transaction of the ledger ending at the consistent point, cut into chunks that go through the same
 /// in-flight budget as streamed transactions, and <see cref="RunAsync"/> returns only once every row and every table's
-/// marker is acknowledged. The pusher must start with its flush LSN just below the consistent point, so nothing can be
+/// marker is acknowledged. The ledger must start with its flush LSN just below the consistent point, so nothing can be
 /// confirmed at or past it before the snapshot is delivered.
 /// </summary>
 internal sealed class InitialSnapshot(
     SessionContext context,
-    ChunkPusher pusher,
+    DeliveryLedger ledger,
     IMessageSink sink,
     AckRouter acks,
     TransactionSequence sequence,
@@ -43,7 +42,7 @@ internal sealed class InitialSnapshot(
     private Lsn _consistentPoint;
     private long _transactionSequence;
 
-    /// <summary>The pusher's starting flush LSN for a snapshot at <paramref name="consistentPoint"/>.</summary>
+    /// <summary>The ledger's starting flush LSN for a snapshot at <paramref name="consistentPoint"/>.</summary>
     public static ulong FlushBefore(Lsn consistentPoint) => consistentPoint.Value - 1;
 
     /// <summary>Reads and publishes every table, then waits until all of it is acknowledged; returns the row count.</summary>
@@ -154,7 +153,7 @@ internal sealed class InitialSnapshot(
     {
         var cp = _consistentPoint.Value;
         var chunk = _open.Seal(_transactionSequence, cp, cp, isLast, out _);
-        await pusher.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
+        await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
         for (var i = 0; i < messages.Length; i++)
         {
@@ -166,7 +165,7 @@ internal sealed class InitialSnapshot(
 
     private async Task WaitForAcksAsync(CancellationToken cancellationToken)
     {
-        while (pusher.Tracker.FlushLsn < _consistentPoint.Value)
+        while (ledger.Tracker.FlushLsn < _consistentPoint.Value)
         {
             if (acks.Failure is { } failure)
             {
@@ -177,7 +176,7 @@ internal sealed class InitialSnapshot(
             tick.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                await pusher.Tracker.WaitForAdvanceAsync(pusher.Tracker.FlushLsn, tick.Token).ConfigureAwait(false);
+                await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, tick.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Npgsql;
 using Npgsql.Replication;
 using Npgsql.Replication.PgOutput;

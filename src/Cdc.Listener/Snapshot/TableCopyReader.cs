@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Npgsql;
 
 namespace Cdc.Listener.Snapshot;

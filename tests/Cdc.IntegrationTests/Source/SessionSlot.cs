@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Configuration;
-using Cdc.Listener.Replication;
+using Cdc.Listener.Source;
 using Cdc.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

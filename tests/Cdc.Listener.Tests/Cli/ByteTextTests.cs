@@ -1,4 +1,4 @@
-using Cdc.Listener.Cli;
+using Cdc.Listener.Configuration;
 
 namespace Cdc.Listener.Tests.Cli;
 

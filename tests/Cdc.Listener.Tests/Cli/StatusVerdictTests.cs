@@ -1,4 +1,5 @@
 using Cdc.Listener.Cli;
+using Cdc.Listener.Hosting;
 using Cdc.Listener.Http;
 
 namespace Cdc.Listener.Tests.Cli;
@@ -19,15 +20,33 @@ public sealed class StatusVerdictTests
             Database = "shop",
             Listener = new ListenerSection
             {
-                State = "streaming", StartedAt = DateTimeOffset.UnixEpoch, UptimeSeconds = 1, ChangesPerSecond = 0, Changes = 0, Bytes = 0,
-                Transactions = 0, InFlightBytes = 0, MaxInFlightBytes = 1, PendingChunks = 0, PendingTransactions = 0,
-                ConfirmedFlushLsn = "0/0", LastReceivedLsn = "0/0", ProtocolVersion = 4, Reconnects = 0, SkippedTransactions = 0,
+                State = "streaming",
+                StartedAt = DateTimeOffset.UnixEpoch,
+                UptimeSeconds = 1,
+                ChangesPerSecond = 0,
+                Changes = 0,
+                Bytes = 0,
+                Transactions = 0,
+                InFlightBytes = 0,
+                MaxInFlightBytes = 1,
+                PendingChunks = 0,
+                PendingTransactions = 0,
+                ConfirmedFlushLsn = "0/0",
+                LastReceivedLsn = "0/0",
+                ProtocolVersion = 4,
+                Reconnects = 0,
+                SkippedTransactions = 0,
             },
             Sink = new SinkSection
             {
-                Kind = "nats", Server = "nats://127.0.0.1:4222", Connection = connection, ConnectionError = error,
+                Kind = "nats",
+                Server = "nats://127.0.0.1:4222",
+                Connection = connection,
+                ConnectionError = error,
                 DisconnectedSince = connection == "disconnected" ? new DateTimeOffset(2026, 12, 7, 2, 0, 0, TimeSpan.Zero) : null,
-                LastSequence = 0, Errors = 0, DuplicateAcks = 0,
+                LastSequence = 0,
+                Errors = 0,
+                DuplicateAcks = 0,
             },
             Tables = [],
         },

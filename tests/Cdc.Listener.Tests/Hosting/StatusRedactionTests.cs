@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Cdc.Listener.Cli;
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Http;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Tests.Hosting;
 

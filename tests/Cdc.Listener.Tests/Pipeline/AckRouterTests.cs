@@ -1,6 +1,6 @@
-using Cdc.Listener.Hosting;
+using Cdc.Listener.Delivery;
 using Cdc.Listener.Pipeline;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +21,7 @@ public sealed class AckRouterTests
     public void A_change_the_sink_refuses_stops_the_pipeline_and_is_counted()
     {
         var status = new ListenerStatus();
-        var router = new AckRouter(new ChunkPusher(), status, NullLogger.Instance);
+        var router = new AckRouter(new DeliveryLedger(), status, NullLogger.Instance);
 
         router.OnFailed(Message(), new MessageTooLargeException("cdc.db.public.t", 2_000_000, 1_048_576));
 
@@ -34,7 +34,7 @@ public sealed class AckRouterTests
     {
         // The slot was never confirmed past it, so the next start delivers it again.
         var status = new ListenerStatus();
-        var router = new AckRouter(new ChunkPusher(), status, NullLogger.Instance);
+        var router = new AckRouter(new DeliveryLedger(), status, NullLogger.Instance);
 
         router.OnFailed(Message(), new SinkStoppedException("cdc:0000000000000010:0"));
 

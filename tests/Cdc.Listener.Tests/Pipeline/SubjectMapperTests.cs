@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cdc.Decoding;
-using Cdc.Listener.Hosting;
 using Cdc.Listener.Pipeline;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Tests.Pipeline;
 

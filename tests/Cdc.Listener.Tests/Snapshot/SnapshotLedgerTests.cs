@@ -1,5 +1,5 @@
 using Cdc.Decoding;
-using Cdc.Listener.Pushing;
+using Cdc.Listener.Delivery;
 using Cdc.Listener.Snapshot;
 using Cdc.Sink;
 
@@ -35,23 +35,23 @@ public sealed class SnapshotLedgerTests
     [Fact]
     public async Task The_flush_LSN_reaches_the_consistent_point_only_after_the_last_snapshot_chunk_is_acknowledged()
     {
-        var pusher = new ChunkPusher(new PusherOptions(), InitialSnapshot.FlushBefore(ConsistentPoint));
+        var ledger = new DeliveryLedger(new LedgerOptions(), InitialSnapshot.FlushBefore(ConsistentPoint));
         var first = SnapshotChunk(0, 3, isLast: false);
         var last = SnapshotChunk(3, 2, isLast: true);
-        await pusher.PushAsync(first);
-        await pusher.PushAsync(last);
+        await ledger.PushAsync(first);
+        await ledger.PushAsync(last);
 
-        pusher.Ack(last);
-        Assert.True(pusher.Tracker.FlushLsn < ConsistentPoint.Value);
-        pusher.Ack(first);
-        Assert.Equal(ConsistentPoint.Value, pusher.Tracker.FlushLsn);
+        ledger.Ack(last);
+        Assert.True(ledger.Tracker.FlushLsn < ConsistentPoint.Value);
+        ledger.Ack(first);
+        Assert.Equal(ConsistentPoint.Value, ledger.Tracker.FlushLsn);
 
         // A streamed transaction ending after the consistent point is the next one; one at it is a replay.
-        Assert.True(pusher.ShouldSkip(ConsistentPoint.Value));
-        Assert.False(pusher.ShouldSkip(ConsistentPoint.Value + 0x100));
+        Assert.True(ledger.ShouldSkip(ConsistentPoint.Value));
+        Assert.False(ledger.ShouldSkip(ConsistentPoint.Value + 0x100));
         var streamed = new Chunk(1, ConsistentPoint.Value + 0x80, ConsistentPoint.Value + 0x100, 0, isLastOfTransaction: true);
-        await pusher.PushAsync(streamed);
-        Assert.Equal(ConsistentPoint.Value + 0x100, pusher.Tracker.FlushLsn);
+        await ledger.PushAsync(streamed);
+        Assert.Equal(ConsistentPoint.Value + 0x100, ledger.Tracker.FlushLsn);
     }
 
     [Fact]

@@ -23,8 +23,18 @@ internal sealed class OperatorJwts : IDisposable
         var operatorJwt = Encode(op, op.GetPublicKey(), "op", new { type = "operator", version = 2 });
         var limits = new Dictionary<string, object>
         {
-            ["subs"] = -1, ["data"] = -1, ["payload"] = -1, ["imports"] = -1, ["exports"] = -1, ["wildcards"] = true, ["conn"] = -1, ["leaf"] = -1,
-            ["mem_storage"] = -1, ["disk_storage"] = -1, ["streams"] = -1, ["consumer"] = -1,
+            ["subs"] = -1,
+            ["data"] = -1,
+            ["payload"] = -1,
+            ["imports"] = -1,
+            ["exports"] = -1,
+            ["wildcards"] = true,
+            ["conn"] = -1,
+            ["leaf"] = -1,
+            ["mem_storage"] = -1,
+            ["disk_storage"] = -1,
+            ["streams"] = -1,
+            ["consumer"] = -1,
         };
         AccountPublicKey = account.GetPublicKey();
         var accountJwt = Encode(op, AccountPublicKey, "cdc", new { type = "account", version = 2, limits });

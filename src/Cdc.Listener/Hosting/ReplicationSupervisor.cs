@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Cdc.Decoding;
+using Cdc.Listener.Backfill;
+using Cdc.Listener.Configuration;
+using Cdc.Listener.Delivery;
+using Cdc.Listener.Pipeline;
+using Cdc.Listener.Snapshot;
+using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
+using Cdc.Sink;
+using Microsoft.Extensions.Logging;
+
+namespace Cdc.Listener.Hosting;
+
+/// <summary>
+/// The listener: startup checks, the sink, then replication sessions with reconnects until stopped.
+/// The ledger (and so the flush LSN) outlives sessions: a new session starts where every change is
+/// acknowledged, and the server's replays at or below that point are skipped.
+/// </summary>
+internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, ILoggerFactory loggerFactory)
+{
+    private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
+    private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
+
+    private static readonly TimeSpan DrainReportInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the first start on a slot waits for NATS before it gives up without creating anything.</summary>
+    internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
+    private BackfillCoordinator? _backfill;
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        CdcOptionsValidator.ThrowIfInvalid(options);
+        if (new Npgsql.NpgsqlConnectionStringBuilder(options.Connection).KeepAlive > 0)
+        {
+            ListenerLog.KeepaliveIgnoredForReplication(_logger);
+        }
+
+        status.Slot = options.Slot;
+        status.Publication = options.Publication;
+        status.Sink = options.Sink;
+        status.MaxInFlightBytes = options.Pusher.MaxInFlightBytes;
+        status.State = "connecting";
+
+        // Check everything first (PostgreSQL settings and rights, the settings against the server, NATS and the
+        // stream), create last: a start that cannot work leaves no slot holding WAL and no publication behind.
+        var flushed = 0UL;
+        var backoff = new ReconnectBackoff();
+        var setup = new SourceSetup(options, _logger);
+        var plan = await RetryTransientAsync(setup.CheckAsync, backoff, stoppingToken).ConfigureAwait(false);
+        _ = SessionContext.Negotiate(options, plan.ServerVersionNum);
+        var lateAcks = new LateAckHandler();
+        var sink = SinkFactory.Create(options, lateAcks, status, loggerFactory);
+        await using (sink.ConfigureAwait(false))
+        {
+            await StartSinkAsync(sink, plan, backoff, stoppingToken).ConfigureAwait(false);
+            var source = await RetryTransientAsync(setup.PrepareAsync, backoff, stoppingToken).ConfigureAwait(false);
+            var protocol = SessionContext.Negotiate(options, source.ServerVersionNum) with { PublicationNames = source.Publications };
+            var context = new SessionContext(options, source, protocol);
+            status.Database = source.Database;
+            status.ProtocolVersion = protocol.ProtocolVersion;
+            status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
+            var connections = new SourceConnectionStrings(options);
+            var snapshotSlot = source.SnapshotPending
+                ? await RetryTransientAsync(ct => SnapshotSlot.CreateAsync(options, connections, ct), backoff, stoppingToken).ConfigureAwait(false)
+                : null;
+
+            // A snapshot is one ledger transaction ending at the consistent point: the ledger starts just below it, so
+            // the flush LSN reaches the consistent point only once every snapshot row is acknowledged.
+            var initialFlush = snapshotSlot is null ? source.ConfirmedFlushLsn.Value : InitialSnapshot.FlushBefore(snapshotSlot.ConsistentPoint);
+            var ledger = new DeliveryLedger(new LedgerOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
+            status.InFlight = () => (ledger.Tracker.InFlightBytes, ledger.Tracker.PendingChunks, ledger.Tracker.PendingTransactions);
+            status.Ledger = () => ledger.Counters;
+            var acks = new AckRouter(ledger, status, _logger);
+            lateAcks.Attach(acks);
+            await using var types = new CatalogTypeResolver(connections.ForQueries);
+            var sequence = new TransactionSequence();
+            var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(ledger) : null;
+            // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
+            using var senderCts = new CancellationTokenSource();
+            var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, ledger, senderCts.Token);
+            backoff.Reset();
+            try
+            {
+                if (snapshotSlot is not null && !await SnapshotAsync(snapshotSlot, context, connections, ledger, sink, acks, sequence, types, stoppingToken).ConfigureAwait(false))
+                {
+                    flushed = ledger.Tracker.FlushLsn;
+                    status.State = "stopped";
+                    return;
+                }
+
+                await using var backfills = BackfillService.Start(options, context, connections, ledger, status, loggerFactory);
+                _backfill = backfills.Coordinator;
+                while (true)
+                {
+                    try
+                    {
+                        await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, backoff, stoppingToken).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Another instance holds the slot: stand by and take over when it goes away.
+                        status.State = "standby";
+                        var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
+                        ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
+                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
+                    {
+                        status.State = "reconnecting";
+                        status.CountReconnect();
+                        status.CountError(e.Message);
+                        var delay = backoff.Next();
+                        ListenerLog.Reconnecting(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
+                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                await senderCts.CancelAsync().ConfigureAwait(false);
+                await sender.ConfigureAwait(false);
+            }
+
+            flushed = ledger.Tracker.FlushLsn;
+        }
+
+        status.State = "stopped";
+        ListenerLog.Stopped(_logger, new Lsn(flushed).ToString());
+    }
+
+    /// <summary>
+    /// Takes the initial snapshot and, unless Cdc:Snapshot is initial_only, makes its slot the permanent one; the
+    /// temporary slot (and its exported snapshot) is gone afterwards either way. Returns whether streaming follows.
+    /// </summary>
+    private async Task<bool> SnapshotAsync(
+        SnapshotSlot slot,
+        SessionContext context,
+        SourceConnectionStrings connections,
+        DeliveryLedger ledger,
+        IMessageSink sink,
+        AckRouter acks,
+        TransactionSequence sequence,
+        CatalogTypeResolver types,
+        CancellationToken stoppingToken)
+    {
+        await using (slot.ConfigureAwait(false))
+        {
+            status.State = "snapshot";
+            var snapshot = new InitialSnapshot(context, ledger, sink, acks, sequence, types, _logger);
+            var (rows, tables) = await snapshot.RunAsync(slot, connections, stoppingToken).ConfigureAwait(false);
+            if (SnapshotModes.Parse(options.Snapshot) == SnapshotMode.InitialOnly)
+            {
+                SnapshotLog.CompletedOnly(_logger, rows, tables, slot.ConsistentPoint.ToString());
+                return false;
+            }
+
+            var conn = await SourceSetup.OpenAsync(connections, stoppingToken).ConfigureAwait(false);
+            await using (conn.ConfigureAwait(false))
+            {
+                await slot.PromoteAsync(conn, options.Slot, stoppingToken).ConfigureAwait(false);
+            }
+
+            status.SetConfirmedFlush(slot.ConsistentPoint.Value);
+            SnapshotLog.Completed(_logger, rows, tables, options.Slot, slot.ConsistentPoint.ToString());
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Connects the sink and checks its stream. Once the slot exists, an unreachable NATS is waited out (the slot keeps
+    /// the changes); on the first start, when nothing exists yet, it is given <see cref="FirstStartSinkWait"/> (NATS may
+    /// be starting alongside) and then the start fails, before it creates a slot that would hold WAL with nobody reading it.
+    /// </summary>
+    private async Task StartSinkAsync(IMessageSink sink, SourcePlan plan, ReconnectBackoff backoff, CancellationToken stoppingToken)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await sink.StartAsync(stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
+            {
+                var delay = backoff.Next();
+                if (plan.CreatesSlot && Stopwatch.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
+                {
+                    throw new FirstStartException(
+                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {Stopwatch.GetElapsedTime(startedAt).TotalSeconds:0}s, "
+                        + "before creating the slot or the publication (check Cdc:Nats:Url and that NATS runs with JetStream)", e);
+                }
+
+                status.CountError(e.Message);
+                ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(
+        SessionContext context,
+        DeliveryLedger ledger,
+        IMessageSink sink,
+        AckRouter acks,
+        TransactionSequence sequence,
+        CatalogTypeResolver types,
+        DedupeBuffer? dedupe,
+        ReconnectBackoff backoff,
+        CancellationToken stoppingToken)
+    {
+        var session = new ReplicationSession(options, context.Protocol, _logger);
+        await using (session.ConfigureAwait(false))
+        {
+            try
+            {
+                await session.OpenAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw ReplicationErrors.Classify(e, options.Slot, options.Publication);
+            }
+
+            types.Clear();
+            var startedAt = Stopwatch.GetTimestamp();
+            var pipe = new Pipe(XLogFrame.PipeOptions);
+            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, _logger, _backfill);
+
+            // The stream is stopped by us, after the final confirmation, never directly by the host.
+            using var streamCts = new CancellationTokenSource();
+            using var pipelineCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Exception? readFailure = null;
+            var reading = Task.Run(async () =>
+            {
+                try
+                {
+                    await session.StreamAsync(pipe.Writer, new Lsn(ledger.Tracker.FlushLsn), streamCts.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!streamCts.IsCancellationRequested)
+                {
+                    readFailure = e;
+                }
+                finally
+                {
+                    // Completed without the error so the pipeline first delivers every whole
+                    // transaction already received; the error is raised after that.
+                    await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                }
+            }, CancellationToken.None);
+            var decoding = Task.Run(() => pipeline.RunAsync(pipe.Reader, pipelineCts.Token), CancellationToken.None);
+            var confirming = ConfirmLoopAsync(session, ledger, sequence, streamCts.Token);
+            var watching = IdleLoopAsync(session, pipeline, ledger, acks, streamCts.Token);
+            status.State = "streaming";
+
+            Exception? failure = null;
+            try
+            {
+                var first = await Task.WhenAny(decoding, watching).ConfigureAwait(false);
+                await first.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Graceful stop: decoding stopped; let in-flight acks finish, confirm, then end the stream.
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+
+            if (failure is null && !stoppingToken.IsCancellationRequested)
+            {
+                // The pipeline delivered everything received: the stream ended (reading failed or the server closed it).
+                failure = readFailure ?? new ReplicationInterruptedException("the replication stream ended");
+            }
+
+            pipelineCts.Cancel();
+            await IgnoreCancellation(decoding).ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+
+            var classified = failure is null ? null : ReplicationErrors.Classify(failure, options.Slot, options.Publication);
+            if (classified is null || classified.IsTransient)
+            {
+                status.State = "draining";
+                await DrainAsync(ledger, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
+                await TryConfirmAsync(session, ledger).ConfigureAwait(false);
+            }
+
+            // Only a session that got going resets the backoff: one refused at START_REPLICATION again and
+            // again (server recovering, slot briefly busy) must back off exponentially, not hammer the server.
+            if (session.FramesWritten > 0 || Stopwatch.GetElapsedTime(startedAt) >= HealthySessionTime)
+            {
+                backoff.Reset();
+            }
+
+            streamCts.Cancel();
+            await IgnoreCancellation(reading).ConfigureAwait(false);
+            await IgnoreCancellation(confirming).ConfigureAwait(false);
+            await IgnoreCancellation(watching).ConfigureAwait(false);
+            if (classified is not null)
+            {
+                throw classified;
+            }
+        }
+    }
+
+    /// <summary>Dedupe mode: moves messages from the buffer to the sink, ending the batch when the buffer is empty.</summary>
+    private static async Task SendDedupedAsync(DedupeBuffer dedupe, IMessageSink sink, DeliveryLedger ledger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await dedupe.TakeAsync(cancellationToken).ConfigureAwait(false);
+                await sink.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                if (dedupe.Count == 0)
+                {
+                    await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Stops the pipeline at its next push: nothing taken from the buffer may be lost silently.
+            ledger.Fail(e);
+        }
+    }
+
+    /// <summary>Sends a standby status update as soon as the flush LSN moves.</summary>
+    private async Task ConfirmLoopAsync(ReplicationSession session, DeliveryLedger ledger, TransactionSequence sequence, CancellationToken cancellationToken)
+    {
+        var last = ledger.Tracker.FlushLsn;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await ledger.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+
+            // Prompt, not per transaction: acks of thousands of transactions a second would otherwise
+            // cost a status update (a syscall here, work in the walsender) each.
+            await Task.Delay(ConfirmCoalescing, cancellationToken).ConfigureAwait(false);
+            var next = ledger.Tracker.FlushLsn;
+            await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
+            status.SetConfirmedFlush(next);
+            if (sequence.TakeCommitTimeThrough(next) is { } commitTime)
+            {
+                status.CountAckedTransaction(commitTime);
+            }
+
+            ListenerLog.FlushConfirmed(_logger, new Lsn(next).ToString());
+            last = next;
+        }
+    }
+
+    /// <summary>
+    /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
+    /// also ends the session when the sink failed permanently.
+    /// </summary>
+    private static async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (acks.Failure is { } failure)
+            {
+                throw failure;
+            }
+
+            if (!IsUpstreamIdle(session, pipeline))
+            {
+                continue;
+            }
+
+            var candidate = session.LastReceivedLsn;
+
+            // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
+            // a moment later so a message in that window is seen as not idle.
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
+            {
+                ledger.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
+            }
+        }
+    }
+
+    private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
+        => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
+
+    private async Task DrainAsync(DeliveryLedger ledger, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
+    {
+        // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
+        // transactions, because the new session resumes after the last one acknowledged.
+        using var cts = graceful ? new CancellationTokenSource(timeout) : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var lastReport = Stopwatch.GetTimestamp();
+        try
+        {
+            while (graceful ? ledger.Tracker.PendingChunks > 0 : ledger.Tracker.PendingTransactions > 0)
+            {
+                try
+                {
+                    await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, cts.Token)
+                        .AsTask().WaitAsync(TimeSpan.FromMilliseconds(100), cts.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Acks of a partial transaction do not move the flush LSN: look at the counts again,
+                    // and say every few seconds what the wait is for (a reconnect waits for NATS as long as it takes).
+                    if (Stopwatch.GetElapsedTime(lastReport) >= DrainReportInterval)
+                    {
+                        lastReport = Stopwatch.GetTimestamp();
+                        ListenerLog.Draining(_logger, ledger.Tracker.PendingTransactions, ledger.Tracker.PendingChunks, ledger.Tracker.InFlightBytes);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            ListenerLog.ShutdownAcksTimedOut(_logger, ledger.Tracker.PendingChunks, timeout);
+        }
+    }
+
+    private async Task TryConfirmAsync(ReplicationSession session, DeliveryLedger ledger)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await session.ConfirmAsync(new Lsn(ledger.Tracker.FlushLsn), cts.Token).ConfigureAwait(false);
+            status.SetConfirmedFlush(ledger.Tracker.FlushLsn);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The connection is gone; the next session starts from the same acknowledged position.
+            status.CountError("final confirmation failed: " + e.Message);
+        }
+    }
+
+    /// <summary>Retries what a server being down can fail (start-up checks, sink setup), saying why each time.</summary>
+    private async Task<T> RetryTransientAsync<T>(Func<CancellationToken, Task<T>> action, ReconnectBackoff backoff, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await action(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CdcException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = backoff.Next();
+                status.CountError(e.Message);
+                ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task IgnoreCancellation(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        catch (Exception)
+        {
+            // Already classified by the caller.
+        }
+    }
+}
