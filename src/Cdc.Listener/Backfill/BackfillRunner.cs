@@ -99,7 +99,8 @@ internal sealed class BackfillRunner
         }
 
         await using var types = new CatalogTypeResolver(_connections.ForQueries);
-        var reader = new ChunkReader(new ChangeEventEncoder(types), _context.Source.Database, _context.Protocol.Binary);
+        // A chunk is held in memory from its read until its high watermark comes through: a quarter of the budget at most.
+        var reader = new ChunkReader(new ChangeEventEncoder(types), _context.Source.Database, _context.Protocol.Binary, _context.Options.Pusher.MaxInFlightBytes / 4);
         while (true)
         {
             var table = await _queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);

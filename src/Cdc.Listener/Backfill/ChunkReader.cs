@@ -14,7 +14,7 @@ namespace Cdc.Listener.Backfill;
 /// lower bound), then those rows by binary COPY between the first and last key; without a key, the rows of the next
 /// page range by ctid (a TID range scan on PostgreSQL 14+). Each row is encoded as an <c>OPERATION_READ</c> event.
 /// </summary>
-internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, bool binaryKeys)
+internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, bool binaryKeys, long maxChunkBytes)
 {
     public async Task ReadAsync(NpgsqlConnection conn, BackfillChunk chunk, TableKey? key, BackfillJob job, int rows, CancellationToken cancellationToken)
     {
@@ -86,6 +86,13 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         {
             throw new BackfillException($"the chunk of {relation} read {read} rows for {keys.Count} keys in the same snapshot");
         }
+
+        if (chunk.Count < keys.Count)
+        {
+            // Large rows: the chunk stopped at its byte bound; the next one starts after the last row it kept.
+            chunk.IsLast = false;
+            chunk.LastKey = keys[chunk.Count - 1];
+        }
     }
 
     private async Task ReadPagesAsync(NpgsqlConnection conn, BackfillChunk chunk, BackfillJob job, int rows, CancellationToken cancellationToken)
@@ -125,9 +132,15 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         var index = 0;
         return await TableCopyReader.ReadAsync(conn, statement, row, r =>
         {
+            var key = keyOf(r.Values);
+            if (chunk.Count > 0 && chunk.WrittenCount >= maxChunkBytes && key is not null)
+            {
+                return ValueTask.CompletedTask; // over the bound: left for the next chunk (key-ordered reads only)
+            }
+
             var start = chunk.WrittenCount;
             encoder.Encode(r.AsChange(index++), database, chunk.Writer);
-            chunk.AddRow(start, keyOf(r.Values));
+            chunk.AddRow(start, key);
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
     }
