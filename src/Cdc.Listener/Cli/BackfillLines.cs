@@ -36,13 +36,14 @@ internal static class BackfillLines
         var fraction = Math.Clamp((double)b.RowsDone / b.RowsEstimate, 0, 1);
         var filled = (int)Math.Round(fraction * Width);
         var eta = b.EtaSeconds is { } seconds ? "ETA " + Eta(seconds) : "ETA —";
-        return $"[green]{new string('█', filled)}[/][grey]{new string('░', Width - filled)}[/] {fraction * 100:0}% · {rows} of ~{b.RowsEstimate.ToString("N0", CultureInfo.InvariantCulture)} rows · {rate} rows/s · {eta}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"[green]{new string('█', filled)}[/][grey]{new string('░', Width - filled)}[/] {fraction * 100:0}% · {rows} of ~{b.RowsEstimate:N0} rows · {rate} rows/s · {eta}");
     }
 
     private static string Eta(double seconds) => seconds switch
     {
-        < 60 => $"{seconds:0}s",
-        < 3600 => $"{(int)(seconds / 60)}m{(int)(seconds % 60):00}s",
-        _ => $"{(int)(seconds / 3600)}h{(int)(seconds % 3600 / 60):00}m",
+        < 60 => string.Create(CultureInfo.InvariantCulture, $"{seconds:0}s"),
+        < 3600 => string.Create(CultureInfo.InvariantCulture, $"{(int)(seconds / 60)}m{(int)(seconds % 60):00}s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(int)(seconds / 3600)}h{(int)(seconds % 3600 / 60):00}m"),
     };
 }
