@@ -29,7 +29,7 @@ class Environment:
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
-    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-4)")
+    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-5; 5 needs a Cdc contender)")
     p.add_argument("--contenders", default="a,b,c,d,e", help="comma-separated contender keys (a-e; f-h: cdc with the json and CloudEvents formats)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
     p.add_argument("--no-install", action="store_true", help="bench/run: do not run scripts/setup (which installs what is missing)")
