@@ -64,4 +64,7 @@ internal static partial class ListenerLog
 
     [LoggerMessage(1016, LogLevel.Warning, "Cdc:Connection: 'Keepalive' applies to the setup connections only: the replication connection is kept alive by its status updates (Cdc:StatusInterval) and Cdc:ReceiverTimeout")]
     public static partial void KeepaliveIgnoredForReplication(ILogger logger);
+
+    [LoggerMessage(1090, LogLevel.Warning, "Could not read the slot and publication from the catalog to classify a server error (retrying as transient): {Reason}")]
+    public static partial void CatalogUnreadable(ILogger logger, string reason);
 }

@@ -60,14 +60,21 @@ public sealed class PostgresServer : IAsyncDisposable
         }.ConnectionString;
 
     /// <summary>Starts a fresh server of <paramref name="version"/> with the defaults of <see cref="PostgresSettings"/> and <paramref name="settings"/>.</summary>
+    /// <param name="settings">Server settings over the defaults.</param>
+    /// <param name="version">The PostgreSQL major version.</param>
+    /// <param name="messagesLanguage">
+    /// A language code (<c>de</c>) the server's messages are translated to, to show that Cdc never reads them: the image
+    /// has the translations but no locale besides C.UTF-8, and with <c>lc_messages = 'C.UTF-8'</c> gettext follows
+    /// <c>LANGUAGE</c>.
+    /// </param>
     public static async Task<PostgresServer> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+        IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15, string? messagesLanguage = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "cdc-test-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var port = FreePort.Next();
         var log = new ContainerLog();
-        var merged = PostgresSettings.Merge(settings);
+        var merged = PostgresSettings.Merge(messagesLanguage is null ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" });
 
         var builder = new PostgreSqlBuilder(ImageTag(version))
             .WithPassword("postgres")
@@ -90,6 +97,11 @@ public sealed class PostgresServer : IAsyncDisposable
                     }
                 }
             });
+        if (messagesLanguage is not null)
+        {
+            builder = builder.WithEnvironment("LANGUAGE", messagesLanguage);
+        }
+
         foreach (var file in PostgresSettings.Files(merged))
         {
             builder = builder.WithResourceMapping(await File.ReadAllBytesAsync(file).ConfigureAwait(false), FilePath.Of(file),

@@ -7,7 +7,14 @@ using Npgsql;
 namespace Cdc.Listener.Cli;
 
 /// <summary>Reads the sidecar's <c>/status</c> and, with a connection string, the slot and publication from PostgreSQL.</summary>
-internal sealed class StatusCollector(Uri endpoint, string? connectionString, string slot, string publication, StatusThresholds thresholds) : IDisposable
+/// <param name="endpoint">The sidecar's status endpoint.</param>
+/// <param name="connectionString">The source database, or null to show the slot as the sidecar last read it.</param>
+/// <param name="passwordFile"><c>Cdc:PasswordFile</c>: read at each refresh, as the sidecar does at each connect.</param>
+/// <param name="slot">The slot to report on.</param>
+/// <param name="publication">The publication to report on (and its <c>_inserts</c> twin).</param>
+/// <param name="thresholds">What counts as lagging.</param>
+internal sealed class StatusCollector(
+    Uri endpoint, string? connectionString, string? passwordFile, string slot, string publication, StatusThresholds thresholds) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -18,7 +25,7 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
         var sidecarTask = ReadSidecarAsync(cancellationToken);
         var postgresTask = ReadPostgresAsync(cancellationToken);
         var sidecar = await sidecarTask.ConfigureAwait(false);
-        var (slotState, publicationState, postgresError) = await postgresTask.ConfigureAwait(false);
+        var (slotState, publicationState, insertsState, postgresError) = await postgresTask.ConfigureAwait(false);
 
         // Without --connection, the sidecar's own (sampled) view of the slot is the best there is.
         slotState ??= sidecar.Status?.SlotState;
@@ -32,6 +39,7 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
             Sidecar = sidecar,
             Slot = slotState,
             Publication = publicationState,
+            InsertsPublication = insertsState,
             PostgresError = postgresError,
         };
     }
@@ -56,26 +64,32 @@ internal sealed class StatusCollector(Uri endpoint, string? connectionString, st
         }
     }
 
-    private async Task<(SlotState?, PublicationState?, string?)> ReadPostgresAsync(CancellationToken cancellationToken)
+    private async Task<(SlotState?, PublicationState?, PublicationState?, string?)> ReadPostgresAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            return (null, null, null);
+            return (null, null, null, null);
         }
 
         try
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "cdc status", Timeout = 5, CommandTimeout = 5, Pooling = false };
+            if (!string.IsNullOrEmpty(passwordFile))
+            {
+                builder.Password = PasswordFile.Read(passwordFile);
+            }
+
             await using var connection = new NpgsqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var slotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
             var publicationState = await PostgresProbe.ReadPublicationAsync(connection, publication, cancellationToken).ConfigureAwait(false);
-            return (slotState, publicationState, null);
+            var insertsState = await PostgresProbe.ReadPublicationAsync(connection, publication + PublicationSetup.InsertsSuffix, cancellationToken).ConfigureAwait(false);
+            return (slotState, publicationState, insertsState, null);
         }
-        catch (Exception e) when (e is NpgsqlException or ArgumentException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException or ArgumentException or TimeoutException or ReplicationInterruptedException && !cancellationToken.IsCancellationRequested)
         {
             // Never echo the connection string: it may hold a password.
-            return (null, null, e.Message);
+            return (null, null, null, e.Message);
         }
     }
 

@@ -28,6 +28,11 @@ internal static class StatusCommand
             Description = "Npgsql connection string, to read the slot and publication from PostgreSQL (shown even when the sidecar is down). [default: the CDC__CONNECTION variable; without either, the slot as the sidecar last read it]",
             HelpName = "string",
         };
+        var passwordFile = new Option<string?>("--password-file")
+        {
+            Description = "File holding the password for --connection, read at each refresh (Cdc:PasswordFile). [default: the CDC__PASSWORDFILE variable]",
+            HelpName = "path",
+        };
         var slot = new Option<string>("--slot") { Description = "Replication slot to report on.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
         var publication = new Option<string>("--publication") { Description = "Publication to report on.", HelpName = "name", DefaultValueFactory = _ => "cdc" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Refresh the screen in place until Ctrl-C. [default: off]" };
@@ -53,7 +58,7 @@ internal static class StatusCommand
 
         var command = new Command("status", "Show the slot, the listener, the sink and per-table counts. Exit code: 0 healthy, 2 bad option, 3 lagging, 4 sidecar down, 5 degraded (sink not connected to NATS, or PostgreSQL unreadable with --connection).")
         {
-            http, connection, slot, publication, watch, interval, json, maxLag, maxLagBytes,
+            http, connection, passwordFile, slot, publication, watch, interval, json, maxLag, maxLagBytes,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,7 +100,7 @@ internal static class StatusCommand
             }
 
             using var collector = new StatusCollector(
-                ListenAddress.BaseUri(endpoint), connectionString, parse.GetValue(slot)!, parse.GetValue(publication)!,
+                ListenAddress.BaseUri(endpoint), connectionString, parse.GetValue(passwordFile) ?? Environment.GetEnvironmentVariable("CDC__PASSWORDFILE"), parse.GetValue(slot)!, parse.GetValue(publication)!,
                 new StatusThresholds(lag, lagBytes));
             using var cancellation = new ConsoleCancellation(cancellationToken);
             var token = cancellation.Token;

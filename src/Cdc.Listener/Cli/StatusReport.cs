@@ -25,6 +25,12 @@ public sealed record StatusReport
 
     public PublicationState? Publication { get; init; }
 
+    /// <summary>
+    /// The publication of the tables without a key (<c>&lt;publication&gt;_inserts</c>: inserts and truncates), when
+    /// Cdc created one.
+    /// </summary>
+    public PublicationState? InsertsPublication { get; init; }
+
     /// <summary>Why PostgreSQL could not be read (null when it was, or when no connection was given).</summary>
     public string? PostgresError { get; init; }
 }

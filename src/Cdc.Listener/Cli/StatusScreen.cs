@@ -93,6 +93,11 @@ internal static class StatusScreen
             }
         }
 
+        if (report.InsertsPublication is { Exists: true } inserts)
+        {
+            Add(grid, "without a key", $"{Markup.Escape(inserts.Name)} · {inserts.TableCount} tables · {string.Join(", ", inserts.Operations)} only");
+        }
+
         return grid;
     }
 

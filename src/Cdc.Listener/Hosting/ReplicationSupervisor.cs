@@ -10,6 +10,7 @@ using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Cdc.Listener.Hosting;
 
@@ -225,7 +226,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw ReplicationErrors.Classify(e, options.Slot, options.Publication);
+                throw await ClassifyAsync(e, stoppingToken).ConfigureAwait(false);
             }
 
             types.Clear();
@@ -284,7 +285,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await IgnoreCancellation(decoding).ConfigureAwait(false);
             await pipe.Reader.CompleteAsync().ConfigureAwait(false);
 
-            var classified = failure is null ? null : ReplicationErrors.Classify(failure, options.Slot, options.Publication);
+            var classified = failure is null ? null : await ClassifyAsync(failure, stoppingToken).ConfigureAwait(false);
             if (classified is null || classified.IsTransient)
             {
                 status.State = "draining";
@@ -442,6 +443,29 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     }
 
     /// <summary>Retries what a server being down can fail (start-up checks, sink setup), saying why each time.</summary>
+    /// <summary>
+    /// Classifies what ended a session; for the SQLSTATEs that name no object it first asks the catalog whether the
+    /// slot or the publication is gone. When even that fails the error stays transient: the next attempt asks again.
+    /// </summary>
+    private async Task<CdcException> ClassifyAsync(Exception failure, CancellationToken cancellationToken)
+    {
+        SlotAndPublication? catalog = null;
+        if (ReplicationErrors.NeedsCatalog(failure))
+        {
+            try
+            {
+                catalog = await SlotAndPublication.ReadAsync(new SourceConnectionStrings(options), options.Slot, options.Publication, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CdcException or NpgsqlException or TimeoutException)
+            {
+                ListenerLog.CatalogUnreadable(_logger, UrlRedaction.Redact(e.Message));
+            }
+        }
+
+        return ReplicationErrors.Classify(failure, options.Slot, options.Publication, catalog);
+    }
+
     private async Task<T> RetryTransientAsync<T>(Func<CancellationToken, Task<T>> action, ReconnectBackoff backoff, CancellationToken cancellationToken)
     {
         while (true)

@@ -317,13 +317,13 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
             ListenerLog.SlotCreated(logger, options.Slot, lsn.ToString());
             return (lsn, true);
         }
-        catch (PostgresException e) when (e.SqlState == "42710")
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateObject)
         {
             // Another instance created it between our look and our create: use it.
             var confirmed = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
             return (confirmed ?? throw new ReplicationInterruptedException($"slot '{options.Slot}' was created and dropped again by another process", e), false);
         }
-        catch (PostgresException e) when (e.SqlState == "53400")
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ConfigurationLimitExceeded)
         {
             throw new ReplicationSetupException(
                 $"cannot create slot '{options.Slot}': all replication slots are in use (max_replication_slots): {e.MessageText}", e);

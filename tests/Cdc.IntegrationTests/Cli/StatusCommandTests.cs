@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Cdc.Testing;
+using Npgsql;
 
 namespace Cdc.IntegrationTests.Cli;
 
@@ -175,6 +176,43 @@ public sealed class StatusCommandTests : IAsyncLifetime
         var (backExit, back) = await WaitForStatusAsync(r => r.GetProperty("exit_code").GetInt32() == 0, TimeSpan.FromSeconds(60));
         Assert.Equal(0, backExit);
         Assert.Equal("connected", Sink(back).GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public async Task Status_reads_postgres_with_the_password_file_and_shows_the_publication_of_tables_without_a_key()
+    {
+        await _env.Pg.ExecuteAsync(
+            $"CREATE ROLE monitor LOGIN PASSWORD 'rotated-token'; CREATE TABLE logs (line text); CREATE PUBLICATION {CliEnvironment.Publication} FOR TABLE items; CREATE PUBLICATION {CliEnvironment.Publication}_inserts FOR TABLE logs WITH (publish = 'insert, truncate');",
+            "shop");
+        await _env.Pg.WriteHbaAsync("host all monitor 127.0.0.1/32 scram-sha-256");
+        var monitor = new NpgsqlConnectionStringBuilder(_env.Connection) { Username = "monitor", Password = null }.ConnectionString;
+        var passwordFile = Path.Combine(Path.GetTempPath(), $"cdc-status-pw-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(passwordFile, "rotated-token\n");
+        try
+        {
+            string[] args = ["status", "--http", _env.Http, "--connection", monitor, "--slot", CliEnvironment.Slot, "--publication", CliEnvironment.Publication, "--json"];
+
+            // Without the file the login is refused: the report says PostgreSQL could not be read.
+            var (_, refused) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(30));
+            Assert.True(JsonDocument.Parse(refused).RootElement.GetProperty("postgres_error").GetString() is { Length: > 0 }, refused);
+
+            // With it (the variable the sidecar reads too), the slot and both publications are read.
+            var (_, json) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(30), new Dictionary<string, string> { ["CDC__PASSWORDFILE"] = passwordFile });
+            var report = JsonDocument.Parse(json).RootElement;
+            Assert.Equal(JsonValueKind.Null, report.GetProperty("postgres_error").ValueKind);
+            Assert.True(report.GetProperty("publication").GetProperty("exists").GetBoolean(), json);
+            var inserts = report.GetProperty("inserts_publication");
+            Assert.Equal($"{CliEnvironment.Publication}_inserts", inserts.GetProperty("name").GetString());
+            Assert.Equal(1, inserts.GetProperty("table_count").GetInt64());
+
+            var (_, screen) = await CdcProcess.RunAsync(args[..^1], TimeSpan.FromSeconds(30), new Dictionary<string, string> { ["CDC__PASSWORDFILE"] = passwordFile });
+            // The panel is 80 columns wide when piped: the name wraps after its first characters.
+            Assert.True(screen.Contains($"without a key  {CliEnvironment.Publication}_", StringComparison.Ordinal), screen);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
     }
 
     [Fact]

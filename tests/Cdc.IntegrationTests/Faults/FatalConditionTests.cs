@@ -5,17 +5,20 @@ namespace Cdc.IntegrationTests.Faults;
 /// <summary>
 /// Conditions a retry cannot fix stop cdc with exit code 1 and one stderr line that says why, instead of
 /// a reconnect loop forever: the slot dropped or invalidated while running, the publication missing and
-/// not to be created, the login refused.
+/// not to be created, the login refused. Cdc classifies server errors by SQLSTATE and the catalog, never by their
+/// text: the same conditions on a server whose messages are in German give the same lines.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class FatalConditionTests
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task A_slot_dropped_while_running_stops_cdc_with_a_one_line_reason()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("de")]
+    public async Task A_slot_dropped_while_running_stops_cdc_with_a_one_line_reason(string? serverLanguage)
     {
-        await using var env = await FaultEnvironment.StartAsync("fatal_drop", "CREATE TABLE t (id int PRIMARY KEY);");
+        await using var env = await FaultEnvironment.StartAsync("fatal_drop", "CREATE TABLE t (id int PRIMARY KEY);", messagesLanguage: serverLanguage);
         await using var cdc = SeparatedRun.Start(env.RunArguments());
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
 
@@ -42,14 +45,21 @@ public sealed class FatalConditionTests
         var line = Assert.Single(cdc.ErrorLines);
         Assert.StartsWith("cdc: ", line, StringComparison.Ordinal);
         Assert.Contains($"slot '{env.Slot}' does not exist", line, StringComparison.Ordinal);
+        if (serverLanguage == "de")
+        {
+            // The server's own words are quoted after Cdc's: they were German, and Cdc understood them without reading them.
+            Assert.Contains("existiert nicht", line, StringComparison.Ordinal);
+        }
     }
 
-    [Fact]
-    public async Task A_slot_invalidated_while_running_stops_cdc_with_a_one_line_reason()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("de")]
+    public async Task A_slot_invalidated_while_running_stops_cdc_with_a_one_line_reason(string? serverLanguage)
     {
         // One WAL segment of slack: a slot that falls 16 MB behind is invalidated at the next checkpoint.
         await using var env = await FaultEnvironment.StartAsync("fatal_lost", "CREATE TABLE t (id int PRIMARY KEY); CREATE UNLOGGED TABLE filler (x int);",
-            new Dictionary<string, string> { ["max_slot_wal_keep_size"] = "'16MB'" });
+            new Dictionary<string, string> { ["max_slot_wal_keep_size"] = "'16MB'" }, messagesLanguage: serverLanguage);
         await using var cdc = SeparatedRun.Start(env.RunArguments("--tables", "public.t"));
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
 
@@ -74,10 +84,31 @@ public sealed class FatalConditionTests
         Assert.Contains("invalidated", line, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_missing_publication_cdc_may_not_create_stops_cdc_with_a_one_line_reason()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("de")]
+    public async Task A_publication_dropped_while_running_stops_cdc_naming_the_publication_not_the_slot(string? serverLanguage)
     {
-        await using var env = await FaultEnvironment.StartAsync("fatal_pub", "CREATE TABLE t (id int PRIMARY KEY);");
+        // SQLSTATE 42704 is the same for a missing slot and a missing publication: the catalog tells them apart.
+        await using var env = await FaultEnvironment.StartAsync("fatal_pubdrop", "CREATE TABLE t (id int PRIMARY KEY);", messagesLanguage: serverLanguage);
+        await using var cdc = SeparatedRun.Start(env.RunArguments());
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+
+        await env.Postgres.ExecuteAsync($"DROP PUBLICATION {env.Publication}; INSERT INTO t VALUES (1);", env.Database);
+
+        await cdc.WaitForExitAsync(ExitTimeout);
+        Assert.Equal(1, cdc.ExitCode);
+        var line = Assert.Single(cdc.ErrorLines);
+        Assert.StartsWith("cdc: ", line, StringComparison.Ordinal);
+        Assert.Contains($"publication '{env.Publication}' does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("de")]
+    public async Task A_missing_publication_cdc_may_not_create_stops_cdc_with_a_one_line_reason(string? serverLanguage)
+    {
+        await using var env = await FaultEnvironment.StartAsync("fatal_pub", "CREATE TABLE t (id int PRIMARY KEY);", messagesLanguage: serverLanguage);
         await using var cdc = SeparatedRun.Start(env.RunArguments("--set", "Cdc:CreatePublication=false"));
 
         await cdc.WaitForExitAsync(ExitTimeout);

@@ -34,9 +34,10 @@ internal sealed class FaultEnvironment : IAsyncDisposable
     public string Connection { get; }
 
     public static async Task<FaultEnvironment> StartAsync(
-        string name, string schema, IReadOnlyDictionary<string, string>? postgresSettings = null, PostgresVersion version = PostgresVersion.V15)
+        string name, string schema, IReadOnlyDictionary<string, string>? postgresSettings = null, PostgresVersion version = PostgresVersion.V15,
+        string? messagesLanguage = null)
     {
-        var pg = await PostgresServer.StartAsync(postgresSettings, version);
+        var pg = await PostgresServer.StartAsync(postgresSettings, version, messagesLanguage);
         NatsServer? nats = null;
         try
         {

@@ -55,7 +55,7 @@ public sealed class StatusRedactionTests
             context.Response.Close();
         });
 
-        using var collector = new StatusCollector(new Uri($"http://monitor:m0nitor@127.0.0.1:{port}/"), null, "cdc", "cdc", new StatusThresholds(TimeSpan.FromMinutes(1), 1 << 30));
+        using var collector = new StatusCollector(new Uri($"http://monitor:m0nitor@127.0.0.1:{port}/"), null, null, "cdc", "cdc", new StatusThresholds(TimeSpan.FromMinutes(1), 1 << 30));
         var report = await collector.CollectAsync();
         await serve.WaitAsync(TimeSpan.FromSeconds(10));
 
