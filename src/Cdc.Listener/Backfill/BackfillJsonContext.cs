@@ -4,5 +4,4 @@ namespace Cdc.Listener.Backfill;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BackfillJob))]
-[JsonSerializable(typeof(BackfillSignal.Body))]
 internal sealed partial class BackfillJsonContext : JsonSerializerContext;

@@ -9,6 +9,7 @@ using Cdc.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Cdc.Listener.Backfill.Window;
 
 namespace Cdc.Listener.Backfill;
 

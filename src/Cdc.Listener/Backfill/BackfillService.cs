@@ -4,6 +4,7 @@ using Cdc.Listener.Pipeline;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Source;
 using Microsoft.Extensions.Logging;
+using Cdc.Listener.Backfill.Window;
 
 namespace Cdc.Listener.Backfill;
 

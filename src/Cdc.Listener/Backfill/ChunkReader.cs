@@ -5,6 +5,7 @@ using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Source;
 using Cdc.Listener.Snapshot;
 using Npgsql;
+using Cdc.Listener.Backfill.Window;
 
 namespace Cdc.Listener.Backfill;
 

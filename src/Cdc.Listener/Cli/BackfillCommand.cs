@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Hosting;
 using Cdc.Listener.Source;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cdc.Listener.Backfill;
+using Cdc.Listener.Telemetry;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Pipeline;

@@ -78,14 +78,14 @@ internal static class PrometheusText
     }
 
     /// <summary>The running backfills, labelled by table (published tables only: bounded).</summary>
-    private static void WriteBackfills(StringBuilder text, IReadOnlyList<Backfill.BackfillProgress> backfills)
+    private static void WriteBackfills(StringBuilder text, IReadOnlyList<BackfillProgress> backfills)
     {
         if (backfills.Count == 0)
         {
             return;
         }
 
-        (string Name, string Help, Func<Backfill.BackfillProgress, double?> Value)[] families =
+        (string Name, string Help, Func<BackfillProgress, double?> Value)[] families =
         [
             ("cdc_backfill_rows", "Rows read by the backfill's acknowledged chunks.", b => b.RowsDone),
             ("cdc_backfill_rows_estimate", "The table's row estimate (0: unknown).", b => b.RowsEstimate),

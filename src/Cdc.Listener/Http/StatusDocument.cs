@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 
@@ -22,7 +23,7 @@ public sealed record StatusDocument
     public required IReadOnlyList<TableCount> Tables { get; init; }
 
     /// <summary>Running backfills (<c>cdc backfill</c>); absent when none runs.</summary>
-    public IReadOnlyList<Backfill.BackfillProgress>? Backfills { get; init; }
+    public IReadOnlyList<BackfillProgress>? Backfills { get; init; }
 }
 
 public sealed record ListenerSection

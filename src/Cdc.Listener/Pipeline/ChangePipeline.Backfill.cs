@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Decoding.Transactions;
-using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Formats;
 using Cdc.Sink;
 

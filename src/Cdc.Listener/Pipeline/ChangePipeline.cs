@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
-using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Source;

@@ -77,7 +77,7 @@ public sealed class ListenerStatus
     public Func<LedgerCounters>? Ledger { get; set; }
 
     /// <summary>The running backfills' progress.</summary>
-    public Func<IReadOnlyList<Backfill.BackfillProgress>>? Backfills { get; set; }
+    public Func<IReadOnlyList<BackfillProgress>>? Backfills { get; set; }
 
     /// <summary>The replication slot as PostgreSQL last reported it (polled by the status sampler); null until read.</summary>
     public SlotState? SlotState

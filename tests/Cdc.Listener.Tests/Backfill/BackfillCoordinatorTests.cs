@@ -4,6 +4,7 @@ using Cdc.Decoding.Snapshot;
 using Cdc.Decoding.Tests.Support;
 using Cdc.Decoding.Transactions;
 using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cdc.Listener.Tests.Backfill;

@@ -1,4 +1,5 @@
 using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Cli;
 
 namespace Cdc.Listener.Tests.Backfill;

@@ -1,7 +1,7 @@
 using Cdc.Decoding;
 using Microsoft.Extensions.Logging;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>
 /// Where the backfill runner and the replication pipeline meet (the watermark algorithm of Netflix's DBLog and

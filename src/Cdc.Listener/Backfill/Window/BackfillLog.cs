@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>Source-generated log messages of online backfills (event ids 7100-7199).</summary>
 internal static partial class BackfillLog

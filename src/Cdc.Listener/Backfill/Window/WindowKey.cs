@@ -1,7 +1,7 @@
 using System.Text;
 using Cdc.Decoding;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>
 /// A row's key as compared inside a watermark window: the key columns' bytes, each length-prefixed, in one string. A

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cdc.Decoding;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>
 /// A backfill chunk's low or high watermark: a transactional logical decoding message with prefix <see cref="Prefix"/>

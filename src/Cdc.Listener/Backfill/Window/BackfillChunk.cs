@@ -2,7 +2,7 @@ using System.Buffers;
 using Cdc.Decoding;
 using Cdc.Listener.Delivery;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>
 /// The rows of one backfill chunk, read between its low and high watermark: each row's encoded event

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cdc.Listener.Backfill;
+namespace Cdc.Listener.Backfill.Window;
 
 /// <summary>
 /// A request to backfill one table, sent as a transactional logical decoding message with prefix
@@ -18,7 +18,7 @@ internal sealed record BackfillSignal(string Schema, string Table, string? Where
     public string QualifiedName => Schema + "." + Table;
 
     /// <summary>The message content for a request.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Body { Table = QualifiedName, Where = Where }, BackfillJsonContext.Default.Body);
+    public string ToJson() => JsonSerializer.Serialize(new Body { Table = QualifiedName, Where = Where }, SignalJsonContext.Default.Body);
 
     /// <summary>Parses a request; <paramref name="error"/> says what is wrong with one that is not.</summary>
     public static BackfillSignal? TryParse(ReadOnlySpan<byte> content, out string? error)
@@ -26,7 +26,7 @@ internal sealed record BackfillSignal(string Schema, string Table, string? Where
         Body? body;
         try
         {
-            body = JsonSerializer.Deserialize(content, BackfillJsonContext.Default.Body);
+            body = JsonSerializer.Deserialize(content, SignalJsonContext.Default.Body);
         }
         catch (JsonException e)
         {
@@ -74,3 +74,6 @@ internal sealed record BackfillSignal(string Schema, string Table, string? Where
         public string? Where { get; set; }
     }
 }
+
+[JsonSerializable(typeof(BackfillSignal.Body))]
+internal sealed partial class SignalJsonContext : JsonSerializerContext;
