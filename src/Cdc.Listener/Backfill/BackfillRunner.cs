@@ -117,6 +117,12 @@ internal sealed class BackfillRunner
                     BackfillLog.Abandoned(_logger, table, e.Message);
                     await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
                 }
+                catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
+                {
+                    // A syntax error, unknown column or bad value (most likely in --where): retrying cannot help.
+                    BackfillLog.Abandoned(_logger, table, $"PostgreSQL refused the chunk's query ({e.SqlState}): {e.MessageText}; request it again with a predicate over the table's unqualified columns");
+                    await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
+                }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
                 {
                     // PostgreSQL or NATS away: the stream waits it out too; try again from the last saved chunk.
