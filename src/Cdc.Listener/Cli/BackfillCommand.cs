@@ -75,6 +75,22 @@ internal static class BackfillCommand
                     }
                 }
 
+                if (signal.Where is { } predicate)
+                {
+                    // Planned, not run, the way the chunks will use it: a typo is reported here, not in cdc run's log.
+                    await using var plan = new NpgsqlCommand(
+                        $"EXPLAIN SELECT 1 FROM {SourceSetup.Quote(signal.Schema)}.{SourceSetup.Quote(signal.Table)} AS t WHERE ({predicate})", conn);
+                    try
+                    {
+                        await plan.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+                    catch (PostgresException e)
+                    {
+                        await Console.Error.WriteLineAsync($"cdc backfill: the predicate '{predicate}' is refused ({e.SqlState}): {e.MessageText}; give a boolean expression over the table's unqualified columns").ConfigureAwait(false);
+                        return ExitCodes.BadConfiguration;
+                    }
+                }
+
                 await using var emit = new NpgsqlCommand("SELECT pg_logical_emit_message(true, $1, $2)::text", conn);
                 emit.Parameters.AddWithValue(BackfillSignal.Prefix);
                 emit.Parameters.AddWithValue(signal.ToJson());

@@ -144,6 +144,20 @@ public sealed partial class BackfillTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("public.items", "nosuch > 1", "the predicate 'nosuch > 1' is refused (42703)")]
+    [InlineData("public.nothere", null, "there is no table public.nothere")]
+    [InlineData("items", null, "is not schema.table")]
+    public async Task A_request_cdc_run_could_not_carry_out_is_refused_with_a_line_saying_why(string table, string? where, string expected)
+    {
+        string[] args = where is null ? ["backfill", .. Settings("bfbad"), "--table", table] : ["backfill", .. Settings("bfbad"), "--table", table, "--where", where];
+        var (exit, said) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, said, StringComparison.Ordinal);
+        Assert.DoesNotContain("requested", said, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"Backfill of public\.items resumed at chunk (\d+)")]
     private static partial Regex ResumedChunk();
 }
