@@ -18,6 +18,7 @@ public sealed class LsnTracker
     private long _inFlightBytes;
     private int _pendingChunks;
     private TaskCompletionSource<ulong>? _advanced;
+    private TaskCompletionSource? _settled;
 
     /// <param name="initialFlushLsn">The slot's confirmed flush position on start; the tracker never reports less.</param>
     public LsnTracker(ulong initialFlushLsn = 0)
@@ -89,6 +90,39 @@ public sealed class LsnTracker
     }
 
     /// <summary>
+    /// Completes as soon as everything pushed is acknowledged, at once when it already is: every chunk
+    /// (<see cref="AcknowledgedScope.Chunks"/>: a graceful stop may end then) or every transaction, including the
+    /// chunks of one still being pushed (<see cref="AcknowledgedScope.Transactions"/>: a new session resumes after the
+    /// last whole one). The "all acknowledged" event a drain waits for, instead of polling the counts.
+    /// </summary>
+    public Task WaitForAcknowledgedAsync(AcknowledgedScope scope, CancellationToken cancellationToken = default)
+    {
+        Task task;
+        lock (_gate)
+        {
+            if (IsAcknowledgedLocked(scope))
+            {
+                return Task.CompletedTask;
+            }
+
+            _settled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            task = _settled.Task;
+        }
+
+        // Signalled whenever the chunk count or the transaction count reaches zero: look again for this scope.
+        return WaitAgainAsync(task, scope, cancellationToken);
+    }
+
+    private async Task WaitAgainAsync(Task settled, AcknowledgedScope scope, CancellationToken cancellationToken)
+    {
+        await settled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForAcknowledgedAsync(scope, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool IsAcknowledgedLocked(AcknowledgedScope scope)
+        => scope == AcknowledgedScope.Chunks ? _pendingChunks == 0 : _ring.Count == 0;
+
+    /// <summary>
     /// On an idle database, lets the flush LSN follow the server's WAL end (from a primary keepalive) so WAL does
     /// not pile up behind the slot. Moves only when <paramref name="upstreamIdle"/> and no pushed transaction is
     /// pending, so it never passes an unacknowledged change.
@@ -145,6 +179,11 @@ public sealed class LsnTracker
         progress.PendingChunks--;
         _pendingChunks--;
         Volatile.Write(ref _inFlightBytes, _inFlightBytes - chunk.ByteSize);
+        if (_pendingChunks == 0)
+        {
+            SignalSettledLocked();
+        }
+
         if (!progress.IsDelivered)
         {
             return false;
@@ -172,6 +211,18 @@ public sealed class LsnTracker
         {
             SignalLocked();
         }
+
+        if (_ring.Count == 0)
+        {
+            SignalSettledLocked();
+        }
+    }
+
+    private void SignalSettledLocked()
+    {
+        var settled = _settled;
+        _settled = null;
+        settled?.TrySetResult();
     }
 
     private void SignalLocked()

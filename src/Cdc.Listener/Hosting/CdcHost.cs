@@ -75,6 +75,7 @@ internal static class CdcHost
             .Bind(builder.Configuration.GetSection(HttpEndpointOptions.SectionName))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpEndpointOptions>, HttpEndpointOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ListenerStatus>();
 
         // Before the worker: a status address that cannot be bound stops the start before replication begins.

@@ -13,6 +13,7 @@ namespace Cdc.Listener.Hosting;
 internal sealed class CdcWorker(
     IOptions<CdcOptions> options,
     ListenerStatus status,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
@@ -24,7 +25,7 @@ internal sealed class CdcWorker(
         await Task.Yield();
         try
         {
-            var listener = new ReplicationSupervisor(options.Value, status, loggerFactory);
+            var listener = new ReplicationSupervisor(options.Value, status, time, loggerFactory);
             await listener.RunAsync(stoppingToken).ConfigureAwait(false);
             Environment.ExitCode = ExitCodes.Ok;
         }

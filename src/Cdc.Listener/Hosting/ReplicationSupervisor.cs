@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Backfill;
@@ -20,14 +19,12 @@ namespace Cdc.Listener.Hosting;
 /// The ledger (and so the flush LSN) outlives sessions: a new session starts where every change is
 /// acknowledged, and the server's replays at or below that point are skipped.
 /// </summary>
-internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, ILoggerFactory loggerFactory)
+internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, TimeProvider time, ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
     private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
-
-    private static readonly TimeSpan DrainReportInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the first start on a slot waits for NATS before it gives up without creating anything.</summary>
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
@@ -111,7 +108,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                         status.State = "standby";
                         var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
                         ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
-                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     }
                     catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
                     {
@@ -120,7 +117,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                         status.CountError(e.Message);
                         var delay = backoff.Next();
                         ListenerLog.Reconnecting(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                        await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -182,7 +179,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     /// </summary>
     private async Task StartSinkAsync(IMessageSink sink, SourcePlan plan, ReconnectBackoff backoff, CancellationToken stoppingToken)
     {
-        var startedAt = Stopwatch.GetTimestamp();
+        var startedAt = time.GetTimestamp();
         while (true)
         {
             try
@@ -193,16 +190,16 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
             {
                 var delay = backoff.Next();
-                if (plan.CreatesSlot && Stopwatch.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
+                if (plan.CreatesSlot && time.GetElapsedTime(startedAt) + delay > FirstStartSinkWait)
                 {
                     throw new FirstStartException(
-                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {Stopwatch.GetElapsedTime(startedAt).TotalSeconds:0}s, "
+                        $"{e.Message}; first start on slot '{options.Slot}': gave up after {time.GetElapsedTime(startedAt).TotalSeconds:0}s, "
                         + "before creating the slot or the publication (check Cdc:Nats:Url and that NATS runs with JetStream)", e);
                 }
 
                 status.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
             }
         }
     }
@@ -231,7 +228,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
 
             types.Clear();
-            var startedAt = Stopwatch.GetTimestamp();
+            var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
             using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, _logger, _backfill);
 
@@ -290,13 +287,19 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             if (classified is null || classified.IsTransient)
             {
                 status.State = "draining";
-                await DrainAsync(ledger, failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan, stoppingToken, graceful: failure is null).ConfigureAwait(false);
+                await LedgerDrain.DrainAsync(
+                    ledger.Tracker,
+                    failure is null ? AcknowledgedScope.Chunks : AcknowledgedScope.Transactions,
+                    failure is null ? options.ShutdownTimeout : Timeout.InfiniteTimeSpan,
+                    time,
+                    _logger,
+                    stoppingToken).ConfigureAwait(false);
                 await TryConfirmAsync(session, ledger).ConfigureAwait(false);
             }
 
             // Only a session that got going resets the backoff: one refused at START_REPLICATION again and
             // again (server recovering, slot briefly busy) must back off exponentially, not hammer the server.
-            if (session.FramesWritten > 0 || Stopwatch.GetElapsedTime(startedAt) >= HealthySessionTime)
+            if (session.FramesWritten > 0 || time.GetElapsedTime(startedAt) >= HealthySessionTime)
             {
                 backoff.Reset();
             }
@@ -347,7 +350,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
 
             // Prompt, not per transaction: acks of thousands of transactions a second would otherwise
             // cost a status update (a syscall here, work in the walsender) each.
-            await Task.Delay(ConfirmCoalescing, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(ConfirmCoalescing, time, cancellationToken).ConfigureAwait(false);
             var next = ledger.Tracker.FlushLsn;
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
             status.SetConfirmedFlush(next);
@@ -365,9 +368,13 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
     /// also ends the session when the sink failed permanently.
     /// </summary>
-    private static async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Polled, once a second: the server's position arrives in keepalives, which Npgsql answers itself and only
+    /// reflects in <see cref="ReplicationSession.LastReceivedLsn"/>; there is no event to wait for.
+    /// </remarks>
+    private async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             if (acks.Failure is { } failure)
@@ -384,7 +391,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
 
             // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
             // a moment later so a message in that window is seen as not idle.
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
             if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
             {
                 ledger.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
@@ -395,44 +402,11 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
         => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
 
-    private async Task DrainAsync(DeliveryLedger ledger, TimeSpan timeout, CancellationToken stoppingToken, bool graceful)
-    {
-        // A graceful stop waits (bounded) for the chunks already pushed; a reconnect waits for whole
-        // transactions, because the new session resumes after the last one acknowledged.
-        using var cts = graceful ? new CancellationTokenSource(timeout) : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var lastReport = Stopwatch.GetTimestamp();
-        try
-        {
-            while (graceful ? ledger.Tracker.PendingChunks > 0 : ledger.Tracker.PendingTransactions > 0)
-            {
-                try
-                {
-                    await ledger.Tracker.WaitForAdvanceAsync(ledger.Tracker.FlushLsn, cts.Token)
-                        .AsTask().WaitAsync(TimeSpan.FromMilliseconds(100), cts.Token).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // Acks of a partial transaction do not move the flush LSN: look at the counts again,
-                    // and say every few seconds what the wait is for (a reconnect waits for NATS as long as it takes).
-                    if (Stopwatch.GetElapsedTime(lastReport) >= DrainReportInterval)
-                    {
-                        lastReport = Stopwatch.GetTimestamp();
-                        ListenerLog.Draining(_logger, ledger.Tracker.PendingTransactions, ledger.Tracker.PendingChunks, ledger.Tracker.InFlightBytes);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            ListenerLog.ShutdownAcksTimedOut(_logger, ledger.Tracker.PendingChunks, timeout);
-        }
-    }
-
     private async Task TryConfirmAsync(ReplicationSession session, DeliveryLedger ledger)
     {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
             await session.ConfirmAsync(new Lsn(ledger.Tracker.FlushLsn), cts.Token).ConfigureAwait(false);
             status.SetConfirmedFlush(ledger.Tracker.FlushLsn);
         }
@@ -480,7 +454,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 var delay = backoff.Next();
                 status.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -8,13 +8,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Cdc.Listener.Http;
 
 /// <summary>
 /// The local HTTP endpoint of <c>cdc run</c> (Kestrel, minimal APIs): <c>/status</c> (JSON),
-/// <c>/metrics</c> (Prometheus), <c>/healthz</c> (the process serves) and <c>/readyz</c> (streaming).
-/// It runs beside the listener in the same host and only reads <see cref="ListenerStatus"/>.
+/// <c>/metrics</c> (Prometheus, from the <see cref="CdcMeters"/> through OpenTelemetry's exporter), <c>/healthz</c>
+/// (health checks tagged live) and <c>/readyz</c> (tagged ready). It runs beside the listener in the same host and
+/// only reads <see cref="ListenerStatus"/>.
 /// </summary>
 internal sealed class StatusEndpoint(
     IOptions<HttpEndpointOptions> httpOptions,
@@ -68,23 +70,23 @@ internal sealed class StatusEndpoint(
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(status);
+        builder.Services.AddSingleton(status.Time);
+        builder.Services.AddCdcInstruments();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics, httpOptions.Value));
+        builder.Services.AddHealthChecks()
+            .AddCheck<LivenessCheck>("listener-alive", tags: [HealthTags.Live])
+            .AddCheck<ReadinessCheck>("listener-streaming", tags: [HealthTags.Ready]);
         var app = builder.Build();
+        app.Services.CreateCdcInstruments();
 
         app.MapGet("/", () => Results.Text("cdc: /status /metrics /healthz /readyz\n"));
         app.MapGet("/status", () => Results.Json(
-            StatusDocumentBuilder.Build(status, sampler.Rate, DateTimeOffset.UtcNow),
+            StatusDocumentBuilder.Build(status, sampler.Rate, status.Time.GetUtcNow()),
             StatusJsonContext.Default.StatusDocument));
-        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(status, DateTimeOffset.UtcNow), PrometheusText.ContentType));
-
-        // Liveness: the process serves requests and has not stopped for good.
-        app.MapGet("/healthz", () => status.State is "stopped"
-            ? Results.Text($"{status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
-
-        // Readiness: changes flow from the slot to the sink right now.
-        app.MapGet("/readyz", () => status.State is "streaming"
-            ? Results.Text("ready\n")
-            : Results.Text($"not ready: {status.State}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPrometheusScrapingEndpoint(CdcMetricsExport.Path);
+        app.MapHealthChecks("/healthz", HealthTags.Options(HealthTags.Live));
+        app.MapHealthChecks("/readyz", HealthTags.Options(HealthTags.Ready));
         return app;
     }
 

@@ -22,14 +22,15 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
         try
         {
             dataSource = CreateDataSource();
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-            var nextSlotRead = DateTime.UtcNow;
+            var time = status.Time;
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            var nextSlotRead = time.GetUtcNow();
             do
             {
-                Rate.Sample(status.Changes, DateTime.UtcNow.Ticks);
-                if (dataSource is not null && DateTime.UtcNow >= nextSlotRead)
+                Rate.Sample(status.Changes, time.GetUtcNow().UtcTicks);
+                if (dataSource is not null && time.GetUtcNow() >= nextSlotRead)
                 {
-                    nextSlotRead = DateTime.UtcNow + SlotInterval;
+                    nextSlotRead = time.GetUtcNow() + SlotInterval;
                     await ReadSlotAsync(dataSource, cancellationToken).ConfigureAwait(false);
                 }
             }

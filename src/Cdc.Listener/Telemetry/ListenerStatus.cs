@@ -10,7 +10,8 @@ namespace Cdc.Listener.Telemetry;
 /// Live numbers of the running listener, shared by the pipeline (writer) and the status endpoint,
 /// metrics and logs (readers). Counters are updated with Interlocked; nothing here blocks the hot path.
 /// </summary>
-public sealed class ListenerStatus
+/// <param name="time">The clock of start time and commit-to-ack lag; the system clock unless a test gives a fake one.</param>
+public sealed class ListenerStatus(TimeProvider? time = null)
 {
     private long _changes;
     private long _bytes;
@@ -31,7 +32,10 @@ public sealed class ListenerStatus
     private string? _sinkServer;
     private int _messagePrefixes;
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; } = (time ?? TimeProvider.System).GetUtcNow();
+
+    /// <summary>The clock every reader of these numbers uses (uptime, lag, change rate).</summary>
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     /// <summary>starting, connecting, streaming, standby (slot held by another instance), reconnecting, draining, stopped, failed.</summary>
     public string State { get; set; } = "starting";
@@ -187,7 +191,7 @@ public sealed class ListenerStatus
     public void CountAckedTransaction(long commitTimeMicros)
     {
         Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
-        Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(DateTimeOffset.UtcNow) - commitTimeMicros));
+        Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(Time.GetUtcNow()) - commitTimeMicros));
         var oldest = Interlocked.Read(ref _oldestUnackedCommitMicros);
         var received = Interlocked.Read(ref _lastCommitTimeMicros);
 

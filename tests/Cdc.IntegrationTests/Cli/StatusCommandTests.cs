@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Cdc.Testing;
@@ -67,20 +68,21 @@ public sealed class StatusCommandTests : IAsyncLifetime
         var (inserts, updates, _) = await _env.WriteAsync(firstId: 1, count: 20);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{_env.Http}/") };
 
+        // Label order and the empty {} of an unlabelled sample mean nothing to Prometheus: compare samples, not lines.
         string metrics = string.Empty;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline
-            && !(metrics.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"update\"}} {updates}\n", StringComparison.Ordinal)
-                && metrics.Contains("cdc_slot_lag_bytes ", StringComparison.Ordinal)))
+            && !(Sample(metrics, "cdc_changes_total", "operation=\"update\",table=\"public.items\"") == updates.ToString(CultureInfo.InvariantCulture)
+                && Sample(metrics, "cdc_slot_lag_bytes", string.Empty) is not null))
         {
             await Task.Delay(300);
             metrics = await http.GetStringAsync("metrics");
         }
 
-        Assert.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"insert\"}} {inserts}\n", metrics, StringComparison.Ordinal);
-        Assert.Contains($"cdc_changes_total{{table=\"public.items\",operation=\"update\"}} {updates}\n", metrics, StringComparison.Ordinal);
+        Assert.Equal(inserts.ToString(CultureInfo.InvariantCulture), Sample(metrics, "cdc_changes_total", "operation=\"insert\",table=\"public.items\""));
+        Assert.Equal(updates.ToString(CultureInfo.InvariantCulture), Sample(metrics, "cdc_changes_total", "operation=\"update\",table=\"public.items\""));
         Assert.Contains("# TYPE cdc_changes_total counter\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("cdc_listener_state{state=\"streaming\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Equal("1", Sample(metrics, "cdc_listener_state", "state=\"streaming\""));
         foreach (var name in new[] { "cdc_change_bytes_total", "cdc_in_flight_bytes", "cdc_pending_chunks", "cdc_slot_lag_bytes", "cdc_end_to_end_lag_seconds", "cdc_reconnects_total", "cdc_errors_total" })
         {
             Assert.Contains($"# TYPE {name} ", metrics, StringComparison.Ordinal);
@@ -103,7 +105,8 @@ public sealed class StatusCommandTests : IAsyncLifetime
         }
 
         var metricsResponse = await http.GetAsync("metrics");
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metricsResponse.Content.Headers.ContentType!.ToString());
+        Assert.Equal("text/plain", metricsResponse.Content.Headers.ContentType!.MediaType);
+        Assert.Contains(metricsResponse.Content.Headers.ContentType.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
         using var status = JsonDocument.Parse(await http.GetStringAsync("status"));
@@ -259,4 +262,12 @@ public sealed class StatusCommandTests : IAsyncLifetime
         => report.GetProperty("sidecar").GetProperty("status").GetProperty("tables").EnumerateArray()
             .Where(t => t.GetProperty("table").GetString() == "public.items" && t.GetProperty("operation").GetString() == operation)
             .Sum(t => t.GetProperty("changes").GetInt64());
+
+    /// <summary>The value of the sample of <paramref name="family"/> with exactly these labels (sorted by name, as the exporter writes them); null when absent.</summary>
+    private static string? Sample(string page, string family, string labels)
+    {
+        var series = $"{family}{{{labels}}} ";
+        var line = page.Split('\n').FirstOrDefault(l => l.StartsWith(series, StringComparison.Ordinal));
+        return line?[series.Length..];
+    }
 }

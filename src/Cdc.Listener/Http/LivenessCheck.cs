@@ -1,0 +1,14 @@
+using Cdc.Listener.Telemetry;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Cdc.Listener.Http;
+
+/// <summary>Liveness (<c>/healthz</c>, tag <see cref="HealthTags.Live"/>): the process serves requests and has not stopped for good.</summary>
+internal sealed class LivenessCheck(ListenerStatus status) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var state = status.State;
+        return Task.FromResult(state is "stopped" ? HealthCheckResult.Unhealthy(state) : HealthCheckResult.Healthy("ok"));
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdc.Listener.Telemetry;
+
+/// <summary>Registers every area's instruments; the endpoint resolves them once so their meters exist before the first scrape.</summary>
+internal static class CdcInstruments
+{
+    public static IServiceCollection AddCdcInstruments(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.AddSingleton<ListenerInstruments>();
+        services.AddSingleton<SourceInstruments>();
+        services.AddSingleton<DeliveryInstruments>();
+        services.AddSingleton<SinkInstruments>();
+        services.AddSingleton<BackfillInstruments>();
+        return services;
+    }
+
+    public static void CreateCdcInstruments(this IServiceProvider services)
+    {
+        _ = services.GetRequiredService<ListenerInstruments>();
+        _ = services.GetRequiredService<SourceInstruments>();
+        _ = services.GetRequiredService<DeliveryInstruments>();
+        _ = services.GetRequiredService<SinkInstruments>();
+        _ = services.GetRequiredService<BackfillInstruments>();
+    }
+}

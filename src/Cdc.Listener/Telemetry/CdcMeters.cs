@@ -1,0 +1,28 @@
+namespace Cdc.Listener.Telemetry;
+
+/// <summary>
+/// The names of Cdc's <see cref="System.Diagnostics.Metrics.Meter"/>s, one per area of the data flow. The exporter
+/// (OpenTelemetry's Prometheus exporter on <c>/metrics</c>) listens to exactly these; a new area adds its name here.
+/// </summary>
+/// <remarks>
+/// Instrument names are the Prometheus names users already query (<c>cdc_changes_total</c>, ...): the exporter passes
+/// them through untranslated, so a new instrument is named as it should appear on <c>/metrics</c>, with a
+/// <c>cdc_</c> prefix, <c>_total</c> on counters and the unit in the name (<c>_bytes</c>, <c>_seconds</c>).
+/// Labels are bounded: never a user-controlled value.
+/// </remarks>
+public static class CdcMeters
+{
+    /// <summary>The listener as a whole: state, uptime, errors.</summary>
+    public const string Listener = "Cdc.Listener";
+
+    /// <summary>Reading from PostgreSQL: transactions, replays skipped, reconnects, the slot.</summary>
+    public const string Source = "Cdc.Source";
+
+    /// <summary>The ledger: in-flight bytes and chunks, backpressure, the flush LSN, commit-to-ack lag.</summary>
+    public const string Delivery = "Cdc.Delivery";
+
+    /// <summary>Writing to NATS: changes and bytes per table, PubAcks.</summary>
+    public const string Sink = "Cdc.Sink";
+
+    public static IReadOnlyList<string> All { get; } = [Listener, Source, Delivery, Sink];
+}
