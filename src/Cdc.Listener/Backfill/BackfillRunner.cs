@@ -169,9 +169,10 @@ internal sealed class BackfillRunner
         var conn = await SourceSetup.OpenAsync(_connections, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
-            var relation = (await PublishedTables.ReadAsync(conn, _context.Source.Publications, types, cancellationToken).ConfigureAwait(false))
-                .FirstOrDefault(r => r.Namespace == job.Schema && r.Name == job.Table)
+            var published = (await PublishedTables.ReadAsync(conn, _context.Source.Publications, _context.Source.ServerVersionNum, types, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(t => t.Relation.Namespace == job.Schema && t.Relation.Name == job.Table)
                 ?? throw new BackfillException($"{job.QualifiedName} is not a table of the publications {string.Join(", ", _context.Source.Publications)}: add it (ALTER PUBLICATION ... ADD TABLE) and request the backfill again");
+            var relation = published.Relation;
             var key = await TableKey.ReadAsync(conn, relation.Id, cancellationToken).ConfigureAwait(false);
             _board.Start(job, await EstimateAsync(conn, relation.Id, cancellationToken).ConfigureAwait(false));
             BackfillLog.Started(_logger, job.QualifiedName, job.Chunks == 0 ? "started" : "resumed", job.Chunks + 1, job.RowsDone,
@@ -184,7 +185,7 @@ internal sealed class BackfillRunner
                 var lowLsn = await EmitAsync(conn, low, cancellationToken).ConfigureAwait(false);
                 var started = job.StartLsn == 0 ? job with { StartLsn = lowLsn } : job;
                 var chunk = new BackfillChunk(relation, low, lowLsn);
-                await reader.ReadAsync(conn, chunk, key, started, _chunkRows, cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(conn, chunk, key, started, published.RowFilter, _chunkRows, cancellationToken).ConfigureAwait(false);
                 if (chunk.IsLast)
                 {
                     chunk.Marker = Marker(started, started.RowsDone + chunk.Count);

@@ -17,18 +17,18 @@ namespace Cdc.Listener.Backfill;
 /// </summary>
 internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, bool binaryKeys, long maxChunkBytes)
 {
-    public async Task ReadAsync(NpgsqlConnection conn, BackfillChunk chunk, TableKey? key, BackfillJob job, int rows, CancellationToken cancellationToken)
+    public async Task ReadAsync(NpgsqlConnection conn, BackfillChunk chunk, TableKey? key, BackfillJob job, string? rowFilter, int rows, CancellationToken cancellationToken)
     {
         await ExecuteAsync(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
         try
         {
             if (key is null)
             {
-                await ReadPagesAsync(conn, chunk, job, rows, cancellationToken).ConfigureAwait(false);
+                await ReadPagesAsync(conn, chunk, job, Filter(job, rowFilter), rows, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await ReadKeysAsync(conn, chunk, key, job, rows, cancellationToken).ConfigureAwait(false);
+                await ReadKeysAsync(conn, chunk, key, job, Filter(job, rowFilter), rows, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -37,14 +37,13 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         }
     }
 
-    private async Task ReadKeysAsync(NpgsqlConnection conn, BackfillChunk chunk, TableKey key, BackfillJob job, int rows, CancellationToken cancellationToken)
+    private async Task ReadKeysAsync(NpgsqlConnection conn, BackfillChunk chunk, TableKey key, BackfillJob job, string filter, int rows, CancellationToken cancellationToken)
     {
         var relation = chunk.Relation;
         var table = Table(relation);
         // Qualified: in the key query an output column named like the key column (its ::text form) would otherwise be
         // what ORDER BY sorts by, in text order.
         var keyList = string.Join(", ", key.Columns.Select(c => "t." + SourceSetup.Quote(c)));
-        var filter = job.Where is null ? string.Empty : $" AND ({job.Where})";
         var after = job.LastKey is { } last ? $"({keyList}) > ({Literals(last, key)})" : "true";
         var keys = new List<string[]>(rows);
         await using (var cmd = new NpgsqlCommand(
@@ -96,7 +95,7 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         }
     }
 
-    private async Task ReadPagesAsync(NpgsqlConnection conn, BackfillChunk chunk, BackfillJob job, int rows, CancellationToken cancellationToken)
+    private async Task ReadPagesAsync(NpgsqlConnection conn, BackfillChunk chunk, BackfillJob job, string filter, int rows, CancellationToken cancellationToken)
     {
         long pages;
         double rowsPerPage;
@@ -119,7 +118,6 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
         var to = Math.Min(from + span, uint.MaxValue);
         chunk.NextPage = to;
         chunk.IsLast = to >= pages;
-        var filter = job.Where is null ? string.Empty : $" AND ({job.Where})";
         var range = string.Create(CultureInfo.InvariantCulture, $"ctid >= '({from},0)'::tid AND ctid < '({to},0)'::tid");
         await CopyAsync(conn, chunk, range + filter, _ => null, cancellationToken).ConfigureAwait(false);
     }
@@ -145,6 +143,10 @@ internal sealed class ChunkReader(ChangeEventEncoder encoder, string database, b
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The request's predicate and the publication's row filter (PostgreSQL 15+): only rows the stream would publish.</summary>
+    private static string Filter(BackfillJob job, string? rowFilter)
+        => (job.Where is null ? string.Empty : $" AND ({job.Where})") + (rowFilter is null ? string.Empty : $" AND ({rowFilter})");
 
     private static string Table(RelationInfo relation) => SourceSetup.Quote(relation.Namespace) + "." + SourceSetup.Quote(relation.Name);
 

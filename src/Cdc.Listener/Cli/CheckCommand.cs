@@ -86,7 +86,8 @@ internal static class CheckCommand
             var keyless = publication.Keyless.Count == 0
                 ? "; every table has a key"
                 : $", and {publication.InsertsName} (inserts and truncates only, so the application's updates and deletes keep working) for the {publication.Keyless.Count} without one: {string.Join(", ", publication.Keyless.Select(t => t.QualifiedName))}";
-            report.Plan("publication", $"{publication.Name} does not exist: cdc run would create it for the {publication.Keyed.Count} tables with a key{keyless}");
+            var filtered = publication.Entries.Count == 0 ? string.Empty : "; filtered (Cdc:ExcludeColumns, Cdc:RowFilters): " + string.Join(", ", publication.Entries.Values.Order(StringComparer.Ordinal));
+            report.Plan("publication", $"{publication.Name} does not exist: cdc run would create it for the {publication.Keyed.Count} tables with a key{keyless}{filtered}");
         }
 
         if (plan.SlotConfirmedFlushLsn is { } confirmed)

@@ -23,6 +23,18 @@ public sealed class CdcOptions
     /// <summary>Tables the publication is created for (schema.table); empty means FOR ALL TABLES.</summary>
     public List<string> Tables { get; set; } = [];
 
+    /// <summary>
+    /// Columns left out of the stream, by table (<c>"public.customers": ["email", "phone"]</c>): the column list of the
+    /// publication Cdc creates (PostgreSQL 15+), so the values never leave the server.
+    /// </summary>
+    public Dictionary<string, List<string>> ExcludeColumns { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Rows published, by table: an SQL condition on the table's columns (<c>"public.orders": "region = 'eu'"</c>), the
+    /// row filter of the publication Cdc creates (PostgreSQL 15+).
+    /// </summary>
+    public Dictionary<string, string> RowFilters { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Create the slot when it does not exist.</summary>
     public bool CreateSlot { get; set; } = true;
 
@@ -135,6 +147,12 @@ public sealed class NatsSection
 
     /// <summary>Append the operation (insert, update, delete, truncate) as a last subject token.</summary>
     public bool SubjectIncludesOperation { get; set; }
+
+    /// <summary>
+    /// Where row changes go after <c>&lt;prefix&gt;.</c>: tokens with {database}, {schema}, {table}, {operation}, e.g.
+    /// <c>{schema}.{table}.{operation}</c>; empty: <c>{database}.{schema}.{table}</c> (see <see cref="SubjectTemplate"/>).
+    /// </summary>
+    public string SubjectTemplate { get; set; } = string.Empty;
 
     /// <summary>JetStream storage: file or memory.</summary>
     public string Storage { get; set; } = "file";

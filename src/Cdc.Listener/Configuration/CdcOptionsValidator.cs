@@ -141,6 +141,9 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:Nats:SubjectPrefix = '{n.SubjectPrefix}' is not a valid subject prefix: tokens separated by '.', no spaces, '*' or '>'");
         }
 
+        Syntax(errors, () => SubjectTemplate.From(n.SubjectTemplate, n.SubjectIncludesOperation));
+        Syntax(errors, () => PublicationFilters.From(o));
+
         OneOf(errors, "Cdc:Nats:Storage", n.Storage, Storages);
         OneOf(errors, "Cdc:Nats:OversizePolicy", n.OversizePolicy, OversizePolicies);
         Range(errors, "Cdc:Nats:Replicas", n.Replicas, 1, 5, "1 to 5");
@@ -209,4 +212,17 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         => Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
             ? url.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal)
             : url;
+
+    /// <summary>A setting read by its own parser (subject template, filters): its one-line refusal becomes an error.</summary>
+    private static void Syntax(List<string> errors, Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (CdcConfigurationException e)
+        {
+            errors.Add(e.Message);
+        }
+    }
 }

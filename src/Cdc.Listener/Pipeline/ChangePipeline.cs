@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
 using Cdc.Listener.Backfill.Window;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Source;
@@ -73,7 +74,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         _decoder = new ChangeDecoder(context.Protocol, types);
         _encoder = new ChangeEventEncoder(types);
         _format = EventFormat.Create(context.Options, _database, context.PublishHeaders);
-        _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, context.Options.Nats.SubjectIncludesOperation);
+        _subjects = new SubjectMapper(context.Options.Nats.SubjectPrefix, _database, SubjectTemplate.From(context.Options.Nats.SubjectTemplate, context.Options.Nats.SubjectIncludesOperation));
     }
 
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);

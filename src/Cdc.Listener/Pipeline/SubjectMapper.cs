@@ -1,12 +1,14 @@
-using System.Text;
 using Cdc.Decoding;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Pipeline;
 
 /// <summary>
-/// Subjects of change events: <c>&lt;prefix&gt;.&lt;database&gt;.&lt;schema&gt;.&lt;table&gt;[.&lt;op&gt;]</c>, with each
-/// name made a valid NATS token ('.', '*', '>' and whitespace become '_'). Cached per relation.
+/// Subjects of change events: <c>&lt;prefix&gt;.</c> then <c>Cdc:Nats:SubjectTemplate</c> (by default
+/// <c>&lt;database&gt;.&lt;schema&gt;.&lt;table&gt;[.&lt;op&gt;]</c>), with each name made a valid NATS token ('.', '*', '>' and
+/// whitespace become '_'). Schema events and snapshot markers stay under <c>&lt;prefix&gt;.&lt;database&gt;.&lt;schema&gt;.&lt;table&gt;</c>,
+/// where consumers find them whatever the template. Cached per relation.
 /// </summary>
 public sealed class SubjectMapper
 {
@@ -15,13 +17,22 @@ public sealed class SubjectMapper
 
     private readonly Dictionary<string, MessageSubjects> _messages = new(StringComparer.Ordinal);
     private readonly string _prefix;
-    private readonly bool _includeOperation;
+    private readonly string _database;
+    private readonly string _databaseSubject;
+    private readonly SubjectTemplate _template;
     private readonly Dictionary<(uint Id, string Schema, string Table), RelationSubjects> _cache = [];
 
     public SubjectMapper(string prefix, string database, bool includeOperation)
+        : this(prefix, database, SubjectTemplate.From(null, includeOperation))
     {
-        _prefix = prefix + "." + Token(database);
-        _includeOperation = includeOperation;
+    }
+
+    public SubjectMapper(string prefix, string database, SubjectTemplate template)
+    {
+        _prefix = prefix;
+        _database = database;
+        _databaseSubject = prefix + "." + Token(database);
+        _template = template;
     }
 
     public RelationSubjects For(RelationInfo relation)
@@ -29,11 +40,11 @@ public sealed class SubjectMapper
         var key = (relation.Id, relation.Namespace, relation.Name);
         if (!_cache.TryGetValue(key, out var subjects))
         {
-            var baseSubject = _prefix + "." + Token(relation.Namespace) + "." + Token(relation.Name);
+            var tableSubject = _databaseSubject + "." + Token(relation.Namespace) + "." + Token(relation.Name);
             subjects = new RelationSubjects(
                 relation.Namespace + "." + relation.Name,
-                baseSubject,
-                _includeOperation);
+                tableSubject,
+                operation => _prefix + "." + _template.Render(_database, relation.Namespace, relation.Name, _template.HasOperation ? operation : null));
             _cache[key] = subjects;
         }
 
@@ -51,7 +62,7 @@ public sealed class SubjectMapper
             return subjects;
         }
 
-        subjects = new MessageSubjects("_message." + messagePrefix, _prefix + "._message." + Token(messagePrefix));
+        subjects = new MessageSubjects("_message." + messagePrefix, _databaseSubject + "._message." + Token(messagePrefix));
         if (_messages.Count < MaxCachedMessagePrefixes)
         {
             _messages.Add(messagePrefix, subjects);
@@ -61,50 +72,31 @@ public sealed class SubjectMapper
     }
 
     /// <summary>Makes a name usable as one subject token.</summary>
-    public static string Token(string name)
-    {
-        if (name.Length == 0)
-        {
-            return "_";
-        }
-
-        if (name.AsSpan().IndexOfAny(" \t\r\n.*>") < 0)
-        {
-            return name;
-        }
-
-        var builder = new StringBuilder(name.Length);
-        foreach (var c in name)
-        {
-            builder.Append(c is ' ' or '\t' or '\r' or '\n' or '.' or '*' or '>' ? '_' : c);
-        }
-
-        return builder.ToString();
-    }
+    public static string Token(string name) => SubjectTemplate.Token(name);
 }
 
-/// <summary>The subjects of one table.</summary>
-public sealed class RelationSubjects(string table, string baseSubject, bool includeOperation)
+/// <summary>The subjects of one table: <paramref name="tableSubject"/> for its schema events and snapshot marker, <paramref name="rowSubject"/> per operation.</summary>
+public sealed class RelationSubjects(string table, string tableSubject, Func<string, string> rowSubject)
 {
     /// <summary>schema.table, the ordering key of the batch writer.</summary>
     public string Table { get; } = table;
 
-    public string Insert { get; } = includeOperation ? baseSubject + ".insert" : baseSubject;
+    public string Insert { get; } = rowSubject("insert");
 
-    public string Update { get; } = includeOperation ? baseSubject + ".update" : baseSubject;
+    public string Update { get; } = rowSubject("update");
 
-    public string Delete { get; } = includeOperation ? baseSubject + ".delete" : baseSubject;
+    public string Delete { get; } = rowSubject("delete");
 
-    public string Truncate { get; } = includeOperation ? baseSubject + ".truncate" : baseSubject;
+    public string Truncate { get; } = rowSubject("truncate");
 
     /// <summary>Rows read by the initial snapshot (OPERATION_READ).</summary>
-    public string Read { get; } = includeOperation ? baseSubject + ".read" : baseSubject;
+    public string Read { get; } = rowSubject("read");
 
     /// <summary>A table's snapshot completion marker (SnapshotEvent), after its last read row.</summary>
-    public string Snapshot { get; } = baseSubject + "._snapshot";
+    public string Snapshot { get; } = tableSubject + "._snapshot";
 
     /// <summary>Relation (schema) events, published before the rows that use the new shape.</summary>
-    public string Schema { get; } = baseSubject + "._schema";
+    public string Schema { get; } = tableSubject + "._schema";
 
     private TableCounter? _insert;
     private TableCounter? _update;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
+using Cdc.Listener.Configuration;
 using Cdc.Listener.Formats;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Delivery;
@@ -35,7 +36,7 @@ internal sealed class InitialSnapshot(
     private readonly string _database = context.Source.Database;
     private readonly ChangeEventEncoder _encoder = new(types);
     private readonly EventFormat _format = EventFormat.Create(context.Options, context.Source.Database, context.PublishHeaders);
-    private readonly SubjectMapper _subjects = new(context.Options.Nats.SubjectPrefix, context.Source.Database, context.Options.Nats.SubjectIncludesOperation);
+    private readonly SubjectMapper _subjects = new(context.Options.Nats.SubjectPrefix, context.Source.Database, SubjectTemplate.From(context.Options.Nats.SubjectTemplate, context.Options.Nats.SubjectIncludesOperation));
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly OpenChunk _open = new(context.Options.Pusher.ChunkMaxBytes);
 
@@ -55,7 +56,7 @@ internal sealed class InitialSnapshot(
         {
             await ExecuteAsync(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(conn, $"SET TRANSACTION SNAPSHOT '{CheckedSnapshotName(slot.SnapshotName)}'", cancellationToken).ConfigureAwait(false);
-            var tables = await PublishedTables.ReadAsync(conn, context.Source.Publications, types, cancellationToken).ConfigureAwait(false);
+            var tables = await PublishedTables.ReadAsync(conn, context.Source.Publications, context.Source.ServerVersionNum, types, cancellationToken).ConfigureAwait(false);
             SnapshotLog.Started(logger, slot.TemporaryName, slot.SnapshotName, _consistentPoint.ToString(), tables.Count);
             long total = 0;
             for (var t = 0; t < tables.Count; t++)
@@ -79,8 +80,9 @@ internal sealed class InitialSnapshot(
         }
     }
 
-    private async Task<long> PublishTableAsync(NpgsqlConnection conn, RelationInfo relation, bool isLastTable, CancellationToken cancellationToken)
+    private async Task<long> PublishTableAsync(NpgsqlConnection conn, PublishedTable table, bool isLastTable, CancellationToken cancellationToken)
     {
+        var relation = table.Relation;
         var started = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var subjects = _subjects.For(relation);
@@ -88,7 +90,7 @@ internal sealed class InitialSnapshot(
         var row = new SnapshotRow(relation, _consistentPoint);
         var startedMicros = started.ToUnixTimeMilliseconds() * 1000; // rows carry no commit time: CloudEvents' time is the read's start
         var index = 0;
-        var rows = await TableCopyReader.ReadAsync(conn, row, async r =>
+        var rows = await TableCopyReader.ReadAsync(conn, row, table.RowFilter, async r =>
         {
             _scratch.ResetWrittenCount();
             _encoder.Encode(r.AsChange(index), _database, _scratch);

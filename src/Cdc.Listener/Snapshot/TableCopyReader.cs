@@ -15,14 +15,16 @@ internal static class TableCopyReader
 {
     private const int ReadBufferSize = 64 * 1024;
 
-    /// <summary>The COPY statement: the columns by name in table order, as the relation lists them.</summary>
-    internal static string CopyStatement(RelationInfo relation)
+    /// <summary>The COPY statement: the columns by name in table order, as the relation lists them; the rows the publication's filter keeps.</summary>
+    internal static string CopyStatement(RelationInfo relation, string? rowFilter)
         => $"COPY (SELECT {string.Join(", ", relation.Columns.Select(c => SourceSetup.Quote(c.Name)))} FROM "
-            + $"{SourceSetup.Quote(relation.Namespace)}.{SourceSetup.Quote(relation.Name)}) TO STDOUT (FORMAT binary)";
+            + $"{SourceSetup.Quote(relation.Namespace)}.{SourceSetup.Quote(relation.Name)}"
+            + (rowFilter is null ? string.Empty : $" WHERE ({rowFilter})")
+            + ") TO STDOUT (FORMAT binary)";
 
     /// <summary>Calls <paramref name="onRow"/> for every row, in the order read; returns the row count.</summary>
-    public static Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
-        => ReadAsync(conn, CopyStatement(row.Relation), row, onRow, cancellationToken);
+    public static Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, string? rowFilter, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
+        => ReadAsync(conn, CopyStatement(row.Relation, rowFilter), row, onRow, cancellationToken);
 
     /// <summary>Calls <paramref name="onRow"/> for every row of a binary COPY of <paramref name="row"/>'s columns in table order.</summary>
     public static async Task<long> ReadAsync(NpgsqlConnection conn, string copyStatement, SnapshotRow row, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)

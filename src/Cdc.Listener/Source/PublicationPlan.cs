@@ -22,6 +22,9 @@ public sealed record PublicationPlan(
     /// <summary>Tables created after Cdc created the publications, in neither of them: their changes are not captured.</summary>
     public IReadOnlyList<PublishableTable> Uncovered { get; init; } = [];
 
+    /// <summary>The FOR TABLE entries with a column list or row filter (Cdc:ExcludeColumns, Cdc:RowFilters), by schema.table.</summary>
+    public IReadOnlyDictionary<string, string> Entries { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public bool Creates => !Exists;
 
     /// <summary>The publications the replication stream reads (pgoutput's <c>publication_names</c>).</summary>

@@ -38,14 +38,36 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         ORDER BY 1, 2
         """;
 
+    /// <summary>The columns pgoutput sends (no dropped or generated ones), in table order, of the tables named in $1.</summary>
+    private const string ColumnsSql = """
+        SELECT n.nspname || '.' || c.relname, a.attname
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        WHERE n.nspname || '.' || c.relname = ANY($1)
+        ORDER BY 1, a.attnum
+        """;
+
     /// <summary>Read-only: what exists, and what a creation would list; refuses (creating nothing) what could not be created.</summary>
     public async Task<PublicationPlan> PlanAsync(NpgsqlConnection conn, int serverVersionNum, CancellationToken cancellationToken)
     {
         var name = options.Publication;
         var inserts = name + InsertsSuffix;
+        var filters = PublicationFilters.From(options);
+        if (!filters.IsEmpty && serverVersionNum < PublicationFilters.MinimumServerVersionNum)
+        {
+            throw new CdcConfigurationException(
+                $"{filters.SettingNames} need PostgreSQL 15 or later (column lists and row filters of publications), and this server is {serverVersionNum / 10000}: remove them, or filter in the consumers");
+        }
+
         var existing = await ExistingAsync(conn, [name, inserts], cancellationToken).ConfigureAwait(false);
         if (existing.Contains(name))
         {
+            if (!filters.IsEmpty)
+            {
+                await VerifyFiltersAsync(conn, name, inserts, filters, await TablesAsync(conn, serverVersionNum, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
+
             var uncovered = await UncoveredTablesAsync(conn, name, serverVersionNum, cancellationToken).ConfigureAwait(false);
             return new PublicationPlan(name, inserts, Exists: true, existing.Contains(inserts), [], []) { Uncovered = uncovered };
         }
@@ -53,8 +75,12 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         var tables = SelectTables(await TablesAsync(conn, serverVersionNum, cancellationToken).ConfigureAwait(false));
         var keyed = tables.Where(t => t.Keyed).ToList();
         var keyless = tables.Where(t => !t.Keyed).ToList();
+        var entries = filters.IsEmpty
+            ? new Dictionary<string, FilteredEntry>(StringComparer.Ordinal)
+            : await FilteredEntriesAsync(conn, filters, tables, "the publication Cdc creates does not list it (Cdc:Tables, or a table that is missing, temporary or unlogged)", cancellationToken).ConfigureAwait(false);
+        var entryTexts = entries.ToDictionary(e => e.Key, e => e.Value.Entry, StringComparer.Ordinal);
         var createSql = keyed.Count + keyless.Count <= 6
-            ? CreateStatements(name, inserts, keyed, keyless, serverVersionNum)
+            ? CreateStatements(name, inserts, keyed, keyless, serverVersionNum, entryTexts)
             : $"CREATE PUBLICATION {SourceSetup.Quote(name)} FOR TABLE <the {keyed.Count} tables with a key>; CREATE PUBLICATION {SourceSetup.Quote(inserts)} FOR TABLE <the {keyless.Count} without one> WITH (publish = 'insert, truncate'); (cdc check lists them)";
         if (!options.CreatePublication)
         {
@@ -87,7 +113,83 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
                 + $"run the first start as their owner, or have the owner create it: {createSql}");
         }
 
-        return new PublicationPlan(name, inserts, Exists: false, existing.Contains(inserts), keyed, keyless);
+        if (entries.Count > 0)
+        {
+            // Refuses, changing nothing, a condition PostgreSQL rejects or filters that would break the application's writes.
+            await PublicationFilterProbe.ShapesAsync(conn, [.. entries.Values], cancellationToken).ConfigureAwait(false);
+        }
+
+        return new PublicationPlan(name, inserts, Exists: false, existing.Contains(inserts), keyed, keyless) { Entries = entryTexts };
+    }
+
+    /// <summary>
+    /// A publication that exists is used as it is, but not when it does not do what the filters say: columns the
+    /// settings leave out would be published, or rows they filter out.
+    /// </summary>
+    private static async Task VerifyFiltersAsync(NpgsqlConnection conn, string name, string inserts, PublicationFilters filters, List<PublishableTable> tables, CancellationToken cancellationToken)
+    {
+        var entries = await FilteredEntriesAsync(conn, filters, tables, "no such table", cancellationToken).ConfigureAwait(false);
+        var wanted = await PublicationFilterProbe.ShapesAsync(conn, [.. entries.Values], cancellationToken).ConfigureAwait(false);
+        var actual = await PublicationFilterProbe.ReadAsync(conn, null, [name, inserts], cancellationToken).ConfigureAwait(false);
+        var differences = new List<string>();
+        var fixes = new List<string>();
+        foreach (var (table, entry) in entries)
+        {
+            var want = wanted[table];
+            if (!actual.TryGetValue(table, out var have))
+            {
+                differences.Add($"{table} is not in it");
+                fixes.Add($"ALTER PUBLICATION {SourceSetup.Quote(name)} ADD TABLE {entry.Entry};");
+            }
+            else if (!have.SameAs(want))
+            {
+                differences.Add($"{table} publishes {have}, the settings {want}");
+                fixes.Add($"ALTER PUBLICATION {SourceSetup.Quote(name)} DROP TABLE {entry.Quoted}; ALTER PUBLICATION {SourceSetup.Quote(name)} ADD TABLE {entry.Entry};");
+            }
+        }
+
+        if (differences.Count > 0)
+        {
+            throw new ReplicationSetupException(
+                $"publication '{name}' exists and differs from {filters.SettingNames}: {string.Join("; ", differences)}. Change it ({string.Join(" ", fixes)}) or drop it so that cdc creates it");
+        }
+    }
+
+    /// <summary>Each filtered table's FOR TABLE entry, by schema.table; refuses a filter on a table not in <paramref name="tables"/>.</summary>
+    private static async Task<Dictionary<string, FilteredEntry>> FilteredEntriesAsync(
+        NpgsqlConnection conn, PublicationFilters filters, List<PublishableTable> tables, string whyMissing, CancellationToken cancellationToken)
+    {
+        var byName = tables.ToDictionary(t => t.QualifiedName, StringComparer.Ordinal);
+        var columns = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(ColumnsSql, conn))
+        {
+            cmd.Parameters.AddWithValue(filters.Tables.Select(f => f.QualifiedName).ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var table = reader.GetString(0);
+                if (!columns.TryGetValue(table, out var list))
+                {
+                    columns[table] = list = [];
+                }
+
+                list.Add(reader.GetString(1));
+            }
+        }
+
+        var entries = new Dictionary<string, FilteredEntry>(StringComparer.Ordinal);
+        foreach (var filter in filters.Tables)
+        {
+            if (!byName.TryGetValue(filter.QualifiedName, out var table) || !columns.TryGetValue(filter.QualifiedName, out var tableColumns))
+            {
+                var key = filter.Excluded.Count > 0 ? PublicationFilters.ExcludeColumnsKey : PublicationFilters.RowFiltersKey;
+                throw new CdcConfigurationException($"{key}:{filter.QualifiedName} names a table cdc cannot filter: {whyMissing}");
+            }
+
+            entries[filter.QualifiedName] = new FilteredEntry(filter, table.Quoted, filter.Entry(table.Quoted, tableColumns), SourceSetup.Quote(tableColumns[0]), table.Keyed);
+        }
+
+        return entries;
     }
 
     /// <summary>Creates the planned publications in one transaction; says what it did, one line per table without a key.</summary>
@@ -103,7 +205,7 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         {
             await using var transaction = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var comment = $" COMMENT ON PUBLICATION {SourceSetup.Quote(plan.Name)} IS '{CreatedByCdc}: the tables with a key; those without one are in {plan.InsertsName}';";
-            await using (var create = new NpgsqlCommand(CreateStatements(plan.Name, plan.InsertsName, plan.Keyed, keyless, serverVersionNum) + comment, conn, transaction))
+            await using (var create = new NpgsqlCommand(CreateStatements(plan.Name, plan.InsertsName, plan.Keyed, keyless, serverVersionNum, plan.Entries) + comment, conn, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -185,12 +287,15 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
         return existing.Contains(inserts) ? [options.Publication, inserts] : [options.Publication];
     }
 
-    private static string CreateStatements(string name, string inserts, IReadOnlyList<PublishableTable> keyed, IReadOnlyList<PublishableTable> keyless, int serverVersionNum)
+    /// <param name="entries">The FOR TABLE entry of a filtered table (column list, row filter), by schema.table.</param>
+    private static string CreateStatements(
+        string name, string inserts, IReadOnlyList<PublishableTable> keyed, IReadOnlyList<PublishableTable> keyless, int serverVersionNum, IReadOnlyDictionary<string, string> entries)
     {
+        string Entry(PublishableTable t) => entries.GetValueOrDefault(t.QualifiedName) ?? t.Quoted;
         var sql = new StringBuilder($"CREATE PUBLICATION {SourceSetup.Quote(name)}");
         if (keyed.Count > 0)
         {
-            sql.Append(" FOR TABLE ").AppendJoin(", ", keyed.Select(t => t.Quoted));
+            sql.Append(" FOR TABLE ").AppendJoin(", ", keyed.Select(Entry));
         }
 
         sql.Append(';');
@@ -199,7 +304,7 @@ internal sealed class PublicationSetup(CdcOptions options, ILogger logger)
             // TRUNCATE is published from PostgreSQL 11; an insert-only publication never makes an UPDATE or DELETE fail.
             var publish = serverVersionNum >= 110000 ? "insert, truncate" : "insert";
             sql.Append($" CREATE PUBLICATION {SourceSetup.Quote(inserts)} FOR TABLE ")
-                .AppendJoin(", ", keyless.Select(t => t.Quoted))
+                .AppendJoin(", ", keyless.Select(Entry))
                 .Append($" WITH (publish = '{publish}');");
         }
 

@@ -16,7 +16,7 @@ public sealed class InstallScriptTests
         try
         {
             var output = await ProcessRunner.RunAsync("env",
-                [$"HOME={root}", $"NUGET_PACKAGES={packages}", $"CDC_BIN_DIR={bin}", Path.Combine(RepositoryRoot(), "scripts", "install-cdc")],
+                [$"HOME={root}", $"NUGET_PACKAGES={packages}", $"CDC_BIN_DIR={bin}", Path.Combine(RepositoryRoot.Path, "scripts", "install-cdc")],
                 TimeSpan.FromMinutes(5));
             Assert.Contains($"install-cdc: {bin}/cdc -> cdc 0.1.0-dev.", output, StringComparison.Ordinal);
 
@@ -29,18 +29,5 @@ public sealed class InstallScriptTests
         {
             Directory.Delete(root, recursive: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Cdc.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cdc.sln not found above " + AppContext.BaseDirectory);
     }
 }
