@@ -30,7 +30,12 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-5; 5 needs a Cdc contender)")
-    p.add_argument("--contenders", default="a,b,c,d,e", help="comma-separated contender keys (a-e; f-h: cdc with the json and CloudEvents formats)")
+    p.add_argument("--contenders", default="a,b,c,d,e",
+                   help="comma-separated contender keys (a-e; f: the Node.js service; j-l: cdc with the json and "
+                        "CloudEvents formats; s: d with the .NET thread pool's spinning off; o: d on the cdc binary "
+                        "named by CDC_BENCH_BEFORE, an earlier build)")
+    p.add_argument("--backlog-changes", type=int, metavar="N", help="workload 1 size (default 1,000,000; --quick 50,000)")
+    p.add_argument("--steady-seconds", type=int, metavar="S", help="workload 3 length (default 60 s; --quick 8 s)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
     p.add_argument("--no-install", action="store_true", help="bench/run: do not run scripts/setup (which installs what is missing)")
     p.add_argument("--output", default=os.path.join(REPO, "docs"), help="where benchmarks.md/.json/.svg go")
@@ -41,7 +46,7 @@ def parse_args(argv):
     args = p.parse_args(argv)
     args.workloads = [int(w) for w in args.workloads.split(",") if w]
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    bad = [w for w in args.workloads if w not in WORKLOADS] + [c for c in args.contenders if c not in "abcdefgh"]
+    bad = [w for w in args.workloads if w not in WORKLOADS] + [c for c in args.contenders if c not in all_contenders()]
     if bad:
         p.error(f"unknown workload/contender: {bad}")
     return args
@@ -109,6 +114,8 @@ def machine_info():
 
 def main(argv):
     args = parse_args(argv)
+    WORKLOADS[1].size_override = args.backlog_changes
+    WORKLOADS[3].seconds_override = args.steady_seconds
     progress = Progress()
     if args.report_only:
         with open(os.path.join(args.output, "benchmarks.json")) as f:

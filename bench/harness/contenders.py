@@ -3,11 +3,14 @@
 A contender either exits by itself once it has confirmed the end LSN (a, b on backlog workloads)
 or runs until the harness has seen the slot reach the end LSN and sends it `stop_signal`.
 """
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 
+from natsclient import protobuf_int_field
 from pgwire import format_lsn
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -15,6 +18,7 @@ BASELINE_PROJECT = os.path.join(REPO, "bench", "NpgsqlBaseline")
 BASELINE_BIN = os.path.join(BASELINE_PROJECT, "bin", "Release", "net10.0", "npgsql-baseline")
 CDC_PROJECT = os.path.join(REPO, "src", "Cdc.Listener")
 CDC_BIN = os.path.join(CDC_PROJECT, "bin", "Release", "net10.0", "cdc")
+NODE_PROJECT = os.path.join(REPO, "bench", "node-cdc")
 
 # Contender e: Cdc with binary values and larger batches and PubAck window than the defaults.
 CDC_TUNED_ARGS = ["--binary", "true", "--set", "Cdc:Nats:BatchMaxRows=5000", "--set", "Cdc:Nats:BatchMaxBytes=4194304",
@@ -43,6 +47,7 @@ class Contender:
     exits_by_itself = False
     stop_signal = signal.SIGTERM
     uses_nats_stream = False
+    env = None  # extra environment variables
 
     def prepare(self, build):
         """Builds what the contender needs; returns None when available, else the reason it is not."""
@@ -54,6 +59,11 @@ class Contender:
     def parse_output(self, stdout):
         """Figures the contender reports itself (latency for b)."""
         return {}
+
+    def commit_time_us(self, payload):
+        """The commit time (microseconds since 1970) carried in one of its stream messages, for the latency of
+        workload 3; None when the payload does not carry one (or is not one of its change events)."""
+        return None
 
 
 class PgRecvLogical(Contender):
@@ -109,18 +119,23 @@ class NpgsqlBaseline(Contender):
 class Cdc(Contender):
     """c, d, e: `cdc run`. Stopped with SIGTERM once the slot reached the end LSN."""
 
-    def __init__(self, key, label, sink_args, nats_stream):
+    def __init__(self, key, label, sink_args, nats_stream, env=None, binary=None):
         self.key = key
         self.label = label
         self._sink_args = sink_args
         self.uses_nats_stream = nats_stream
+        self.env = env
+        self._binary = binary or CDC_BIN
 
     def prepare(self, build):
-        reason = build(CDC_PROJECT, CDC_BIN)
-        if reason:
-            return reason
+        if self._binary == CDC_BIN:
+            reason = build(CDC_PROJECT, CDC_BIN)
+            if reason:
+                return reason
+        elif not os.path.exists(self._binary):
+            return f"{self._binary} does not exist"
         # Every option this contender passes must still exist (a renamed option would fail each run).
-        probe = subprocess.run([CDC_BIN, "run", "--help"], capture_output=True, text=True, timeout=60)
+        probe = subprocess.run([self._binary, "run", "--help"], capture_output=True, text=True, timeout=60)
         text = probe.stdout + probe.stderr
         options = ["--connection", "--nats", "--slot", "--publication", "--stream", "--http"] + self._sink_args
         unknown = [o for o in options if o.startswith("--") and not re.search(re.escape(o) + r"\b(?!-)", text)]
@@ -128,20 +143,70 @@ class Cdc(Contender):
             return f"`cdc run --help` (exit {probe.returncode}) does not list {', '.join(unknown) or 'its options'}"
         return None
 
+    def commit_time_us(self, payload):
+        # HOOK (latency): a cdc.v1.ChangeEvent (commit_time_us = field 8); only the protobuf format. Schema events
+        # (cdc.v1.RelationEvent) carry no commit time.
+        if self._sink_args and any(a.startswith("Cdc:Format=") for a in self._sink_args):
+            return None
+        return protobuf_int_field(payload, 8) or None
+
     def command(self, ctx):
-        return [CDC_BIN, "run", "--connection", ctx.cluster.npgsql(ctx.database), "--nats", ctx.nats_url,
+        return [self._binary, "run", "--connection", ctx.cluster.npgsql(ctx.database), "--nats", ctx.nats_url,
                 "--slot", ctx.slot, "--publication", ctx.publication, "--stream", ctx.stream, "--http", "off"] + self._sink_args
 
 
+class NodeService(Contender):
+    """f: bench/node-cdc, what a Node.js team writes (pg-logical-replication + nats), stopped with SIGTERM."""
+    key = "f"
+    label = "Node.js service: pg-logical-replication + nats (JSON per change, PubAcks awaited)"
+    uses_nats_stream = True
+
+    def prepare(self, build):
+        node = shutil.which("node")
+        npm = shutil.which("npm")
+        if not node or not npm:
+            return "node or npm not installed (scripts/setup installs nodejs and npm)"
+        if not os.path.isdir(os.path.join(NODE_PROJECT, "node_modules", "pg-logical-replication")):
+            result = subprocess.run([npm, "ci", "--prefix", NODE_PROJECT, "--no-audit", "--no-fund", "--loglevel=error"],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                return "npm ci failed: " + " ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+        return None
+
+    def command(self, ctx):
+        return [shutil.which("node"), os.path.join(NODE_PROJECT, "index.mjs"), "--host", "127.0.0.1",
+                "--port", str(ctx.cluster.port), "--user", "postgres", "--database", ctx.database,
+                "--slot", ctx.slot, "--publication", ctx.publication, "--nats", ctx.nats_url, "--stream", ctx.stream]
+
+    def parse_output(self, stdout):
+        for line in reversed(stdout.splitlines()):
+            if line.startswith("{"):
+                return {"reported_changes": json.loads(line).get("changes")}
+        return {}
+
+    def commit_time_us(self, payload):
+        try:
+            return int(json.loads(payload)["commit_time_us"]) or None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
 def all_contenders():
+    before = os.environ.get("CDC_BENCH_BEFORE")  # a cdc binary built from an earlier commit: contender o
     return {
         "a": PgRecvLogical(),
         "b": NpgsqlBaseline(),
         "c": Cdc("c", "Cdc, null sink", ["--sink", "null"], nats_stream=False),
         "d": Cdc("d", "Cdc -> JetStream, one message per row, defaults", [], nats_stream=True),
         "e": Cdc("e", "Cdc -> JetStream, batching tuned", CDC_TUNED_ARGS, nats_stream=True),
-        "f": Cdc("f", "Cdc -> JetStream, defaults, Cdc:Format=json", ["--set", "Cdc:Format=json"], nats_stream=True),
-        "g": Cdc("g", "Cdc -> JetStream, defaults, CloudEvents structured", ["--set", "Cdc:Format=cloudevents"], nats_stream=True),
-        "h": Cdc("h", "Cdc -> JetStream, defaults, CloudEvents binary (JSON data)",
+        "f": NodeService(),
+        "j": Cdc("j", "Cdc -> JetStream, defaults, Cdc:Format=json", ["--set", "Cdc:Format=json"], nats_stream=True),
+        "k": Cdc("k", "Cdc -> JetStream, defaults, CloudEvents structured", ["--set", "Cdc:Format=cloudevents"], nats_stream=True),
+        "l": Cdc("l", "Cdc -> JetStream, defaults, CloudEvents binary (JSON data)",
                  ["--set", "Cdc:Format=cloudevents", "--set", "Cdc:CloudEvents:Mode=binary"], nats_stream=True),
+        # The .NET thread pool spins (sched_yield) before a worker sleeps; at a moderate rate that is most of d's CPU.
+        "s": Cdc("s", "Cdc -> JetStream, defaults, DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", [], nats_stream=True,
+                 env={"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit": "0"}),
+        "o": Cdc("o", f"Cdc -> JetStream, defaults, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",
+                 [], nats_stream=True, binary=before or "/nonexistent/CDC_BENCH_BEFORE"),
     }

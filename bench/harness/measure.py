@@ -8,7 +8,7 @@ import threading
 import time
 
 import procstat
-from natsclient import NatsConnection, protobuf_int_field
+from natsclient import NatsConnection
 from pgwire import PgConnection, format_lsn, parse_lsn, quote_literal
 from workloads import last_commit_end_lsn
 
@@ -100,7 +100,10 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
     generator = None
     generated = {}
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+    process_env = dict(os.environ, **contender.env) if contender.env else None
+    if contender.env:
+        result["env"] = " ".join(f"{k}={v}" for k, v in contender.env.items())
+    proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=process_env)
     exit_status = rusage = None
     exit_time = reached_time = None
     last_flush, last_move = start_lsn, t0
@@ -191,7 +194,7 @@ def run_one(env, workload, contender, rep, source_slot, end_lsn, progress, stall
     if result["status"] == "ok":
         result.update(contender.parse_output(stdout))
         if workload.live and nats is not None:
-            result.update(_stream_latency(nats, stream))
+            result.update(_stream_latency(nats, stream, contender))
     if nats is not None:
         try:
             if nats.stream_info(stream):
@@ -215,16 +218,14 @@ def _generate(env, workload, start_lsn, generated):
         generated["error"] = e
 
 
-def _stream_latency(nats, stream):
+def _stream_latency(nats, stream, contender):
     """Commit-to-PubAck latency: the time JetStream stored each message (its PubAck follows at once)
-    minus ChangeEvent.commit_time_us, both from this machine's clock."""
-    # HOOK (latency): assumes the payload is a cdc.v1.ChangeEvent (commit_time_us = field 8). If Cdc
-    # changes its payload or puts the commit time in a header, adapt here.
+    minus the commit time the message carries (Contender.commit_time_us), both from this machine's clock."""
     samples = []
 
     def on_message(payload, stored_ns):
-        commit_us = protobuf_int_field(payload, 8)
-        if commit_us > 0:  # schema events (cdc.v1.RelationEvent) carry no commit time
+        commit_us = contender.commit_time_us(payload)
+        if commit_us:
             samples.append(stored_ns / 1000 - commit_us)
 
     nats.read_stream(stream, on_message)

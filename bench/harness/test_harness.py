@@ -10,6 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import contenders  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
 import workloads  # noqa: E402
@@ -36,9 +37,9 @@ def change_event(commit_time_us):
             + varint(6 << 3) + varint(0x1_0000_0000) + varint(8 << 3) + varint(commit_time_us))
 
 
-def result(contender, changes_per_s, user, system, rep=1):
+def result(contender, changes_per_s, user, system, rep=1, workload=1):
     wall = 1_000_000 / changes_per_s
-    return {"workload": 1, "contender": contender, "rep": rep, "status": "ok", "changes": 1_000_000,
+    return {"workload": workload, "contender": contender, "rep": rep, "status": "ok", "changes": 1_000_000,
             "wall_s": wall, "changes_per_s": changes_per_s, "contender_user_s": user, "contender_sys_s": system,
             "contender_peak_rss_mb": 80, "walsender_user_s": 2.0, "walsender_sys_s": 3.0,
             "contender_wakeups": 1000, "walsender_wakeups": 10, "machine_busy_s": user + system + 5.0, "run_s": wall}
@@ -110,9 +111,26 @@ class TargetTests(unittest.TestCase):
         self.assertEqual((measured, verdict), ("–", "not measured"))
         self.assertIn("no cdc", note)
 
+    def test_steady_rate_cpu_against_the_baseline_of_the_same_workload(self):
+        rows = self.run_with([result("b", 100_000, 9.0, 9.0), result("b", 5_000, 30.0, 30.0, workload=3),
+                              result("d", 5_000, 40.0, 50.0, workload=3)])
+        measured, verdict, _ = rows["w3 Cdc CPU per change in d ≤ 1.00× b's"]
+        self.assertEqual(measured, "1.50× (90.00 vs 60.00 s/M)")
+        self.assertEqual(verdict, "missed by 50%")
+
     def test_runs_are_averaged(self):
         summary = report.summarize({"results": [result("b", 100_000, 4.0, 4.0, 1), result("b", 50_000, 4.0, 4.0, 2)]})
         self.assertAlmostEqual(summary[(1, "b")]["changes_per_s"], 75_000)
+
+
+class LatencyPayloadTests(unittest.TestCase):
+    def test_each_contender_reads_the_commit_time_of_its_own_payload(self):
+        by_key = contenders.all_contenders()
+        event = change_event(1_700_000_000_123_456)
+        self.assertEqual(by_key["d"].commit_time_us(event), 1_700_000_000_123_456)
+        self.assertIsNone(by_key["j"].commit_time_us(b'{"commitTime":"2026-12-07T00:00:00Z"}'))
+        self.assertEqual(by_key["f"].commit_time_us(b'{"op":"insert","commit_time_us":1700000000123456}'), 1_700_000_000_123_456)
+        self.assertIsNone(by_key["f"].commit_time_us(b"not json"))
 
 
 class ReportFileTests(unittest.TestCase):

@@ -47,9 +47,12 @@ class BacklogDrain(Workload):
     number = 1
     title = "backlog drain"
     sessions = 2  # concurrent generator sessions (2 cores)
+    size_override = None  # bench/run --backlog-changes
 
     @property
     def changes(self):
+        if self.size_override:
+            return self.size_override // 10 * 10
         return 50_000 if self.quick else 1_000_000
 
     def prepare(self, db):
@@ -100,9 +103,12 @@ class SteadyRate(Workload):
     title = "steady rate (latency)"
     live = True
     rate = 5_000  # changes/s
+    seconds_override = None  # bench/run --steady-seconds
 
     @property
     def seconds(self):
+        if self.seconds_override:
+            return self.seconds_override
         return 8 if self.quick else 60
 
     @property
@@ -179,7 +185,7 @@ class WideRows(Workload):
 
 class SteadyRateDuringBackfill(SteadyRate):
     """Workload 3 at 1,000 changes/s while `cdc backfill` re-reads a large table of the same publication
-    (issue 14). The request is a logical message, so only Cdc (contenders d-h) backfills; backfill rows
+    (issue 14). The request is a logical message, so only the Cdc contenders backfill; backfill rows
     carry no commit time and are left out of the latency samples."""
     number = 5
     title = "steady rate during a backfill (latency)"

@@ -1,6 +1,7 @@
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Networks;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -67,14 +68,52 @@ public sealed class PostgresServer : IAsyncDisposable
     /// has the translations but no locale besides C.UTF-8, and with <c>lc_messages = 'C.UTF-8'</c> gettext follows
     /// <c>LANGUAGE</c>.
     /// </param>
-    public static async Task<PostgresServer> StartAsync(
+    public static Task<PostgresServer> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15, string? messagesLanguage = null)
+        => messagesLanguage is null
+            ? LaunchAsync(settings, version, static b => b)
+            : LaunchAsync(new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" }, version,
+                b => b.WithEnvironment("LANGUAGE", messagesLanguage));
+
+    /// <summary>
+    /// Starts a fresh server reachable from other containers on <paramref name="network"/> as <paramref name="alias"/>
+    /// (a primary for <see cref="StartStandbyAsync"/>).
+    /// </summary>
+    public static Task<PostgresServer> StartAsync(
+        INetwork network, string alias, IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+        => LaunchAsync(settings, version, b => b.WithNetwork(network).WithNetworkAliases(alias));
+
+    /// <summary>
+    /// Starts a streaming-replication standby of the server known as <paramref name="primaryAlias"/> on
+    /// <paramref name="network"/>: the container's first step is <c>pg_basebackup -R</c> from it (as the postgres user,
+    /// creating the physical slot <paramref name="physicalSlot"/> on the primary and naming it in primary_slot_name,
+    /// with <c>dbname=postgres</c> in primary_conninfo, which PostgreSQL 17's slot synchronization needs), then the
+    /// image's usual entry point runs the copy as a hot standby with <see cref="PostgresSettings.Defaults"/> and
+    /// <paramref name="settings"/>.
+    /// </summary>
+    public static Task<PostgresServer> StartStandbyAsync(
+        INetwork network, string primaryAlias, string physicalSlot, IReadOnlyDictionary<string, string>? settings = null, PostgresVersion version = PostgresVersion.V15)
+    {
+        var backup = $"""
+            set -e
+            if [ ! -s "$PGDATA/PG_VERSION" ]; then
+              mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
+              setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup --host={primaryAlias} --port=5432 --username=postgres \
+                --dbname='dbname=postgres' --pgdata="$PGDATA" --write-recovery-conf --wal-method=stream --create-slot --slot={physicalSlot} --checkpoint=fast
+            fi
+            exec /usr/local/bin/entrypoint "$0" "$@"
+            """;
+        return LaunchAsync(settings, version, b => b.WithNetwork(network).WithEntrypoint("bash", "-c", backup));
+    }
+
+    private static async Task<PostgresServer> LaunchAsync(
+        IReadOnlyDictionary<string, string>? settings, PostgresVersion version, Func<PostgreSqlBuilder, PostgreSqlBuilder> customize)
     {
         var root = Path.Combine(Path.GetTempPath(), "cdc-test-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var port = FreePort.Next();
         var log = new ContainerLog();
-        var merged = PostgresSettings.Merge(messagesLanguage is null ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["lc_messages"] = "'C.UTF-8'" });
+        var merged = PostgresSettings.Merge(settings);
 
         var builder = new PostgreSqlBuilder(ImageTag(version))
             .WithPassword("postgres")
@@ -97,11 +136,7 @@ public sealed class PostgresServer : IAsyncDisposable
                     }
                 }
             });
-        if (messagesLanguage is not null)
-        {
-            builder = builder.WithEnvironment("LANGUAGE", messagesLanguage);
-        }
-
+        builder = customize(builder);
         foreach (var file in PostgresSettings.Files(merged))
         {
             builder = builder.WithResourceMapping(await File.ReadAllBytesAsync(file).ConfigureAwait(false), FilePath.Of(file),

@@ -29,7 +29,7 @@ public abstract class CdcEvent
     public NatsHeaders? Headers { get; }
 
     /// <summary>
-    /// <c>Nats-Msg-Id</c>: deterministic (<c>&lt;slot&gt;:&lt;end LSN&gt;:&lt;index&gt;</c>), so the same change keeps its id across a
+    /// <c>Nats-Msg-Id</c>: deterministic (<c>&lt;slot&gt;:&lt;timeline&gt;:&lt;end LSN&gt;:&lt;index&gt;</c>), so the same change keeps its id across a
     /// listener replay. Null when the publisher set none.
     /// </summary>
     public string? MessageId { get; }

@@ -80,6 +80,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(ledger) : null;
+            var timelines = new TimelineGuard(_logger);
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
             using var senderCts = new CancellationTokenSource();
             var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, ledger, senderCts.Token);
@@ -99,7 +100,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 {
                     try
                     {
-                        await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, backoff, stoppingToken).ConfigureAwait(false);
+                        await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, timelines, backoff, stoppingToken).ConfigureAwait(false);
                         break;
                     }
                     catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
@@ -164,6 +165,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await using (conn.ConfigureAwait(false))
             {
                 await slot.PromoteAsync(conn, options.Slot, stoppingToken).ConfigureAwait(false);
+
+                // pg_copy_logical_replication_slot does not carry failover = true (PostgreSQL 17), and Npgsql has no
+                // ALTER_REPLICATION_SLOT: say so now rather than at the next start.
+                await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, context.Source.ServerVersionNum, _logger, stoppingToken).ConfigureAwait(false);
             }
 
             status.SetConfirmedFlush(slot.ConsistentPoint.Value);
@@ -212,6 +217,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         TransactionSequence sequence,
         CatalogTypeResolver types,
         DedupeBuffer? dedupe,
+        TimelineGuard timelines,
         ReconnectBackoff backoff,
         CancellationToken stoppingToken)
     {
@@ -221,6 +227,9 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             try
             {
                 await session.OpenAsync(stoppingToken).ConfigureAwait(false);
+
+                // Every earlier session drained before this one: what it delivered is in the stream (or failed fatally).
+                timelines.Accept(session.Server!, new Lsn(sequence.LastDeliveredEndLsn));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -230,7 +239,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             types.Clear();
             var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, _logger, _backfill);
+            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

@@ -38,11 +38,12 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
-
+    private readonly ServerTimeline _server;
 
     // The transaction being decoded.
     private CommittedTransaction? _transaction;
     private long _transactionSequence;
+    private uint _timeline;
     private int _nextMessageIndex;
     private long _framesProcessed;
     private volatile bool _delivering;
@@ -56,10 +57,12 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
+        ServerTimeline server,
         ILogger logger,
         BackfillCoordinator? backfill = null)
     {
         _dedupe = dedupe;
+        _server = server;
         _backfill = backfill;
         backfill?.OnSessionStart();
         _slot = context.Options.Slot;
@@ -150,6 +153,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         }
 
         _transaction = transaction;
+        _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
         _open.StartTransaction();
@@ -228,7 +232,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
         _scratch.ResetWrittenCount();
         evt.WriteTo(_scratch);
-        var id = MessageIds.ForSchema(_slot, transaction.EndLsn, _nextMessageIndex, relation.Id);
+        var id = MessageIds.ForSchema(_slot, _timeline, transaction.EndLsn, _nextMessageIndex, relation.Id);
         var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
         Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
     }
@@ -237,7 +241,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     {
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
-        var id = MessageIds.ForChange(_slot, change.EndLsn, change.Index);
+        var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
             case ChangeKind.Message when _backfill is not null && _backfill.OnMessage(change):

@@ -9,8 +9,12 @@ internal sealed class TransactionSequence
     private const int MaxRemembered = 65536;
     private readonly Queue<(ulong EndLsn, long CommitTimeMicros)> _commits = new();
     private long _next;
+    private ulong _lastDeliveredEndLsn;
 
     public long Next() => _next++;
+
+    /// <summary>End LSN of the newest transaction handed on for delivery, in this process: how far the stream may reach.</summary>
+    public ulong LastDeliveredEndLsn => Volatile.Read(ref _lastDeliveredEndLsn);
 
     public void RecordCommit(ulong endLsn, long commitTimeMicros)
     {
@@ -22,6 +26,7 @@ internal sealed class TransactionSequence
             }
 
             _commits.Enqueue((endLsn, commitTimeMicros));
+            Volatile.Write(ref _lastDeliveredEndLsn, Math.Max(_lastDeliveredEndLsn, endLsn));
         }
     }
 

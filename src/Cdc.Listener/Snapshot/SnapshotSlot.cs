@@ -45,7 +45,7 @@ internal sealed class SnapshotSlot : IAsyncDisposable
 
     public static async Task<SnapshotSlot> CreateAsync(CdcOptions options, SourceConnectionStrings connections, CancellationToken cancellationToken)
     {
-        var connection = new LogicalReplicationConnection(connections.ForReplication());
+        var connection = new LogicalReplicationConnection(await connections.ForReplicationAsync(cancellationToken).ConfigureAwait(false));
         var name = TemporaryNameFor(options.Slot);
         try
         {

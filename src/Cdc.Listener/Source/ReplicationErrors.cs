@@ -39,7 +39,7 @@ internal static class ReplicationErrors
             case PostgresException { SqlState: PostgresErrorCodes.ObjectInUse } pe:
                 return new SlotBusyException($"slot '{slot}' is active for another process", ParsePid(pe.MessageText), pe);
             case PostgresException pe when NeedsCatalog(pe) && catalog is { SlotExists: false }:
-                return new ReplicationSetupException($"slot '{slot}' does not exist any more (dropped while Cdc ran?): {pe.MessageText}", pe);
+                return new ReplicationSetupException($"slot '{slot}' does not exist any more on this server (dropped while Cdc ran, or a standby promoted without it: only PostgreSQL 17 failover slots, synced to the standby, survive a promotion): {pe.MessageText}", pe);
             case PostgresException pe when NeedsCatalog(pe) && catalog is { SlotInvalidated: true }:
                 return new ReplicationSetupException(
                     $"slot '{slot}' was invalidated and can no longer be used (changes were lost; drop and recreate the slot and resnapshot): {pe.MessageText}", pe);

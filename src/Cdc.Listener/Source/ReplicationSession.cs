@@ -51,13 +51,16 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// </summary>
     public bool AwaitingServer => _awaitingServer;
 
+    /// <summary>The system and timeline IDENTIFY_SYSTEM and TIMELINE_HISTORY reported at <see cref="OpenAsync"/>.</summary>
+    public ServerTimeline? Server { get; private set; }
+
     /// <summary>Newest WAL position the server reported (XLogData or keepalive).</summary>
     public Lsn LastReceivedLsn => _connection is { } c ? new Lsn((ulong)c.LastReceivedLsn) : Lsn.Invalid;
 
-    /// <summary>Connects (the password file, if any, is read now) and identifies the server.</summary>
+    /// <summary>Connects (the password file, if any, is read now) and identifies the server and its timeline history.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new LogicalReplicationConnection(_connections.ForReplication())
+        var connection = new LogicalReplicationConnection(await _connections.ForReplicationAsync(cancellationToken).ConfigureAwait(false))
         {
             WalReceiverStatusInterval = _options.StatusInterval,
             WalReceiverTimeout = _options.ReceiverTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ReceiverTimeout,
@@ -67,6 +70,13 @@ public sealed class ReplicationSession : IAsyncDisposable
             await connection.Open(cancellationToken).ConfigureAwait(false);
             var system = await connection.IdentifySystem(cancellationToken).ConfigureAwait(false);
             ListenerLog.ReplicationConnected(_logger, system.SystemId, system.Timeline, system.XLogPos.ToString(), connection.ServerVersion);
+            IReadOnlyList<TimelineSwitch> history = [];
+            if (system.Timeline > 1)
+            {
+                history = ServerTimeline.ParseHistory(await TimelineHistoryReader.ReadAsync(connection, system.Timeline, cancellationToken).ConfigureAwait(false));
+            }
+
+            Server = new ServerTimeline(system.SystemId, system.Timeline, history);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || IsRaceOnBrokenConnection(e))
         {

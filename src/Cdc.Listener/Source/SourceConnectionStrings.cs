@@ -31,6 +31,9 @@ public sealed class SourceConnectionStrings(CdcOptions options)
     /// <summary>True when the password comes from <c>Cdc:PasswordFile</c>: a refused login may be an expired one.</summary>
     public bool RotatesPassword => !string.IsNullOrEmpty(options.PasswordFile);
 
+    /// <summary>True when Cdc:Connection (or PGHOST) lists several hosts.</summary>
+    public bool HasSeveralHosts => ListsSeveralHosts(new NpgsqlConnectionStringBuilder(options.Connection).Host ?? Environment.GetEnvironmentVariable("PGHOST"));
+
     /// <summary>Where Cdc connects, for messages (no password).</summary>
     public string Describe()
     {
@@ -43,10 +46,44 @@ public sealed class SourceConnectionStrings(CdcOptions options)
     /// <summary>For the setup checks and the type lookups (regular connections).</summary>
     public string ForQueries() => Build().ConnectionString;
 
-    /// <summary>For <see cref="Npgsql.Replication.LogicalReplicationConnection"/>.</summary>
-    public string ForReplication()
+    /// <summary>
+    /// For <see cref="Npgsql.Replication.LogicalReplicationConnection"/>, which takes one host only (Npgsql refuses several:
+    /// "Replication is not supported with multiple hosts"). With several hosts, a regular connection first finds the one
+    /// Target Session Attributes asks for (the primary unless told otherwise), and replication goes to that host.
+    /// </summary>
+    public async Task<string> ForReplicationAsync(CancellationToken cancellationToken = default)
     {
         var builder = Build();
+        if (!HasSeveralHosts)
+        {
+            return ForReplication(builder);
+        }
+
+        var conn = new NpgsqlConnection(builder.ConnectionString);
+        await using (conn.ConfigureAwait(false))
+        {
+            try
+            {
+                await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                throw SourceSetup.Classify(e, this);
+            }
+
+            builder.Host = conn.Host;
+            builder.Port = conn.Port;
+            builder.TargetSessionAttributes = null;
+        }
+
+        return ForReplication(builder);
+    }
+
+    /// <summary>For <see cref="Npgsql.Replication.LogicalReplicationConnection"/> when the connection names one host.</summary>
+    public string ForReplication() => ForReplication(Build());
+
+    private static string ForReplication(NpgsqlConnectionStringBuilder builder)
+    {
         var userOptions = builder.Options ?? Environment.GetEnvironmentVariable("PGOPTIONS");
         builder.Options = string.IsNullOrWhiteSpace(userOptions) ? OutputSettings : userOptions + " " + OutputSettings;
 
@@ -86,11 +123,11 @@ public sealed class SourceConnectionStrings(CdcOptions options)
         ArgumentNullException.ThrowIfNull(builder);
         if (string.IsNullOrEmpty(builder.TargetSessionAttributes)
             && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGTARGETSESSIONATTRS"))
-            && HasSeveralHosts(builder.Host ?? Environment.GetEnvironmentVariable("PGHOST")))
+            && ListsSeveralHosts(builder.Host ?? Environment.GetEnvironmentVariable("PGHOST")))
         {
             builder.TargetSessionAttributes = "primary";
         }
     }
 
-    private static bool HasSeveralHosts(string? hosts) => hosts is not null && hosts.Contains(',', StringComparison.Ordinal);
+    private static bool ListsSeveralHosts(string? hosts) => hosts is not null && hosts.Contains(',', StringComparison.Ordinal);
 }

@@ -55,7 +55,7 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
 
         var (confirmed, slotCreated) = plan.SlotConfirmedFlushLsn is { } existing
             ? (existing, false)
-            : await CreateSlotAsync(conn, plan.Database, cancellationToken).ConfigureAwait(false);
+            : await CreateSlotAsync(conn, plan.Database, plan.ServerVersionNum, cancellationToken).ConfigureAwait(false);
         return new SourceInfo(plan.ServerVersionNum, plan.Database, confirmed, slotCreated, publicationCreated, plan.UnkeyedTables, publications);
     }
 
@@ -105,6 +105,11 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         }
 
         var slot = await InspectSlotAsync(conn, database, cancellationToken).ConfigureAwait(false);
+        if (slot is not null)
+        {
+            await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, versionNum, log, cancellationToken).ConfigureAwait(false);
+        }
+
         if (slot is null && versionNum < 120000 && SnapshotModes.Parse(options.Snapshot) != SnapshotMode.Never)
         {
             throw new ReplicationSetupException(
@@ -161,6 +166,10 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
                 => new ReplicationSetupException($"PostgreSQL at {where} refused the login: {pe.MessageText}", e),
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } pe => new ReplicationSetupException($"PostgreSQL at {where}: {pe.MessageText}", e),
             PostgresException pe => new ReplicationInterruptedException($"PostgreSQL at {where}: {pe.SqlState} {pe.MessageText}", e),
+            // With several hosts, Npgsql's "no suitable host" (every host reached, none what Target Session Attributes
+            // asks for, no error to wrap) is a failover in progress: a standby about to be promoted.
+            NpgsqlException { InnerException: null } and not PostgresException when connections.HasSeveralHosts
+                => new ReplicationInterruptedException($"no server at {where} is what Target Session Attributes asks for (yet): {e.Message}", e),
             _ when IsRefusedByClient(e) => new ReplicationSetupException($"cannot connect to PostgreSQL at {where}: {e.GetBaseException().Message}", e),
             _ => new ReplicationInterruptedException($"cannot reach PostgreSQL at {where}: {e.GetBaseException().Message}", e),
         };
@@ -305,13 +314,17 @@ public sealed class SourceSetup(CdcOptions options, ILogger logger)
         return null;
     }
 
-    /// <summary>Last step of a start: from here the slot holds WAL until it is read or dropped.</summary>
-    private async Task<(Lsn Confirmed, bool Created)> CreateSlotAsync(NpgsqlConnection conn, string database, CancellationToken cancellationToken)
+    /// <summary>
+    /// Last step of a start: from here the slot holds WAL until it is read or dropped. On PostgreSQL 17+ it is a failover
+    /// slot, which a standby with <c>sync_replication_slots</c> keeps in step, so Cdc can follow a promotion.
+    /// </summary>
+    private async Task<(Lsn Confirmed, bool Created)> CreateSlotAsync(NpgsqlConnection conn, string database, int serverVersionNum, CancellationToken cancellationToken)
     {
         try
         {
-            await using var create = new NpgsqlCommand(
-                "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", conn);
+            await using var create = new NpgsqlCommand(serverVersionNum >= FailoverSlots.MinimumVersionNum
+                ? "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput', false, false, true)"
+                : "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", conn);
             create.Parameters.AddWithValue(options.Slot);
             var lsn = Lsn.Parse((string)(await create.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
             ListenerLog.SlotCreated(logger, options.Slot, lsn.ToString());

@@ -17,9 +17,6 @@ public sealed record BatchWriterOptions
     /// <summary>Messages published but not yet acknowledged; at the bound, <see cref="IMessageSink.WriteAsync"/> waits.</summary>
     public int MaxPendingAcks { get; init; } = 8192;
 
-    /// <summary>Messages queued between <see cref="IMessageSink.WriteAsync"/> and the batching loop.</summary>
-    public int QueueCapacity { get; init; } = 4096;
-
     /// <summary>A message without PubAck for this long is republished (with the same message id).</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -41,7 +38,6 @@ public sealed record BatchWriterOptions
         NatsOptions.Range("BatchWriter:MaxBytes", MaxBytes, 1024, 1L << 32);
         NatsOptions.Range("BatchWriter:Timeout", Timeout, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         NatsOptions.Range("BatchWriter:MaxPendingAcks", MaxPendingAcks, 1, 1_000_000);
-        NatsOptions.Range("BatchWriter:QueueCapacity", QueueCapacity, 1, 1_000_000);
         NatsOptions.Range("BatchWriter:AckTimeout", AckTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         NatsOptions.Range("BatchWriter:NoStreamRetryTime", NoStreamRetryTime, TimeSpan.Zero, TimeSpan.FromHours(1));
         if (!Enum.IsDefined(OversizePolicy))

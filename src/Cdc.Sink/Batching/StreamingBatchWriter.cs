@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
 using Microsoft.Extensions.Logging;
@@ -48,7 +47,6 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private readonly BatchWriterOptions _options;
     private readonly IAckHandler _ackHandler;
     private readonly ILogger _logger;
-    private readonly Channel<WorkItem> _queue;
     private readonly InflightWindow _window;
     private readonly TokenTable _byToken;
 
@@ -58,13 +56,29 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     /// </summary>
     private readonly NatsHeaders _headers = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
+
+    /// <summary>
+    /// Held by whoever adds to or publishes the open batch: a writer (<see cref="WriteAsync"/>, <see cref="FlushAsync"/>)
+    /// or the batch timer. Batches are published on the writer's own thread: no queue and no thread hop per batch.
+    /// </summary>
+    private readonly SemaphoreSlim _batchLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<OutboundMessage> _batch = [];
     private readonly string _replyPrefix = "_CDC_ACK." + Guid.NewGuid().ToString("N")[..12];
     private int _batchDone;
+    private long _batchBytes;
+    private long _batchStartedAt;
     private AckSubscription? _acks;
-    private Task? _loop;
+    private bool _started;
+    private Exception? _failure;
     private Task? _monitor;
+
+    private static readonly TimeSpan RetryWhileBusy = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Ends a batch left open longer than <see cref="BatchWriterOptions.Timeout"/>; armed by the batch's first message.</summary>
+    private Timer? _batchTimer;
+    private int _batchTimerArmed;
+    private Task _timedPublish = Task.CompletedTask;
     private MessageKind? _lastKind;
     private long _nextToken;
     private string? _chainTail;
@@ -115,12 +129,6 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _jetStream = new NatsJSContext(connection);
         _window = new InflightWindow(options.MaxPendingAcks);
         _byToken = new TokenTable(options.MaxPendingAcks);
-        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     /// <summary>NATS.Net's JetStream context on the writer's connection (stream info, consumers).</summary>
@@ -140,7 +148,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_loop is not null)
+        if (_started)
         {
             throw new InvalidOperationException("already started");
         }
@@ -158,25 +166,57 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _acks = new AckSubscription(_connection, _replyPrefix, this);
         await _connection.AddSubAsync(_acks, cancellationToken).ConfigureAwait(false);
         _connection.ConnectionOpened += OnConnectionOpened;
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _batchTimer = new Timer(static state => ((StreamingBatchWriter)state!).OnBatchTimer(), this, Timeout.Infinite, Timeout.Infinite);
         _monitor = Task.Run(MonitorAsync, CancellationToken.None);
+        _started = true;
     }
 
+    /// <summary>
+    /// Adds the message to the open batch; publishes the batch (on this thread) when it is full or the message is of
+    /// another kind. Waits while the PubAck window is full.
+    /// </summary>
     public ValueTask WriteAsync(OutboundMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         EnsureRunning();
-        var item = new WorkItem(message, null);
-        return _queue.Writer.TryWrite(item) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(item, cancellationToken);
+        if (!_batchLock.Wait(0, CancellationToken.None))
+        {
+            return WriteWhenFreeAsync(message, cancellationToken);
+        }
+
+        ThrowIfDisposedHoldingLock();
+        if (_batch.Count == 0 || (_batch[0].Kind == message.Kind && _batch.Count - _batchDone < _options.MaxRows && _batchBytes < _options.MaxBytes))
+        {
+            Append(message);
+            if (_batch.Count - _batchDone < _options.MaxRows && _batchBytes < _options.MaxBytes)
+            {
+                _batchLock.Release();
+                return ValueTask.CompletedTask;
+            }
+
+            return PublishThenReleaseAsync(null, cancellationToken);
+        }
+
+        return PublishThenReleaseAsync(message, cancellationToken);
     }
 
     /// <summary>Ends the open batch now; completes when everything written before has been published (not acknowledged).</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         EnsureRunning();
-        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new WorkItem(null, flushed), cancellationToken).ConfigureAwait(false);
-        await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_batchLock.Wait(0, CancellationToken.None))
+        {
+            return FlushWhenFreeAsync(cancellationToken);
+        }
+
+        ThrowIfDisposedHoldingLock();
+        if (_batch.Count == 0)
+        {
+            _batchLock.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        return PublishThenReleaseAsync(null, cancellationToken);
     }
 
     /// <summary>Flushes and waits until every message written so far has been reported.</summary>
@@ -199,11 +239,15 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
 
         _disposed = true;
-        _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         _connection.ConnectionOpened -= OnConnectionOpened;
         _health.Dispose();
-        foreach (var task in new[] { _loop, _monitor })
+        if (_batchTimer is not null)
+        {
+            await _batchTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var task in new[] { _monitor, _timedPublish })
         {
             if (task is not null)
             {
@@ -211,15 +255,17 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 {
                     await task.ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is OperationCanceledException || task == _loop)
+                catch (Exception e) when (e is OperationCanceledException || task == _timedPublish)
                 {
-                    // A loop that failed before has told every later WriteAsync (EnsureRunning); what it left
-                    // unacknowledged is reported below, and an owned connection is still closed.
+                    // A timed publish that failed was recorded (EnsureRunning); what it left is reported below.
                 }
             }
         }
 
+        // A writer still publishing stops at _stop; once it has let go of the batch, report what is left.
+        await _batchLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         ReportUnacknowledged();
+        _batchLock.Release();
         if (_ownsConnection)
         {
             // Closing the connection ends the PubAck subscription with it.
@@ -333,7 +379,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
     }
 
-    /// <summary>After the loop has ended: fails the window, the unsent rest of the batch and the queue, in write order.</summary>
+    /// <summary>After the writer stopped: fails the window and the unsent rest of the batch, in write order.</summary>
     private void ReportUnacknowledged()
     {
         var count = 0;
@@ -354,19 +400,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
 
         _batch.Clear();
-        while (_queue.Reader.TryRead(out var item))
-        {
-            if (item.Message is { } message)
-            {
-                ReportFailed(message, new SinkStoppedException(message.MessageId));
-                count++;
-            }
-            else
-            {
-                item.Flushed!.TrySetException(new ObjectDisposedException(nameof(StreamingBatchWriter)));
-            }
-        }
-
+        _batchDone = 0;
         if (count > 0)
         {
             SinkLog.StoppedUnacknowledged(_logger, count);
@@ -376,14 +410,14 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private void EnsureRunning()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_loop is null)
+        if (!_started)
         {
             throw new InvalidOperationException("call StartAsync first");
         }
 
-        if (_loop.IsCompleted)
+        if (Volatile.Read(ref _failure) is { } failure)
         {
-            throw new SinkException("the batch writer stopped", _loop.Exception?.InnerException);
+            throw new SinkException("the batch writer stopped", failure);
         }
     }
 
@@ -399,82 +433,165 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         return ValueTask.CompletedTask;
     }
 
-    private async Task RunAsync()
+    private async ValueTask WriteWhenFreeAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
-        var reader = _queue.Reader;
-        var cancellationToken = _stop.Token;
-        TaskCompletionSource? flushed = null;
+        await _batchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfDisposedHoldingLock();
+        OutboundMessage? next = message;
+        if (_batch.Count == 0 || (_batch[0].Kind == message.Kind && _batch.Count - _batchDone < _options.MaxRows && _batchBytes < _options.MaxBytes))
+        {
+            Append(message);
+            if (_batch.Count - _batchDone < _options.MaxRows && _batchBytes < _options.MaxBytes)
+            {
+                _batchLock.Release();
+                return;
+            }
+
+            next = null; // in the batch, which is full now
+        }
+
+        await PublishThenReleaseAsync(next, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask FlushWhenFreeAsync(CancellationToken cancellationToken)
+    {
+        await _batchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfDisposedHoldingLock();
+        await PublishThenReleaseAsync(null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A writer that got the batch lock after <see cref="DisposeAsync"/> reported the batch adds nothing to it.</summary>
+    private void ThrowIfDisposedHoldingLock()
+    {
+        if (_disposed)
+        {
+            _batchLock.Release();
+            throw new ObjectDisposedException(nameof(StreamingBatchWriter));
+        }
+    }
+
+    /// <summary>Adds to the open batch (holding the batch lock); its first message arms the batch timer.</summary>
+    private void Append(OutboundMessage message)
+    {
+        if (_batch.Count == 0)
+        {
+            _batchStartedAt = Stopwatch.GetTimestamp();
+            _batchBytes = 0;
+            if (Interlocked.Exchange(ref _batchTimerArmed, 1) == 0)
+            {
+                ArmBatchTimer(_options.Timeout);
+            }
+        }
+
+        _batch.Add(message);
+        _batchBytes += message.Payload.Length;
+    }
+
+    /// <summary>
+    /// Holding the batch lock: publishes the open batch, then starts the next with <paramref name="next"/> (a message
+    /// of another kind, or the one that did not fit) if given, and lets go of the lock.
+    /// </summary>
+    private async ValueTask PublishThenReleaseAsync(OutboundMessage? next, CancellationToken cancellationToken)
+    {
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            if (_batch.Count > _batchDone)
             {
-                if (!reader.TryRead(out var first))
+                await PublishOpenBatchAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (next is not null)
+            {
+                Append(next);
+                if (_batch.Count >= _options.MaxRows || _batchBytes >= _options.MaxBytes)
                 {
-                    continue;
+                    await PublishOpenBatchAsync(cancellationToken).ConfigureAwait(false);
                 }
-
-                if (first.Flushed is { } done)
-                {
-                    done.TrySetResult();
-                    continue;
-                }
-
-                var kind = first.Message!.Kind;
-                _batch.Add(first.Message);
-                long bytes = first.Message.Payload.Length;
-                flushed = null;
-                var deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
-                while (_batch.Count < _options.MaxRows && bytes < _options.MaxBytes)
-                {
-                    if (reader.TryPeek(out var next))
-                    {
-                        if (next.Flushed is not null)
-                        {
-                            reader.TryRead(out _);
-                            flushed = next.Flushed;
-                            break;
-                        }
-
-                        if (next.Message!.Kind != kind)
-                        {
-                            break;
-                        }
-
-                        reader.TryRead(out _);
-                        _batch.Add(next.Message);
-                        bytes += next.Message.Payload.Length;
-                        continue;
-                    }
-
-                    var remaining = deadline - Stopwatch.GetTimestamp();
-                    if (remaining <= 0 || !await WaitForMoreAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-
-                await PublishBatchAsync(kind, cancellationToken).ConfigureAwait(false);
-                flushed?.TrySetResult();
             }
         }
         finally
         {
-            // A flush taken from the queue for a batch that did not finish (no-op when it did).
-            flushed?.TrySetException(new ObjectDisposedException(nameof(StreamingBatchWriter)));
+            _batchLock.Release();
         }
     }
 
-    private static async ValueTask<bool> WaitForMoreAsync(ChannelReader<WorkItem> reader, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>Publishes the open batch, stopping at the caller's cancellation or at <see cref="DisposeAsync"/>.</summary>
+    private async ValueTask PublishOpenBatchAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
+        if (!cancellationToken.CanBeCanceled)
+        {
+            await PublishBatchAsync(_batch[0].Kind, _stop.Token).ConfigureAwait(false);
+            return;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        await PublishBatchAsync(_batch[0].Kind, linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The batch timer: publishes a batch open for <see cref="BatchWriterOptions.Timeout"/>, or waits out the rest of a
+    /// younger one. It is not stopped when a writer publishes the batch first: it fires once more and finds it empty.
+    /// </summary>
+    private void OnBatchTimer()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!_batchLock.Wait(0, CancellationToken.None))
+        {
+            // A writer has the batch (and publishes it when full or flushed): look again a little later (not at once
+            // with a zero timeout, which would spin while the writer waits for PubAck slots).
+            ArmBatchTimer(_options.Timeout > RetryWhileBusy ? _options.Timeout : RetryWhileBusy);
+            return;
+        }
+
+        var age = Stopwatch.GetElapsedTime(_batchStartedAt);
+        if (_batch.Count == _batchDone)
+        {
+            Volatile.Write(ref _batchTimerArmed, 0);
+            _batchLock.Release();
+            return;
+        }
+
+        if (age < _options.Timeout)
+        {
+            ArmBatchTimer(_options.Timeout - age);
+            _batchLock.Release();
+            return;
+        }
+
+        Volatile.Write(ref _batchTimerArmed, 0);
+        _timedPublish = PublishTimedOutAsync();
+    }
+
+    private void ArmBatchTimer(TimeSpan due)
+    {
         try
         {
-            return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+            _batchTimer?.Change(due, Timeout.InfiniteTimeSpan);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (ObjectDisposedException)
         {
-            return false;
+            // DisposeAsync got there first (it may run beside the timer's own callback): nothing is left to time.
+        }
+    }
+
+    private async Task PublishTimedOutAsync()
+    {
+        try
+        {
+            await PublishThenReleaseAsync(null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // No caller to throw to: the next WriteAsync or FlushAsync does.
+            Volatile.Write(ref _failure, e);
+            throw;
         }
     }
 
@@ -676,7 +793,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
     private void TriggerRecovery()
     {
-        if (_loop is null || _stop.IsCancellationRequested || Interlocked.CompareExchange(ref _recovering, 1, 0) != 0)
+        if (!_started || _stop.IsCancellationRequested || Interlocked.CompareExchange(ref _recovering, 1, 0) != 0)
         {
             return;
         }
@@ -723,5 +840,4 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
     }
 
-    private readonly record struct WorkItem(OutboundMessage? Message, TaskCompletionSource? Flushed);
 }

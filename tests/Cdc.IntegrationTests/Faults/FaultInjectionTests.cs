@@ -16,8 +16,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     private const long MinimumChanges = 200_000;
     private const int Kills = 12;
 
-    [Fact]
-    public async Task Under_SIGKILLs_and_server_restarts_every_committed_change_arrives_exactly_once_in_commit_order()
+    [Theory]
+    [InlineData(PostgresVersion.V15)]
+    [InlineData(PostgresVersion.V17)]
+    public async Task Under_SIGKILLs_and_server_restarts_every_committed_change_arrives_exactly_once_in_commit_order(PostgresVersion version)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CDC_FAULT_SEED"), out var s) ? s : 4242;
         output.WriteLine($"CDC_FAULT_SEED={seed}");
@@ -29,7 +31,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         {
             ["logical_decoding_work_mem"] = "'1MB'",
             ["synchronous_commit"] = "on",
-        });
+        }, version);
 
         // The duplicate window must cover every replay: a replay goes back to the last confirmed position,
         // which can be older than the default 2 minutes when PostgreSQL or NATS is down for a while in a

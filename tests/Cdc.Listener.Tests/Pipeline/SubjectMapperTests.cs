@@ -65,13 +65,25 @@ public sealed class SubjectMapperTests
     }
 
     [Theory]
-    [InlineData("slot", 0x0UL, 0)]
-    [InlineData("cdc_slot", 0x16B3A28UL, 7)]
-    [InlineData("s", ulong.MaxValue, int.MaxValue)]
-    [InlineData("", 0xABCDEF0123456789UL, 1_000_000)]
-    [InlineData("slot", 0x10UL, -1)]
-    public void Change_ids_are_slot_fixed_width_hex_lsn_and_index(string slot, ulong lsn, int index)
-        => Assert.Equal(
-            string.Create(CultureInfo.InvariantCulture, $"{slot}:{lsn:X16}:{index}"),
-            MessageIds.ForChange(slot, new Lsn(lsn), index));
+    [InlineData("slot", 1u, 0x0UL, 0)]
+    [InlineData("cdc_slot", 2u, 0x16B3A28UL, 7)]
+    [InlineData("s", uint.MaxValue, ulong.MaxValue, int.MaxValue)]
+    [InlineData("", 0x1Fu, 0xABCDEF0123456789UL, 1_000_000)]
+    [InlineData("slot", 1u, 0x10UL, -1)]
+    public void Change_ids_are_slot_fixed_width_hex_timeline_and_lsn_and_index_and_read_back(string slot, uint timeline, ulong lsn, int index)
+    {
+        var id = MessageIds.ForChange(slot, timeline, new Lsn(lsn), index);
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{slot}:{timeline:X8}:{lsn:X16}:{index}"), id);
+        Assert.True(MessageIds.TryParse(id, out var parsedSlot, out var parsedTimeline, out var parsedLsn, out var parsedIndex));
+        Assert.Equal((slot, timeline, lsn, index), (parsedSlot, parsedTimeline, parsedLsn.Value, parsedIndex));
+    }
+
+    [Fact]
+    public void Schema_ids_read_back_their_position_and_snapshot_ids_do_not_parse()
+    {
+        Assert.True(MessageIds.TryParse(MessageIds.ForSchema("slot", 3, new Lsn(0x2A), 4, 16384), out _, out var timeline, out var lsn, out var index));
+        Assert.Equal((3u, 0x2AUL, 4), (timeline, lsn.Value, index));
+        Assert.False(MessageIds.TryParse("slot:000000000000002A:read:public.t:0", out _, out _, out _, out _));
+        Assert.False(MessageIds.TryParse("slot:000000000000002A:0", out _, out _, out _, out _));
+    }
 }

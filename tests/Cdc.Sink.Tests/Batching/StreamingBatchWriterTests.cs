@@ -35,6 +35,32 @@ public sealed class StreamingBatchWriterTests
     }
 
     [Fact]
+    public async Task A_batch_nobody_flushes_is_published_when_its_timeout_has_passed_and_the_next_one_too()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var acks = new RecordingAckHandler();
+        await using var writer = new StreamingBatchWriter(new NatsOptions { Urls = [server.Url] }, Stream, new BatchWriterOptions { MaxRows = 100, Timeout = TimeSpan.FromMilliseconds(50) }, acks);
+        await writer.StartAsync();
+
+        // Neither batch is full or flushed: only the batch timer publishes them (the second re-arms it).
+        for (var i = 0; i < 3; i++)
+        {
+            await writer.WriteAsync(Messages.Row("t", i));
+        }
+
+        await Eventually.UntilAsync(() => acks.Acked.Count == 3, TimeSpan.FromSeconds(10), "the first open batch published by its timeout");
+        for (var i = 3; i < 5; i++)
+        {
+            await writer.WriteAsync(Messages.Row("t", i));
+        }
+
+        await Eventually.UntilAsync(() => acks.Acked.Count == 5, TimeSpan.FromSeconds(10), "the second open batch published by its timeout");
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", 5);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"t:{i}"), stored.Select(m => m.Text));
+        Assert.Equal(0, acks.DoubleReports);
+    }
+
+    [Fact]
     public async Task A_schema_message_is_acked_before_the_following_rows_are_published()
     {
         await using var server = await NatsServer.StartAsync();
