@@ -35,6 +35,10 @@ internal static class StatusScreen
         if (status is not null)
         {
             rows.Add(TablesTable(status));
+            if (status.Backfills is { Count: > 0 } backfills)
+            {
+                rows.Add(BackfillLines.Render(backfills));
+            }
         }
 
         rows.Add(VerdictLine(report));

@@ -76,6 +76,9 @@ public sealed class CdcOptions
 
     public PusherSection Pusher { get; set; } = new();
 
+    /// <summary>Online backfills (<c>cdc backfill</c>).</summary>
+    public BackfillSection Backfill { get; set; } = new();
+
     /// <summary>How long a graceful stop waits for in-flight acks.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -186,4 +189,10 @@ public sealed class PusherSection
 
     /// <summary>Largest chunk of one transaction's changes handed to the sink at once.</summary>
     public int ChunkMaxBytes { get; set; } = 1 << 20;
+}
+
+public sealed class BackfillSection
+{
+    /// <summary>Rows read per backfill chunk, between one low and high watermark (held in memory until published).</summary>
+    public int ChunkRows { get; set; } = 2048;
 }

@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Outbox;
@@ -29,6 +31,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
+    private BackfillCoordinator? _backfill;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -94,6 +97,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                     return;
                 }
 
+                await using var backfills = BackfillService.Start(options, context, connections, ledger, status, loggerFactory);
+                _backfill = backfills.Coordinator;
                 while (true)
                 {
                     try
@@ -237,7 +242,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             types.Clear();
             var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, acks.Outbox, _logger);
+            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, acks.Outbox, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

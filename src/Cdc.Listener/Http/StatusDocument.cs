@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 
@@ -20,6 +21,9 @@ public sealed record StatusDocument
     public SlotState? SlotState { get; init; }
 
     public required IReadOnlyList<TableCount> Tables { get; init; }
+
+    /// <summary>Running backfills (<c>cdc backfill</c>); absent when none runs.</summary>
+    public IReadOnlyList<BackfillProgress>? Backfills { get; init; }
 
     /// <summary>The outbox relay (<c>Cdc:Outbox:Tables</c>); null when no outbox table is configured.</summary>
     public OutboxSectionStatus? Outbox { get; init; }

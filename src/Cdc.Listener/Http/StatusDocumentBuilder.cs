@@ -68,6 +68,7 @@ internal static class StatusDocumentBuilder
                     LastRefusal = outbox.LastRefusal,
                 }
                 : null,
+            Backfills = status.Backfills?.Invoke() is { Count: > 0 } backfills ? backfills : null,
         };
     }
 

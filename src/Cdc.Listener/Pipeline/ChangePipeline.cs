@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
@@ -19,13 +20,10 @@ namespace Cdc.Listener.Pipeline;
 /// transactions, decoded into change items, encoded as protobuf events into chunks, pushed under the
 /// in-flight budget, and written to the sink in commit order.
 /// </summary>
-internal sealed class ChangePipeline : IChangeHandler, IDisposable
+internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 {
-    private const int MaxMessagesPerChunk = 4096;
-
     private readonly string _slot;
     private readonly string _database;
-    private readonly int _chunkMaxBytes;
     private readonly DeliveryLedger _ledger;
     private readonly IMessageSink _sink;
     private readonly ListenerStatus _status;
@@ -37,8 +35,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ChangeEventEncoder _encoder;
     private readonly EventFormat _format;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
-    private readonly ChunkBuffer _buffer = new();
-    private readonly List<PendingMessage> _pending = new(64);
+    private readonly OpenChunk _open;
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
@@ -52,7 +49,6 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private long _transactionSequence;
     private uint _timeline;
     private int _nextMessageIndex;
-    private int _chunkFirstIndex;
     private long _framesProcessed;
     private volatile bool _delivering;
     private bool _unflushed;
@@ -67,15 +63,18 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         DedupeBuffer? dedupe,
         ServerTimeline server,
         OutboxRelay? outbox,
-        ILogger logger)
+        ILogger logger,
+        BackfillCoordinator? backfill = null)
     {
         _dedupe = dedupe;
         _server = server;
         _outbox = outbox;
         _publishHeaders = context.PublishHeaders;
+        _backfill = backfill;
+        backfill?.OnSessionStart();
         _slot = context.Options.Slot;
         _database = context.Source.Database;
-        _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
+        _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
         _ledger = ledger;
         _sink = sink;
         _status = status;
@@ -164,7 +163,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
-        _chunkFirstIndex = 0;
+        _open.StartTransaction();
         _status.CountTransaction(transaction.CommitTimeMicros);
         _sequence.RecordCommit(transaction.EndLsn.Value, transaction.CommitTimeMicros);
 
@@ -178,12 +177,15 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             }
         }
 
+        var backfill = _backfill is null ? null : await AddBackfillAsync(transaction, cancellationToken).ConfigureAwait(false);
         Seal(isLast: true);
+        backfill?.SetCarriers([.. _ready.Select(r => r.Chunk)]);
         while (_ready.TryDequeue(out var ready))
         {
             await PushAsync(ready.Chunk, ready.Rows, cancellationToken).ConfigureAwait(false);
         }
 
+        backfill?.SetDelivered(transaction.EndLsn.Value);
         _transaction = null;
     }
 
@@ -267,6 +269,8 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
+            case ChangeKind.Message when _backfill is not null && _backfill.OnMessage(change):
+                break; // a backfill watermark: consumed
             case ChangeKind.Message:
                 var prefix = change.Message!.Prefix;
                 var message = _subjects.ForMessage(prefix);
@@ -274,11 +278,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status), messagePayload, messageHeaders);
                 break;
             case ChangeKind.Truncate:
+                _backfill?.Observe(change);
                 var truncated = _subjects.For(change.Relation!);
                 var truncatePayload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var truncateHeaders);
                 Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"), truncatePayload, truncateHeaders);
                 break;
             default:
+                _backfill?.Observe(change);
                 var subjects = _subjects.For(change.Relation!);
                 var payload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var headers);
                 Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)), payload, headers,
@@ -323,17 +329,12 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, ReadOnlySpan<byte> payload,
         IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default, OutboxRow? outbox = null)
     {
-        if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
+        if (!_open.Fits(payload.Length))
         {
             Seal(isLast: false);
         }
 
-        if (_buffer.Remaining < payload.Length)
-        {
-            _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
-        }
-
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row, outbox));
+        _open.Add(kind, table, subject, id, payload, headers, row, outbox);
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -342,40 +343,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private void Seal(bool isLast)
     {
         var transaction = _transaction!;
-        var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
-        var rows = _dedupe is null ? null : new DedupeRow[_pending.Count];
-        for (var i = 0; rows is not null && i < _pending.Count; i++)
-        {
-            rows[i] = _pending[i].Row;
-        }
-
-        foreach (var p in _pending)
-        {
-            var message = new OutboundMessage
-            {
-                Kind = p.Kind,
-                Table = p.Table,
-                Subject = p.Subject,
-                MessageId = p.Id,
-                Payload = p.Payload,
-                Headers = p.Headers,
-                State = chunk,
-            };
-            if (p.Outbox is not null)
-            {
-                _outbox!.Track(message, p.Outbox);
-            }
-
-            chunk.Add(message);
-        }
-
-        if (_buffer.Detach() is { } array)
-        {
-            chunk.AddRentedBuffer(array);
-        }
-
-        _chunkFirstIndex += _pending.Count;
-        _pending.Clear();
+        var chunk = _open.Seal(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, isLast, out var rows, withRows: _dedupe is not null, _outbox);
         _ready.Enqueue((chunk, rows));
     }
 
@@ -389,7 +357,4 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     };
 
     public void Dispose() => _assembler.Dispose();
-
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload,
-        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row, OutboxRow? Outbox);
 }

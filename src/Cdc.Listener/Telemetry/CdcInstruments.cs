@@ -13,6 +13,7 @@ internal static class CdcInstruments
         services.AddSingleton<DeliveryInstruments>();
         services.AddSingleton<SinkInstruments>();
         services.AddSingleton<OutboxInstruments>();
+        services.AddSingleton<BackfillInstruments>();
         return services;
     }
 
@@ -23,5 +24,6 @@ internal static class CdcInstruments
         _ = services.GetRequiredService<DeliveryInstruments>();
         _ = services.GetRequiredService<SinkInstruments>();
         _ = services.GetRequiredService<OutboxInstruments>();
+        _ = services.GetRequiredService<BackfillInstruments>();
     }
 }
