@@ -29,7 +29,7 @@ class Environment:
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
-    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-4)")
+    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-5; 5 needs a Cdc contender)")
     p.add_argument("--contenders", default="a,b,c,d,e",
                    help="comma-separated contender keys (a-e; f: the Node.js service; j-l: cdc with the json and "
                         "CloudEvents formats; s: d with the .NET thread pool's spinning off; o: d on the cdc binary "

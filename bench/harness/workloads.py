@@ -183,7 +183,37 @@ class WideRows(Workload):
                 f"({self.rows:,} rows) with a 4 KB TOASTed text column (STORAGE EXTERNAL) that the updates do not touch")
 
 
-ALL = {1: BacklogDrain, 2: OneBigTransaction, 3: SteadyRate, 4: WideRows}
+class SteadyRateDuringBackfill(SteadyRate):
+    """Workload 3 at 1,000 changes/s while `cdc backfill` re-reads a large table of the same publication
+    (issue 14). The request is a logical message, so only the Cdc contenders backfill; backfill rows
+    carry no commit time and are left out of the latency samples."""
+    number = 5
+    title = "steady rate during a backfill (latency)"
+    rate = 1_000
+
+    @property
+    def big_rows(self):
+        return 100_000 if self.quick else 1_000_000
+
+    def prepare(self, db):
+        super().prepare(db)
+        db.query(f"CREATE TABLE {self.table}_big ({ROW_COLUMNS})")
+        db.query(f"INSERT INTO {self.table}_big (account_id, amount, status, note, created_at) "
+                 f"SELECT {ROW_VALUES} FROM generate_series(1, {self.big_rows})")
+        db.query(f"ANALYZE {self.table}_big")
+        db.query(f"ALTER PUBLICATION {self.publication} ADD TABLE {self.table}_big")
+
+    def generate(self, cluster, database):
+        request = '{"table":"public.%s_big"}' % self.table
+        _parallel(cluster, database, [f"SELECT pg_logical_emit_message(true, 'cdc.backfill', '{request}')"])
+        return super().generate(cluster, database)
+
+    def describe(self):
+        return (f"{self.rate:,} changes/s in 5-row transactions for {self.seconds} s while Cdc backfills "
+                f"a {self.big_rows:,}-row table (cdc backfill, 2,048-row chunks)")
+
+
+ALL = {1: BacklogDrain, 2: OneBigTransaction, 3: SteadyRate, 4: WideRows, 5: SteadyRateDuringBackfill}
 
 
 def _parallel(cluster, database, statements):

@@ -23,6 +23,13 @@ public static class CdcSubjects
     public static string Messages(string prefix, string database, string messagePrefix = "*")
         => prefix + "." + Token(database) + "._message." + (messagePrefix == "*" ? "*" : Token(messagePrefix));
 
+    /// <summary>
+    /// Outbox messages (<c>Cdc:Outbox:Tables</c>) on <c>&lt;prefix&gt;.&lt;database&gt;._outbox.&lt;subject&gt;</c>; by default all
+    /// of them (<c>&gt;</c>). <paramref name="subject"/> is a subject filter as the rows name it (wildcards allowed).
+    /// </summary>
+    public static string Outbox(string prefix, string database, string subject = ">")
+        => prefix + "." + Token(database) + "._outbox." + subject;
+
     /// <summary>Makes a name one subject token as the listener does ('.', '*', '&gt;' and whitespace become '_').</summary>
     public static string Token(string name)
     {

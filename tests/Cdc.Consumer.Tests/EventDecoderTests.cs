@@ -63,4 +63,32 @@ public sealed class EventDecoderTests
         var undecodable = Assert.IsType<CdcUndecodableEvent>(decoded);
         Assert.Equal(7UL, undecodable.StreamSequence);
     }
+
+    [Fact]
+    public void An_outbox_message_is_its_own_event_with_the_applications_payload()
+    {
+        var headers = new NatsHeaders
+        {
+            ["Cdc-Outbox-Table"] = "public.outbox",
+            ["Cdc-Outbox-Id"] = "5f0c1b2e-0000-0000-0000-000000000001",
+            ["Cdc-Outbox-Aggregate-Type"] = "order",
+            ["Cdc-Outbox-Aggregate-Id"] = "42",
+            ["Cdc-Outbox-Type"] = "OrderCreated",
+            ["Cdc-Commit-Lsn"] = "0/16B3748",
+            ["Cdc-Xid"] = "771",
+            ["Content-Type"] = "application/json",
+        };
+        var payload = Encoding.UTF8.GetBytes("""{"order":42}""");
+
+        var decoded = CdcEventDecoder.Decode(new CdcEventEnvelope(9, "cdc.shop._outbox.order", headers, "outbox:public.outbox:1", DateTimeOffset.UnixEpoch, null), payload);
+
+        var message = Assert.IsType<CdcOutboxMessage>(decoded);
+        Assert.Equal("public.outbox", message.Table);
+        Assert.Equal("order", message.AggregateType);
+        Assert.Equal("42", message.AggregateId);
+        Assert.Equal("OrderCreated", message.Type);
+        Assert.Equal(771U, message.Xid);
+        Assert.Null(message.BatchIndex);
+        Assert.Equal(payload, message.Payload.ToArray());
+    }
 }

@@ -4,8 +4,9 @@ using NATS.Client.JetStream;
 namespace Cdc.Consumer.Events;
 
 /// <summary>
-/// One message of Cdc's stream, decoded: a <see cref="CdcChangeEvent"/>, a <see cref="CdcRelationEvent"/> or a
-/// <see cref="CdcLogicalMessage"/>, with where it sits in the JetStream stream.
+/// One message of Cdc's stream, decoded: a <see cref="CdcChangeEvent"/>, a <see cref="CdcRelationEvent"/>, a
+/// <see cref="CdcLogicalMessage"/>, a <see cref="CdcOutboxMessage"/>, a <see cref="CdcSnapshotMarker"/> (or a
+/// <see cref="CdcUndecodableEvent"/>), with where it sits in the JetStream stream.
 /// </summary>
 public abstract class CdcEvent
 {

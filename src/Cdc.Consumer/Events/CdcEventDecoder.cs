@@ -35,6 +35,11 @@ internal static class CdcEventDecoder
             contentType = values[0];
         }
 
+        if (CdcOutboxMessage.IsOutbox(envelope.Headers))
+        {
+            return new CdcOutboxMessage(envelope, payload);
+        }
+
         try
         {
             if (envelope.Subject.EndsWith(SchemaSuffix, StringComparison.Ordinal))

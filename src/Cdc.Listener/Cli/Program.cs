@@ -12,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(TailCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(BackfillCommand.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -35,6 +35,10 @@ internal static class StatusScreen
         if (status is not null)
         {
             rows.Add(TablesTable(status));
+            if (status.Backfills is { Count: > 0 } backfills)
+            {
+                rows.Add(BackfillLines.Render(backfills));
+            }
         }
 
         rows.Add(VerdictLine(report));
@@ -156,6 +160,16 @@ internal static class StatusScreen
         if (s.LastError is { } error)
         {
             Add(grid, "last error", $"[red]{Markup.Escape(error)}[/]");
+        }
+
+        if (status.Outbox is { } outbox)
+        {
+            Add(grid, "outbox", $"{outbox.Relayed.ToString("#,0", CultureInfo.InvariantCulture)} relayed · "
+                + (outbox.Refused == 0 ? "[green]0 refused[/]" : $"[red]{outbox.Refused.ToString("#,0", CultureInfo.InvariantCulture)} refused[/]"));
+            if (outbox.LastRefusal is { } refusal)
+            {
+                Add(grid, "refused", $"[red]{Markup.Escape(refusal)}[/]");
+            }
         }
 
         return grid;

@@ -8,7 +8,8 @@ namespace Cdc.Listener.Cli;
 /// Healthy (exit 0): the sidecar streams and lags less than the thresholds. Lagging (exit 3): it
 /// runs but does not stream (connecting, standby, reconnecting...), lags too much, or the slot is
 /// missing or losing WAL. Down (exit 4): its endpoint does not answer. Degraded (exit 5): it answers but
-/// its sink is not connected to NATS, or PostgreSQL could not be read with <c>--connection</c>.
+/// its sink is not connected to NATS, PostgreSQL could not be read with <c>--connection</c>, or outbox messages were
+/// refused (they wait in their rows for someone to look).
 /// </summary>
 public static class StatusVerdict
 {
@@ -35,6 +36,12 @@ public static class StatusVerdict
         if (postgresError is not null)
         {
             AddPostgresError(reasons, postgresError);
+            degraded = true;
+        }
+
+        if (status.Outbox is { Refused: > 0 } outbox)
+        {
+            reasons.Add($"{outbox.Refused} outbox messages were refused and left in their rows (last: {outbox.LastRefusal})");
             degraded = true;
         }
 

@@ -1,3 +1,4 @@
+extern alias consumer;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -7,6 +8,8 @@ using Cdc.Listener.Hosting;
 using Cdc.Sink.Connection;
 using Cdc.Sink;
 using Cdc.V1;
+using consumer::Cdc.Consumer;
+using consumer::Cdc.Consumer.Events;
 using Google.Protobuf;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -15,8 +18,9 @@ using Spectre.Console;
 namespace Cdc.Listener.Cli;
 
 /// <summary>
-/// <c>cdc tail</c>: decoded change events from the JetStream stream as they arrive, one line each,
-/// with gaps in the stream sequence reported instead of skipped over silently.
+/// <c>cdc tail</c>: decoded change events and outbox messages from the JetStream stream as they arrive, one line each,
+/// with gaps in the stream sequence reported instead of skipped over silently. Read through the consumer library
+/// (Cdc.Consumer): its ordered consumer, event decoding and gap reports.
 /// </summary>
 internal static class TailCommand
 {
@@ -150,7 +154,7 @@ internal static class TailCommand
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is TailException or SinkException or NatsException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception e) when (e is TailException or CdcConsumerException or SinkException or NatsException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync("cdc tail: " + e.Message).ConfigureAwait(false);
                 return ExitCodes.Fatal;
@@ -164,7 +168,7 @@ internal static class TailCommand
         await using var connection = NatsOptsFactory.Connect(options);
         await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
         var js = new NatsJSContext(connection);
-        var (consumer, expected) = await TailConsumer.CreateAsync(js, stream, start, cancellationToken).ConfigureAwait(false);
+        var (after, expected) = await TailConsumer.ResolveStartAsync(js, stream, start, cancellationToken).ConfigureAwait(false);
         var banner = $"tailing stream {stream} on {ServerUrl.Redact(options.Urls[0])} {Describe(start, expected)}{filter.Describe()} · Ctrl-C stops";
         if (json)
         {
@@ -176,75 +180,39 @@ internal static class TailCommand
             Terminal.MarkupLine($"[grey]{Markup.Escape(banner)}[/]");
         }
 
-        var printed = 0L;
-        var lastMessage = DateTime.UtcNow;
         var output = Console.Out;
-        var fetch = new NatsJSFetchOpts { MaxMsgs = FetchBatch, Expires = TimeSpan.FromSeconds(2) };
+        await using var consumer = new CdcConsumer(new CdcConsumerOptions
+        {
+            Stream = stream,
+            ConsumerName = "cdc-tail",
+            BatchSize = FetchBatch,
+            OnGap = async (gap, _) => await ReportGapAsync(output, gap.FirstMissing, gap.LastMissing, json).ConfigureAwait(false),
+        }, connection);
+
+        // --exit-when-idle: a token that fires when no message arrived for that long, pushed back by every message.
+        using var idleCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pushBack = idle is { } quiet ? () => idleCts.CancelAfter(quiet) : (Action)(() => { });
+        pushBack();
+        var printed = 0L;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            await foreach (var evt in consumer.ReadAsync(after, idleCts.Token).ConfigureAwait(false))
             {
-                var received = 0;
-                await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken).ConfigureAwait(false))
+                pushBack();
+                if (!await PrintAsync(output, evt, filter, json).ConfigureAwait(false))
                 {
-                    received++;
-                    var sequence = message.Metadata?.Sequence.Stream ?? 0;
-                    if (expected != 0 && sequence > expected)
-                    {
-                        await ReportGapAsync(output, expected, sequence - 1, json).ConfigureAwait(false);
-                    }
-
-                    expected = sequence + 1;
-                    if (message.Subject.EndsWith("._schema", StringComparison.Ordinal) || message.Subject.EndsWith("._snapshot", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    ChangeEvent change;
-                    try
-                    {
-                        var contentType = message.Headers is { } headers && headers.TryGetValue("Content-Type", out var type) ? type.ToString() : null;
-                        change = ChangeEventReader.Read(contentType, message.Data);
-                    }
-                    catch (FormatException e)
-                    {
-                        await Console.Error.WriteLineAsync($"cdc tail: sequence {sequence} on {message.Subject} is {e.Message}").ConfigureAwait(false);
-                        continue;
-                    }
-
-                    if (!filter.Matches(change))
-                    {
-                        continue;
-                    }
-
-                    if (json)
-                    {
-                        await output.WriteLineAsync(ChangeLine.JsonLine(sequence, message.Subject, change)).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        Terminal.MarkupLine(ChangeLine.Human(sequence, change));
-                    }
-
-                    if (limit > 0 && ++printed >= limit)
-                    {
-                        return ExitCodes.Ok;
-                    }
-                }
-
-                if (received == 0)
-                {
-                    if (idle is { } limitIdle && DateTime.UtcNow - lastMessage >= limitIdle)
-                    {
-                        break;
-                    }
-
                     continue;
                 }
 
-                lastMessage = DateTime.UtcNow;
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (limit > 0 && ++printed >= limit)
+                {
+                    return ExitCodes.Ok;
+                }
             }
+        }
+        catch (OperationCanceledException) when (idleCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Idle for --exit-when-idle.
         }
         finally
         {
@@ -252,6 +220,54 @@ internal static class TailCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Prints one event if the filters let it through; schema events and snapshot markers are not shown.</summary>
+    private static async ValueTask<bool> PrintAsync(TextWriter output, CdcEvent evt, TailFilter filter, bool json)
+    {
+        switch (evt)
+        {
+            case CdcChangeEvent or CdcLogicalMessage:
+                // The consumer library compiles its own cdc.v1 types: ChangeLine prints the listener's.
+                var source = evt is CdcChangeEvent c ? c.Change : ((CdcLogicalMessage)evt).Change;
+                var change = ChangeEvent.Parser.ParseFrom(source.ToByteString());
+                if (!filter.Matches(change))
+                {
+                    return false;
+                }
+
+                if (json)
+                {
+                    await output.WriteLineAsync(ChangeLine.JsonLine(evt.StreamSequence, evt.Subject, change)).ConfigureAwait(false);
+                }
+                else
+                {
+                    Terminal.MarkupLine(ChangeLine.Human(evt.StreamSequence, change));
+                }
+
+                return true;
+            case CdcOutboxMessage outbox:
+                if (!filter.Matches(outbox))
+                {
+                    return false;
+                }
+
+                if (json)
+                {
+                    await output.WriteLineAsync(OutboxLine.Json(outbox)).ConfigureAwait(false);
+                }
+                else
+                {
+                    Terminal.MarkupLine(OutboxLine.Human(outbox));
+                }
+
+                return true;
+            case CdcUndecodableEvent bad:
+                await Console.Error.WriteLineAsync("cdc tail: " + bad.Error.Message).ConfigureAwait(false);
+                return false;
+            default:
+                return false;
+        }
     }
 
     private static async Task ReportGapAsync(TextWriter output, ulong first, ulong last, bool json)

@@ -6,16 +6,16 @@ using NATS.Client.JetStream.Models;
 namespace Cdc.Listener.Cli;
 
 /// <summary>
-/// Creates the NATS.Net ordered consumer of <c>cdc tail</c>: ephemeral, no acks (reading never disturbs other
-/// consumers), no subject filter (every sequence is seen, so a gap is a real gap), recreated by NATS.Net if it
-/// misses a message, removed by the server after a short inactivity when tail goes away.
+/// Where <c>cdc tail</c> starts: the stream sequence it reads after (the consumer library's ordered consumer then reads
+/// from there: ephemeral, no acks, so reading never disturbs other consumers; no subject filter, so every sequence is
+/// seen and a gap is a real gap).
 /// </summary>
 internal static class TailConsumer
 {
-    private static readonly TimeSpan InactiveThreshold = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SinceLookupWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>Returns the consumer and the first stream sequence tail should expect (0 when unknown).</summary>
-    public static async Task<(INatsJSConsumer Consumer, ulong Expected)> CreateAsync(INatsJSContext js, string stream, TailStart start, CancellationToken cancellationToken)
+    /// <summary>The sequence to read after (0: from the stream's start) and the first sequence tail expects.</summary>
+    public static async Task<(ulong After, ulong Expected)> ResolveStartAsync(INatsJSContext js, string stream, TailStart start, CancellationToken cancellationToken)
     {
         StreamInfo? info;
         try
@@ -32,35 +32,42 @@ internal static class TailConsumer
             throw new TailException($"stream {stream} does not exist on this server (is --stream right, has cdc run started?)");
         }
 
-        // "new" is asked as "from the sequence after the last one": the same thing without a window in
-        // which a message stored between the two requests would be skipped unseen.
+        // "new" is "after the last sequence now": no window in which a message stored meanwhile is skipped unseen.
         var last = info.State?.LastSeq ?? 0;
-        var (policy, sequence, time, expected) = start switch
+        return start switch
         {
-            TailStart.FromStart => (ConsumerConfigDeliverPolicy.All, 0UL, default(DateTimeOffset), 1UL),
-            TailStart.FromSequence s => (ConsumerConfigDeliverPolicy.ByStartSequence, s.Sequence, default, s.Sequence),
-            TailStart.Since s => (ConsumerConfigDeliverPolicy.ByStartTime, 0UL, s.Time, 0UL),
-            _ => (ConsumerConfigDeliverPolicy.ByStartSequence, last + 1, default, last + 1),
+            TailStart.FromStart => (0UL, 1UL),
+            TailStart.FromSequence s => (s.Sequence - 1, s.Sequence),
+            TailStart.Since s => await FirstSinceAsync(js, stream, s.Time, last, cancellationToken).ConfigureAwait(false),
+            _ => (last, last + 1),
         };
+    }
 
+    /// <summary>
+    /// The first sequence stored at or after <paramref name="time"/>, asked of a short-lived ordered consumer (nats-server 2.9
+    /// has no message lookup by time); none: only new messages.
+    /// </summary>
+    private static async Task<(ulong, ulong)> FirstSinceAsync(INatsJSContext js, string stream, DateTimeOffset time, ulong last, CancellationToken cancellationToken)
+    {
         try
         {
-            var consumer = await js.CreateOrderedConsumerAsync(
-                stream,
-                new NatsJSOrderedConsumerOpts
-                {
-                    DeliverPolicy = policy,
-                    OptStartSeq = sequence,
-                    OptStartTime = time,
-                    InactiveThreshold = InactiveThreshold,
-                },
-                cancellationToken).ConfigureAwait(false);
-            return (consumer, expected);
+            var probe = await js.CreateOrderedConsumerAsync(stream, new NatsJSOrderedConsumerOpts
+            {
+                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
+                OptStartTime = time,
+            }, cancellationToken).ConfigureAwait(false);
+            await foreach (var message in probe.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1, Expires = SinceLookupWait }, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var sequence = message.Metadata?.Sequence.Stream ?? last + 1;
+                return (sequence - 1, 0);
+            }
         }
         catch (NatsJSApiException e)
         {
             throw new TailException($"cannot create a consumer on {stream}: {e.Error.Description}");
         }
+
+        return (last, 0);
     }
 }
 

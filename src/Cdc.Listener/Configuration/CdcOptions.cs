@@ -79,9 +79,14 @@ public sealed class CdcOptions
 
     public NatsSection Nats { get; set; } = new();
 
+    public OutboxSection Outbox { get; set; } = new();
+
     public PusherSection Pusher { get; set; } = new();
 
     public HeartbeatSection Heartbeat { get; set; } = new();
+
+    /// <summary>Online backfills (<c>cdc backfill</c>).</summary>
+    public BackfillSection Backfill { get; set; } = new();
 
     /// <summary>How long a graceful stop waits for in-flight acks.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -209,4 +214,10 @@ public sealed class HeartbeatSection
 
     /// <summary>Publish heartbeats as logical messages (<c>&lt;prefix&gt;.&lt;database&gt;._message.cdc_heartbeat</c>) too.</summary>
     public bool Publish { get; set; }
+}
+
+public sealed class BackfillSection
+{
+    /// <summary>Rows read per backfill chunk, between one low and high watermark (held in memory until published).</summary>
+    public int ChunkRows { get; set; } = 2048;
 }

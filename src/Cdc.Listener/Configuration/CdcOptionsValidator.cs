@@ -80,6 +80,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             }
         }
 
+        foreach (var table in o.Outbox.Tables)
+        {
+            if (string.IsNullOrWhiteSpace(table) || table.Split('.').Length > 2 || table.Split('.').Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Cdc:Outbox:Tables has '{table}': expected table or schema.table");
+            }
+        }
+
+        Range(errors, "Cdc:Outbox:DeleteBatchRows", o.Outbox.DeleteBatchRows, 1, 100_000, "1 to 100000");
         if (o.ProtocolVersion is < 0 or > 4)
         {
             errors.Add($"Cdc:ProtocolVersion = {o.ProtocolVersion} is out of range: accepted 0 (auto), 1, 2, 3 or 4");
@@ -97,6 +106,7 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         OneOf(errors, "Cdc:Snapshot", o.Snapshot, Snapshots);
         Range(errors, "Cdc:Pusher:MaxInFlightBytes", o.Pusher.MaxInFlightBytes, 1L << 20, 64L << 30, "1 MiB to 64 GiB");
         Range(errors, "Cdc:Pusher:ChunkMaxBytes", o.Pusher.ChunkMaxBytes, 4 << 10, 64 << 20, "4 KiB to 64 MiB");
+        Range(errors, "Cdc:Backfill:ChunkRows", o.Backfill.ChunkRows, 1, 1_000_000, "1 to 1000000");
         if (o.Pusher.ChunkMaxBytes > o.Pusher.MaxInFlightBytes)
         {
             errors.Add($"Cdc:Pusher:ChunkMaxBytes ({o.Pusher.ChunkMaxBytes}) must not exceed Cdc:Pusher:MaxInFlightBytes ({o.Pusher.MaxInFlightBytes})");

@@ -1,7 +1,10 @@
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Snapshot;
 using Cdc.Listener.Source;
@@ -28,6 +31,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Listener");
+    private BackfillCoordinator? _backfill;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -113,7 +117,9 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             var ledger = new DeliveryLedger(new LedgerOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
             status.InFlight = () => (ledger.Tracker.InFlightBytes, ledger.Tracker.PendingChunks, ledger.Tracker.PendingTransactions);
             status.Ledger = () => ledger.Counters;
-            var acks = new AckRouter(ledger, status, _logger);
+            await using var outbox = OutboxRelay.Create(options, connections.ForQueries, _logger);
+            status.Outbox = outbox is null ? null : () => outbox.Counters;
+            var acks = new AckRouter(ledger, status, _logger, outbox);
             lateAcks.Attach(acks);
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
@@ -142,6 +148,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                     return;
                 }
 
+                await using var backfills = BackfillService.Start(options, context, connections, ledger, status, loggerFactory);
+                _backfill = backfills.Coordinator;
                 while (true)
                 {
                     try
@@ -287,7 +295,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             types.Clear();
             var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, _logger);
+            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, acks.Outbox, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();

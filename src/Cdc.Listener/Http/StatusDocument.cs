@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Cdc.Listener.Source;
+using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 
@@ -20,6 +21,29 @@ public sealed record StatusDocument
     public SlotState? SlotState { get; init; }
 
     public required IReadOnlyList<TableCount> Tables { get; init; }
+
+    /// <summary>Running backfills (<c>cdc backfill</c>); absent when none runs.</summary>
+    public IReadOnlyList<BackfillProgress>? Backfills { get; init; }
+
+    /// <summary>The outbox relay (<c>Cdc:Outbox:Tables</c>); null when no outbox table is configured.</summary>
+    public OutboxSectionStatus? Outbox { get; init; }
+}
+
+/// <summary>What the outbox relay did since the start.</summary>
+public sealed record OutboxSectionStatus
+{
+    /// <summary>Outbox messages JetStream acknowledged.</summary>
+    public required long Relayed { get; init; }
+
+    /// <summary>Outbox messages not published (refused by NATS, or unreadable rows): kept in their rows, never retried by Cdc.</summary>
+    public required long Refused { get; init; }
+
+    public required long RowsDeleted { get; init; }
+
+    /// <summary>Egress rows whose write_retries and last_write_error Cdc updated.</summary>
+    public required long RowsRecorded { get; init; }
+
+    public string? LastRefusal { get; init; }
 }
 
 public sealed record ListenerSection

@@ -61,6 +61,17 @@ internal static class StatusDocumentBuilder
             },
             SlotState = status.SlotState,
             Tables = tables,
+            Outbox = status.Outbox?.Invoke() is { } outbox
+                ? new OutboxSectionStatus
+                {
+                    Relayed = outbox.Relayed,
+                    Refused = outbox.Refused,
+                    RowsDeleted = outbox.RowsDeleted,
+                    RowsRecorded = outbox.RowsRecorded,
+                    LastRefusal = outbox.LastRefusal,
+                }
+                : null,
+            Backfills = status.Backfills?.Invoke() is { Count: > 0 } backfills ? backfills : null,
         };
     }
 

@@ -1,5 +1,6 @@
 using Cdc.Decoding;
 using Cdc.Listener.Delivery;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Telemetry;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
@@ -8,11 +9,16 @@ namespace Cdc.Listener.Pipeline;
 
 /// <summary>
 /// Turns the sink's per-message outcomes into ledger state: an ack settles the message in its chunk;
-/// a permanent failure stops the pipeline (nothing past the failed change is ever confirmed).
+/// a permanent failure stops the pipeline (nothing past the failed change is ever confirmed) — except for an outbox
+/// message, whose refusal the outbox relay records (counted, and in an egress row) before it settles its place, so one
+/// message NATS will never take does not stop the relay.
 /// </summary>
-internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, ILogger logger) : IAckHandler
+internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, ILogger logger, OutboxRelay? outbox = null) : IAckHandler
 {
     private Exception? _failure;
+
+    /// <summary>The outbox relay whose messages this router settles, when outbox tables are configured.</summary>
+    public OutboxRelay? Outbox => outbox;
 
     /// <summary>The first permanent sink failure, if any.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
@@ -20,6 +26,12 @@ internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, IL
     public void OnAcked(OutboundMessage message, ulong streamSequence)
     {
         status.SetStreamSequence(streamSequence);
+        outbox?.OnAcked(message);
+        Settle(message);
+    }
+
+    private void Settle(OutboundMessage message)
+    {
         try
         {
             ledger.AckMessage(message);
@@ -39,6 +51,13 @@ internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, IL
         {
             // The sink was disposed at shutdown with this change un-acked: the slot was not confirmed past it,
             // so the next start delivers it again. Not a refusal, and nothing is lost.
+            outbox?.Forget(message);
+            return;
+        }
+
+        if (outbox is not null && outbox.OnRefused(message, error))
+        {
+            Settle(message);
             return;
         }
 

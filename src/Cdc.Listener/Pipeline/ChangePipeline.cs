@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Cdc.Decoding;
+using Cdc.Listener.Backfill.Window;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Formats;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
 using Cdc.Sink;
@@ -18,13 +20,10 @@ namespace Cdc.Listener.Pipeline;
 /// transactions, decoded into change items, encoded as protobuf events into chunks, pushed under the
 /// in-flight budget, and written to the sink in commit order.
 /// </summary>
-internal sealed class ChangePipeline : IChangeHandler, IDisposable
+internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 {
-    private const int MaxMessagesPerChunk = 4096;
-
     private readonly string _slot;
     private readonly string _database;
-    private readonly int _chunkMaxBytes;
     private readonly DeliveryLedger _ledger;
     private readonly IMessageSink _sink;
     private readonly ListenerStatus _status;
@@ -36,8 +35,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly ChangeEventEncoder _encoder;
     private readonly EventFormat _format;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
-    private readonly ChunkBuffer _buffer = new();
-    private readonly List<PendingMessage> _pending = new(64);
+    private readonly OpenChunk _open;
     private readonly Queue<(Chunk Chunk, DedupeRow[]? Rows)> _ready = new();
     private readonly DedupeBuffer? _dedupe;
     private readonly ArrayBufferWriter<byte> _keyScratch = new(64);
@@ -45,6 +43,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private readonly PublishedSchemas? _schemas;
     private readonly HeartbeatMonitor? _heartbeat;
     private readonly bool _publishHeartbeats;
+    private readonly OutboxRelay? _outbox;
+    private readonly IReadOnlyList<KeyValuePair<string, string>>? _publishHeaders;
+    private readonly List<OutboxRowMessage> _outboxMessages = [];
     private readonly ServerTimeline _server;
 
     // The transaction being decoded.
@@ -52,7 +53,6 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private long _transactionSequence;
     private uint _timeline;
     private int _nextMessageIndex;
-    private int _chunkFirstIndex;
 
     // Changes of the current transaction with an index at or below this are in the stream already (-1: none).
     private int _storedThroughIndex = -1;
@@ -70,7 +70,9 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         ITypeResolver? types,
         DedupeBuffer? dedupe,
         ServerTimeline server,
-        ILogger logger)
+        OutboxRelay? outbox,
+        ILogger logger,
+        BackfillCoordinator? backfill = null)
     {
         _dedupe = dedupe;
         _resume = context.Resume;
@@ -78,9 +80,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _heartbeat = context.Heartbeat;
         _publishHeartbeats = context.Options.Heartbeat.Publish;
         _server = server;
+        _outbox = outbox;
+        _publishHeaders = context.PublishHeaders;
+        _backfill = backfill;
+        backfill?.OnSessionStart();
         _slot = context.Options.Slot;
         _database = context.Source.Database;
-        _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
+        _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
         _ledger = ledger;
         _sink = sink;
         _status = status;
@@ -184,7 +190,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         _timeline = _server.TimelineAt(transaction.EndLsn);
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
-        _chunkFirstIndex = 0;
+        _open.StartTransaction();
         _status.CountTransaction(transaction.CommitTimeMicros);
         _sequence.RecordCommit(transaction.EndLsn.Value, transaction.CommitTimeMicros);
 
@@ -198,12 +204,15 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             }
         }
 
+        var backfill = _backfill is null ? null : await AddBackfillAsync(transaction, cancellationToken).ConfigureAwait(false);
         Seal(isLast: true);
+        backfill?.SetCarriers([.. _ready.Select(r => r.Chunk)]);
         while (_ready.TryDequeue(out var ready))
         {
             await PushAsync(ready.Chunk, ready.Rows, cancellationToken).ConfigureAwait(false);
         }
 
+        backfill?.SetDelivered(transaction.EndLsn.Value);
         _transaction = null;
     }
 
@@ -232,6 +241,11 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
 
     public void OnRelation(RelationInfo relation)
     {
+        if (_outbox is not null && _outbox.Find(relation) is not null && !_outbox.PublishRowChanges)
+        {
+            return;
+        }
+
         var transaction = _transaction!;
         var subjects = _subjects.For(relation);
         var evt = new RelationEvent
@@ -281,11 +295,26 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
             return;
         }
 
+        if (_outbox is not null && change.Relation is { } relation && _outbox.Find(relation) is { } outboxTable)
+        {
+            if (change.Kind == ChangeKind.Insert)
+            {
+                Relay(outboxTable, change);
+            }
+
+            if (!_outbox.PublishRowChanges)
+            {
+                return;
+            }
+        }
+
         _scratch.ResetWrittenCount();
         _encoder.Encode(change, _database, _scratch);
         var id = MessageIds.ForChange(_slot, _timeline, change.EndLsn, change.Index);
         switch (change.Kind)
         {
+            case ChangeKind.Message when _backfill is not null && _backfill.OnMessage(change):
+                break; // a backfill watermark: consumed
             case ChangeKind.Message:
                 var prefix = change.Message!.Prefix;
                 var message = _subjects.ForMessage(prefix);
@@ -293,11 +322,13 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
                 Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status), messagePayload, messageHeaders);
                 break;
             case ChangeKind.Truncate:
+                _backfill?.Observe(change);
                 var truncated = _subjects.For(change.Relation!);
                 var truncatePayload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var truncateHeaders);
                 Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"), truncatePayload, truncateHeaders);
                 break;
             default:
+                _backfill?.Observe(change);
                 var subjects = _subjects.For(change.Relation!);
                 var payload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var headers);
                 Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)), payload, headers,
@@ -320,23 +351,48 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
         return _publishHeartbeats;
     }
 
+    /// <summary>An inserted outbox row: its messages instead of (or besides) the row change, in the transaction's order.</summary>
+    private void Relay(OutboxTable table, ChangeItem change)
+    {
+        string? key = null;
+        _outboxMessages.Clear();
+        try
+        {
+            key = OutboxRowReader.Key(table, change);
+            OutboxRowReader.Read(table, change, key, _publishHeaders, _outboxMessages);
+        }
+        catch (OutboxRowException e)
+        {
+            _outbox!.RefuseRow(table, key, e.Message);
+            return;
+        }
+
+        if (_outboxMessages.Count == 0)
+        {
+            return; // an empty egress batch carries nothing
+        }
+
+        var row = new OutboxRow(table, key, _outboxMessages.Count);
+        var counter = _status.CounterFor(table.StatusName, "outbox");
+        foreach (var message in _outboxMessages)
+        {
+            Add(MessageKind.WriteTable, table.StatusName, _subjects.ForOutbox(message.Subject), message.MessageId, counter,
+                message.Payload.Span, message.Headers, outbox: row);
+        }
+    }
+
     private static EventContext Context(ChangeItem change, string id)
         => new(EventKind.Change, change.Kind, id, change.Relation!.Namespace, change.Relation.Name, change.CommitTimeMicros);
 
     private void Add(MessageKind kind, string table, string subject, string id, TableCounter counter, ReadOnlySpan<byte> payload,
-        IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default)
+        IReadOnlyList<KeyValuePair<string, string>> headers, DedupeRow row = default, OutboxRow? outbox = null)
     {
-        if (_pending.Count > 0 && (_buffer.Remaining < payload.Length || _buffer.Used + payload.Length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
+        if (!_open.Fits(payload.Length))
         {
             Seal(isLast: false);
         }
 
-        if (_buffer.Remaining < payload.Length)
-        {
-            _buffer.Start(Math.Max(payload.Length, Math.Min(_chunkMaxBytes, 64 * 1024)));
-        }
-
-        _pending.Add(new PendingMessage(kind, table, subject, id, _buffer.Append(payload), headers, row));
+        _open.Add(kind, table, subject, id, payload, headers, row, outbox);
         _nextMessageIndex++;
         _status.CountChange(counter, payload.Length);
     }
@@ -345,34 +401,7 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     private void Seal(bool isLast)
     {
         var transaction = _transaction!;
-        var chunk = new Chunk(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, _chunkFirstIndex, isLast, _pending.Count);
-        var rows = _dedupe is null ? null : new DedupeRow[_pending.Count];
-        for (var i = 0; rows is not null && i < _pending.Count; i++)
-        {
-            rows[i] = _pending[i].Row;
-        }
-
-        foreach (var p in _pending)
-        {
-            chunk.Add(new OutboundMessage
-            {
-                Kind = p.Kind,
-                Table = p.Table,
-                Subject = p.Subject,
-                MessageId = p.Id,
-                Payload = p.Payload,
-                Headers = p.Headers,
-                State = chunk,
-            });
-        }
-
-        if (_buffer.Detach() is { } array)
-        {
-            chunk.AddRentedBuffer(array);
-        }
-
-        _chunkFirstIndex += _pending.Count;
-        _pending.Clear();
+        var chunk = _open.Seal(_transactionSequence, transaction.CommitLsn.Value, transaction.EndLsn.Value, isLast, out var rows, withRows: _dedupe is not null, _outbox);
         _ready.Enqueue((chunk, rows));
     }
 
@@ -386,7 +415,4 @@ internal sealed class ChangePipeline : IChangeHandler, IDisposable
     };
 
     public void Dispose() => _assembler.Dispose();
-
-    private readonly record struct PendingMessage(MessageKind Kind, string Table, string Subject, string Id, ReadOnlyMemory<byte> Payload,
-        IReadOnlyList<KeyValuePair<string, string>> Headers, DedupeRow Row);
 }

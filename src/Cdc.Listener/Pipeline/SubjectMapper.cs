@@ -71,6 +71,21 @@ public sealed class SubjectMapper
         return subjects;
     }
 
+    /// <summary>
+    /// Subject of an outbox message: <c>&lt;prefix&gt;.&lt;database&gt;._outbox.&lt;subject&gt;</c>, the row's subject kept as a
+    /// hierarchy (its dots) with each part made a valid token (an empty part becomes '_').
+    /// </summary>
+    public string ForOutbox(string subject)
+    {
+        var tokens = subject.Split('.');
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = Token(tokens[i]);
+        }
+
+        return _databaseSubject + "._outbox." + string.Join('.', tokens);
+    }
+
     /// <summary>Makes a name usable as one subject token.</summary>
     public static string Token(string name) => SubjectTemplate.Token(name);
 }

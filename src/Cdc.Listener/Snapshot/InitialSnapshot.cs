@@ -5,6 +5,7 @@ using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Formats;
+using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Source;
@@ -32,21 +33,16 @@ internal sealed class InitialSnapshot(
     ITypeResolver types,
     ILogger logger)
 {
-    private const int MaxMessagesPerChunk = 4096;
-
     private readonly string _slot = context.Options.Slot;
     private readonly string _database = context.Source.Database;
-    private readonly int _chunkMaxBytes = context.Options.Pusher.ChunkMaxBytes;
     private readonly ChangeEventEncoder _encoder = new(types);
     private readonly EventFormat _format = EventFormat.Create(context.Options, context.Source.Database, context.PublishHeaders);
     private readonly SubjectMapper _subjects = new(context.Options.Nats.SubjectPrefix, context.Source.Database, SubjectTemplate.From(context.Options.Nats.SubjectTemplate, context.Options.Nats.SubjectIncludesOperation));
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
-    private readonly ChunkBuffer _buffer = new();
-    private readonly List<OutboundMessage> _pending = new(64);
+    private readonly OpenChunk _open = new(context.Options.Pusher.ChunkMaxBytes);
 
     private Lsn _consistentPoint;
     private long _transactionSequence;
-    private int _chunkFirstIndex;
 
     /// <summary>The ledger's starting flush LSN for a snapshot at <paramref name="consistentPoint"/>.</summary>
     public static ulong FlushBefore(Lsn consistentPoint) => consistentPoint.Value - 1;
@@ -62,6 +58,11 @@ internal sealed class InitialSnapshot(
             await ExecuteAsync(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(conn, $"SET TRANSACTION SNAPSHOT '{CheckedSnapshotName(slot.SnapshotName)}'", cancellationToken).ConfigureAwait(false);
             var tables = await PublishedTables.ReadAsync(conn, context.Source.Publications, context.Source.ServerVersionNum, types, cancellationToken).ConfigureAwait(false);
+            if (!context.Options.Outbox.PublishRowChanges)
+            {
+                // Outbox rows are messages, relayed when inserted; rows already there at the slot's creation are not.
+                tables = tables.Where(t => !OutboxRelay.IsNamed(context.Options.Outbox, t.Relation)).ToList();
+            }
             SnapshotLog.Started(logger, slot.TemporaryName, slot.SnapshotName, _consistentPoint.ToString(), tables.Count);
             long total = 0;
             for (var t = 0; t < tables.Count; t++)
@@ -146,26 +147,12 @@ internal sealed class InitialSnapshot(
     private bool TryAdd(MessageKind kind, string table, string subject, string id, in EventContext eventContext)
     {
         var payload = _format.Format(_scratch.WrittenSpan, eventContext, out var headers);
-        var length = payload.Length;
-        if (_pending.Count > 0 && (_buffer.Remaining < length || _buffer.Used + length > _chunkMaxBytes || _pending.Count >= MaxMessagesPerChunk))
+        if (!_open.Fits(payload.Length))
         {
             return false;
         }
 
-        if (_buffer.Remaining < length)
-        {
-            _buffer.Start(Math.Max(length, Math.Min(_chunkMaxBytes, 64 * 1024)));
-        }
-
-        _pending.Add(new OutboundMessage
-        {
-            Kind = kind,
-            Table = table,
-            Subject = subject,
-            MessageId = id,
-            Payload = _buffer.Append(payload),
-            Headers = headers,
-        });
+        _open.Add(kind, table, subject, id, payload, headers);
         return true;
     }
 
@@ -173,28 +160,7 @@ internal sealed class InitialSnapshot(
     private async ValueTask PushAsync(bool isLast, CancellationToken cancellationToken)
     {
         var cp = _consistentPoint.Value;
-        var chunk = new Chunk(_transactionSequence, cp, cp, _chunkFirstIndex, isLast, _pending.Count);
-        foreach (var message in _pending)
-        {
-            chunk.Add(new OutboundMessage
-            {
-                Kind = message.Kind,
-                Table = message.Table,
-                Subject = message.Subject,
-                MessageId = message.MessageId,
-                Payload = message.Payload,
-                Headers = message.Headers,
-                State = chunk,
-            });
-        }
-
-        if (_buffer.Detach() is { } array)
-        {
-            chunk.AddRentedBuffer(array);
-        }
-
-        _chunkFirstIndex += _pending.Count;
-        _pending.Clear();
+        var chunk = _open.Seal(_transactionSequence, cp, cp, isLast, out _);
         await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
         for (var i = 0; i < messages.Length; i++)

@@ -23,10 +23,14 @@ internal static class TableCopyReader
             + ") TO STDOUT (FORMAT binary)";
 
     /// <summary>Calls <paramref name="onRow"/> for every row, in the order read; returns the row count.</summary>
-    public static async Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, string? rowFilter, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
+    public static Task<long> ReadAsync(NpgsqlConnection conn, SnapshotRow row, string? rowFilter, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
+        => ReadAsync(conn, CopyStatement(row.Relation, rowFilter), row, onRow, cancellationToken);
+
+    /// <summary>Calls <paramref name="onRow"/> for every row of a binary COPY of <paramref name="row"/>'s columns in table order.</summary>
+    public static async Task<long> ReadAsync(NpgsqlConnection conn, string copyStatement, SnapshotRow row, Func<SnapshotRow, ValueTask> onRow, CancellationToken cancellationToken)
     {
         var parser = new CopyBinaryRows();
-        var copy = await conn.BeginRawBinaryCopyAsync(CopyStatement(row.Relation, rowFilter), cancellationToken).ConfigureAwait(false);
+        var copy = await conn.BeginRawBinaryCopyAsync(copyStatement, cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
             var reader = PipeReader.Create(copy, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4, leaveOpen: true));

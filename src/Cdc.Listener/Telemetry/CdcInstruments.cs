@@ -12,6 +12,8 @@ internal static class CdcInstruments
         services.AddSingleton<SourceInstruments>();
         services.AddSingleton<DeliveryInstruments>();
         services.AddSingleton<SinkInstruments>();
+        services.AddSingleton<OutboxInstruments>();
+        services.AddSingleton<BackfillInstruments>();
         return services;
     }
 
@@ -21,5 +23,7 @@ internal static class CdcInstruments
         _ = services.GetRequiredService<SourceInstruments>();
         _ = services.GetRequiredService<DeliveryInstruments>();
         _ = services.GetRequiredService<SinkInstruments>();
+        _ = services.GetRequiredService<OutboxInstruments>();
+        _ = services.GetRequiredService<BackfillInstruments>();
     }
 }

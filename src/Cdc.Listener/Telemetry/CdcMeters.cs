@@ -24,5 +24,8 @@ public static class CdcMeters
     /// <summary>Writing to NATS: changes and bytes per table, PubAcks.</summary>
     public const string Sink = "Cdc.Sink";
 
-    public static IReadOnlyList<string> All { get; } = [Listener, Source, Delivery, Sink];
+    /// <summary>The outbox relay: messages relayed and refused, rows deleted and recorded.</summary>
+    public const string Outbox = "Cdc.Outbox";
+
+    public static IReadOnlyList<string> All { get; } = [Listener, Source, Delivery, Sink, Outbox];
 }

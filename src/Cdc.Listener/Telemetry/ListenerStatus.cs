@@ -86,6 +86,11 @@ public sealed class ListenerStatus(TimeProvider? time = null)
     /// <summary>Supplies the ledger's monotonic counters (pushes, acks, waits for budget).</summary>
     public Func<LedgerCounters>? Ledger { get; set; }
 
+    /// <summary>The outbox relay's counters, when <c>Cdc:Outbox:Tables</c> names tables.</summary>
+    public Func<Outbox.OutboxCounters>? Outbox { get; set; }
+    /// <summary>The running backfills' progress.</summary>
+    public Func<IReadOnlyList<BackfillProgress>>? Backfills { get; set; }
+
     /// <summary>The replication slot as PostgreSQL last reported it (polled by the status sampler); null until read.</summary>
     public SlotState? SlotState
     {

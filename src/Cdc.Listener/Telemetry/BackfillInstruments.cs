@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+
+namespace Cdc.Listener.Telemetry;
+
+/// <summary>
+/// The running backfills (meter <see cref="CdcMeters.Listener"/>), the numbers <c>cdc status</c> draws its progress bars
+/// from, labelled by table (a published table: bounded like the per-table counters).
+/// </summary>
+internal sealed class BackfillInstruments
+{
+    public BackfillInstruments(IMeterFactory meters, ListenerStatus status)
+    {
+        var meter = meters.Create(CdcMeters.Listener);
+        meter.CreateObservableGauge("cdc_backfill_rows", () => Samples(status, b => b.RowsDone),
+            description: "Rows read by the backfill's acknowledged chunks.");
+        meter.CreateObservableGauge("cdc_backfill_rows_estimate", () => Samples(status, b => b.RowsEstimate),
+            description: "The backfilled table's row estimate (0: unknown, never analyzed).");
+        meter.CreateObservableGauge("cdc_backfill_rows_per_second", () => Samples(status, b => b.RowsPerSecond),
+            description: "Backfill rate since this process took it up.");
+        meter.CreateObservableGauge("cdc_backfill_eta_seconds", () => Samples(status, b => b.EtaSeconds),
+            description: "Seconds left at the current backfill rate.");
+    }
+
+    private static IEnumerable<Measurement<double>> Samples(ListenerStatus status, Func<BackfillProgress, double?> value)
+    {
+        foreach (var backfill in status.Backfills?.Invoke() ?? [])
+        {
+            if (value(backfill) is { } v)
+            {
+                yield return new Measurement<double>(v, new KeyValuePair<string, object?>("table", backfill.Table));
+            }
+        }
+    }
+}
