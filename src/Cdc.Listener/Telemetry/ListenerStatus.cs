@@ -88,6 +88,7 @@ public sealed class ListenerStatus(TimeProvider? time = null)
 
     /// <summary>The outbox relay's counters, when <c>Cdc:Outbox:Tables</c> names tables.</summary>
     public Func<Outbox.OutboxCounters>? Outbox { get; set; }
+
     /// <summary>The running backfills' progress.</summary>
     public Func<IReadOnlyList<BackfillProgress>>? Backfills { get; set; }
 
