@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Cdc.Listener.Configuration;
@@ -43,6 +44,12 @@ public sealed class StatusEndpointTests
         { "cdc_reconnects_total", "counter" },
         { "cdc_errors_total", "counter" },
         { "cdc_duplicate_acks_total", "counter" },
+
+        // Added since: resume from the stream, lost-slot gaps, heartbeats.
+        { "cdc_resume_skipped_transactions_total", "counter" },
+        { "cdc_resume_skipped_changes_total", "counter" },
+        { "cdc_source_gaps_total", "counter" },
+        { "cdc_heartbeat_lag_seconds", "gauge" },
     };
 
     [Theory]
@@ -77,6 +84,10 @@ public sealed class StatusEndpointTests
         Assert.Contains(("cdc_slot_lag_bytes", "1234"), samples);
         Assert.Contains(("cdc_confirmed_flush_lsn", "22000000"), samples);
         Assert.Contains(("cdc_pending_acks", "7"), samples);
+        Assert.Contains(("cdc_resume_skipped_transactions_total", "5"), samples);
+        Assert.Contains(("cdc_resume_skipped_changes_total", "1"), samples);
+        Assert.Contains(("cdc_source_gaps_total", "1"), samples);
+        Assert.InRange(double.Parse(Samples(page, "cdc_heartbeat_lag_seconds").Single().Value, CultureInfo.InvariantCulture), 0.25, 60);
 
         // The numbers move between scrapes (no cached page).
         status.CountChange(status.CounterFor("public.items", "insert"), 100);
@@ -197,6 +208,15 @@ public sealed class StatusEndpointTests
         status.PendingAcks = () => 7;
         status.Ledger = () => default(LedgerCounters) with { PushWaits = 2, PushWaitTime = TimeSpan.FromMilliseconds(1500) };
         status.SlotState = new SlotState("cdc", Exists: true, Active: true, ActivePid: 42, "0/14FB180", "0/14FB180", "0/14FB6B2", LagBytes: 1234, LagSeconds: null, "reserved", DateTimeOffset.UtcNow);
+        status.CountResumeSkippedTransactions(5);
+        status.CountResumeSkippedChange();
+        status.CountSourceGap();
+        var heartbeat = new HeartbeatMonitor(TimeSpan.FromMinutes(1));
+        var sent = heartbeat.NowMicros() - 250_000;
+        heartbeat.Sent(sent);
+        heartbeat.Decoded(endLsn: 100, sent);
+        heartbeat.ObserveFlush(100);
+        status.Heartbeat = heartbeat;
         return status;
     }
 
