@@ -16,6 +16,22 @@ public sealed class ResumePointTests
     }
 
     [Fact]
+    public void An_id_written_with_the_timeline_gives_the_same_position()
+    {
+        // What MessageIds writes since ids carry the timeline; the ids a stream already holds stay readable.
+        var id = MessageIds.ForChange("s1", timeline: 2, new Cdc.Decoding.Lsn(0x16B3A28), 7);
+        var point = ResumePoint.Parse("s1", id)!;
+        Assert.Equal(0x16B3A28UL - 1, point.WholeThrough);
+        Assert.Equal(0x16B3A28UL, point.PartialEnd);
+        Assert.Equal(7, point.PartialIndex);
+        Assert.True(point.Streamed);
+
+        var schema = ResumePoint.Parse("s1", MessageIds.ForSchema("s1", timeline: 2, new Cdc.Decoding.Lsn(0x16B3A28), 3, 16384))!;
+        Assert.Equal(0x16B3A28UL - 1, schema.WholeThrough);
+        Assert.Equal(-1, schema.PartialIndex);
+    }
+
+    [Fact]
     public void A_schema_id_leaves_its_transaction_unknown()
     {
         var point = ResumePoint.Parse("s1", "s1:00000000016B3A28:3:schema:16384")!;
