@@ -38,15 +38,9 @@ internal sealed class PublishedSchemas
                 }
             }
         }
-        catch (SinkException e)
+        catch (Exception e) when (StreamReadErrors.Handles(e))
         {
-            throw e.IsTransient
-                ? new SinkUnavailableException($"NATS: reading the stream's schema events: {e.Message}", e)
-                : new SinkDeliveryException($"NATS refused reading the stream's schema events: {e.Message}", e);
-        }
-        catch (Exception e) when (e is NATS.Client.Core.NatsException or IOException or TimeoutException)
-        {
-            throw new SinkUnavailableException($"NATS: reading the stream's schema events: {e.Message}", e);
+            throw StreamReadErrors.From(e, "the stream's schema events");
         }
 
         return schemas;

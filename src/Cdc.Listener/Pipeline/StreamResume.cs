@@ -27,15 +27,9 @@ internal static class StreamResume
             var newest = await history.FindNewestAsync(id => ResumePoint.Parse(slot, id) is not null, MaxScan, cancellationToken).ConfigureAwait(false);
             return newest is null ? null : ResumePoint.Parse(slot, newest.MessageId);
         }
-        catch (SinkException e)
+        catch (Exception e) when (StreamReadErrors.Handles(e))
         {
-            throw e.IsTransient
-                ? new SinkUnavailableException($"NATS: reading the stream's newest message: {e.Message}", e)
-                : new SinkDeliveryException($"NATS refused reading the stream's newest message: {e.Message}", e);
-        }
-        catch (Exception e) when (e is NATS.Client.Core.NatsException or IOException or TimeoutException)
-        {
-            throw new SinkUnavailableException($"NATS: reading the stream's newest message: {e.Message}", e);
+            throw StreamReadErrors.From(e, "the stream's newest message");
         }
     }
 
