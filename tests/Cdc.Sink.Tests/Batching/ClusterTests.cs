@@ -11,19 +11,9 @@ public sealed class ClusterTests
     [Fact]
     public async Task Killing_the_connected_node_of_a_three_node_cluster_mid_stream_loses_nothing()
     {
-        var clientPorts = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
-        var clusterPorts = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
-        var nodes = new List<NatsServer>();
+        var nodes = await StartClusterAsync();
         try
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var routes = string.Join(", ", clusterPorts.Where((_, j) => j != i).Select(p => $"nats://127.0.0.1:{p}"));
-                nodes.Add(await NatsServer.StartAsync(
-                    $"server_name: n{i}\ncluster {{ name: cdc, listen: 127.0.0.1:{clusterPorts[i]}, routes: [{routes}] }}",
-                    port: clientPorts[i]));
-            }
-
             var acks = new RecordingAckHandler();
             var nats = new NatsOptions { Urls = [nodes[0].Url], ReconnectWaitMin = TimeSpan.FromMilliseconds(50), ReconnectWaitMax = TimeSpan.FromSeconds(1) };
             var stream = new JetStreamStreamOptions { Name = "CDC", Subjects = ["cdc.>"], Replicas = 3 };
