@@ -172,6 +172,13 @@ public sealed class NatsSection
 
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a publish refused for a reason an operator can fix (no stream takes the subject, a permissions violation)
+    /// is retried in order, holding the messages behind it, before it is given up: fatal for a row change, recorded and
+    /// skipped for an outbox message (docs/outbox.md).
+    /// </summary>
+    public TimeSpan RefusalRetryTime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>What to do with a change larger than the server's max_payload: fail or reference.</summary>
     public string OversizePolicy { get; set; } = "fail";
 

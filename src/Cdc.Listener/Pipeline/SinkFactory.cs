@@ -29,6 +29,7 @@ internal static class SinkFactory
             MaxBytes = n.BatchMaxBytes,
             Timeout = n.BatchTimeout,
             MaxPendingAcks = n.MaxPendingAcks,
+            NoStreamRetryTime = n.RefusalRetryTime,
             OversizePolicy = string.Equals(n.OversizePolicy, "reference", StringComparison.OrdinalIgnoreCase) ? OversizePolicy.PublishReference : OversizePolicy.Fail,
             DescribeOmitted = OmittedPayload.Describe,
         };

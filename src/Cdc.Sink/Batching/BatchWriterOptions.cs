@@ -20,7 +20,10 @@ public sealed record BatchWriterOptions
     /// <summary>A message without PubAck for this long is republished (with the same message id).</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a 503 (no stream for the subject, e.g. during a leader change) is retried before it fails the message.</summary>
+    /// <summary>
+    /// How long a refusal an operator can fix is retried, in order, before it fails the message: a 503 (no stream for
+    /// the subject, or a leader change) and a publish permissions violation.
+    /// </summary>
     public TimeSpan NoStreamRetryTime { get; init; } = TimeSpan.FromSeconds(30);
 
     public OversizePolicy OversizePolicy { get; init; } = OversizePolicy.Fail;

@@ -37,7 +37,7 @@ namespace Cdc.Sink;
 /// <see cref="SinkStoppedException"/>.</item>
 /// </list>
 /// </summary>
-public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckReceiver, IStreamHistory
+public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckReceiver, IStreamHistory
 {
     private readonly NatsConnection _connection;
     private readonly ConnectionHealth _health;
@@ -172,6 +172,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _acks = new AckSubscription(_connection, _replyPrefix, this);
         await _connection.AddSubAsync(_acks, cancellationToken).ConfigureAwait(false);
         _connection.ConnectionOpened += OnConnectionOpened;
+        _connection.ServerError += OnServerError;
         _batchTimer = new Timer(static state => ((StreamingBatchWriter)state!).OnBatchTimer(), this, Timeout.Infinite, Timeout.Infinite);
         _monitor = Task.Run(MonitorAsync, CancellationToken.None);
         _started = true;
@@ -247,6 +248,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         _connection.ConnectionOpened -= OnConnectionOpened;
+        _connection.ServerError -= OnServerError;
         _health.Dispose();
         if (_batchTimer is not null)
         {
