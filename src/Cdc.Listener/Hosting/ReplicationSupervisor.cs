@@ -119,6 +119,12 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             status.Ledger = () => ledger.Counters;
             await using var outbox = OutboxRelay.Create(options, connections.ForQueries, _logger);
             status.Outbox = outbox is null ? null : () => outbox.Counters;
+            if (outbox is not null)
+            {
+                var outboxSubjects = new SubjectMapper(options.Nats.SubjectPrefix, source.Database, includeOperation: false).OutboxSubjects;
+                await OutboxLeftovers.DeleteAsync(sink, options.Outbox, outboxSubjects, connections.ForQueries, _logger, stoppingToken).ConfigureAwait(false);
+            }
+
             var acks = new AckRouter(ledger, status, _logger, outbox);
             lateAcks.Attach(acks);
             await using var types = new CatalogTypeResolver(connections.ForQueries);

@@ -42,8 +42,11 @@ internal sealed class OutboxRelay : IAsyncDisposable
     public static bool IsNamed(OutboxSection options, RelationInfo relation)
         => options.Tables.Any(t => Qualified(t) == relation.Namespace + "." + relation.Name);
 
+    /// <summary>The configured tables as schema.table.</summary>
+    public static IEnumerable<string> Names(OutboxSection options) => options.Tables.Select(Qualified).Distinct(StringComparer.Ordinal);
+
     /// <summary>A configured name as schema.table: a bare table name is in <c>public</c>.</summary>
-    private static string Qualified(string table) => table.Contains('.', StringComparison.Ordinal) ? table : "public." + table;
+    internal static string Qualified(string table) => table.Contains('.', StringComparison.Ordinal) ? table : "public." + table;
 
     /// <summary>Whether the outbox tables' row changes are published too.</summary>
     public bool PublishRowChanges { get; }

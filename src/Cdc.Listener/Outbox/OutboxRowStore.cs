@@ -116,11 +116,11 @@ internal sealed class OutboxRowStore : IAsyncDisposable
         }
     }
 
-    private static async Task DeleteAsync(NpgsqlConnection connection, OutboxTable table, string[] keys, CancellationToken cancellationToken)
+    internal static async Task<int> DeleteAsync(NpgsqlConnection connection, OutboxTable table, string[] keys, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"DELETE FROM {Quote(table)} WHERE {KeyEquals(table, many: true)}", connection);
         command.Parameters.AddWithValue("keys", keys);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RecordAsync(NpgsqlConnection connection, OutboxRow row, string error, CancellationToken cancellationToken)
@@ -139,21 +139,28 @@ internal sealed class OutboxRowStore : IAsyncDisposable
     /// </summary>
     private static string KeyEquals(OutboxTable table, bool many)
     {
-        var column = table.KeyColumn;
-        var key = QuoteName(column.Name);
-        var plainType = column.TypeName.Length > 0 && column.TypeName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
-        return (many, plainType) switch
+        var key = QuoteName(table.KeyColumn.Name);
+        return (many, HasPlainKeyType(table)) switch
         {
-            (true, true) => $"{key} = ANY(@keys::{column.TypeName}[])",
+            (true, true) => $"{key} = ANY(@keys::{table.KeyColumn.TypeName}[])",
             (true, false) => $"{key}::text = ANY(@keys)",
-            (false, true) => $"{key} = @key::{column.TypeName}",
+            (false, true) => $"{key} = @key::{table.KeyColumn.TypeName}",
             (false, false) => $"{key}::text = @key",
         };
     }
 
-    private static string Quote(OutboxTable table) => QuoteName(table.Relation.Namespace) + "." + QuoteName(table.Relation.Name);
+    /// <summary>The key column compared with a text expression (cast to the key's type when it has a plain name).</summary>
+    internal static string KeyEquals(OutboxTable table, string textExpression)
+        => HasPlainKeyType(table)
+            ? $"{QuoteName(table.KeyColumn.Name)} = {textExpression}::{table.KeyColumn.TypeName}"
+            : $"{QuoteName(table.KeyColumn.Name)}::text = {textExpression}";
 
-    private static string QuoteName(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    private static bool HasPlainKeyType(OutboxTable table)
+        => table.KeyColumn.TypeName.Length > 0 && table.KeyColumn.TypeName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
+
+    internal static string Quote(OutboxTable table) => QuoteName(table.Relation.Namespace) + "." + QuoteName(table.Relation.Name);
+
+    internal static string QuoteName(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     public async ValueTask DisposeAsync()
     {

@@ -96,7 +96,7 @@ internal static class SinkFactory
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>Maps the sink's start errors (server down, stream refused) to transient or fatal listener errors.</summary>
-    private sealed class SinkStartGuard(StreamingBatchWriter inner) : IMessageSink, IStreamHistory
+    private sealed class SinkStartGuard(StreamingBatchWriter inner) : IMessageSink, IStreamHistory, IStreamMessageIds
     {
         public async Task StartAsync(CancellationToken cancellationToken = default)
         {
@@ -127,6 +127,9 @@ internal static class SinkFactory
 
         public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
             => inner.LastPerSubjectAsync(subjectFilter, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ReadMessageIdsAsync(string subjectFilter, int maxScan, CancellationToken cancellationToken = default)
+            => inner.ReadMessageIdsAsync(subjectFilter, maxScan, cancellationToken);
     }
 }
 

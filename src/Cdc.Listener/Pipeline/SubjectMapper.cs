@@ -86,6 +86,9 @@ public sealed class SubjectMapper
         return _databaseSubject + "._outbox." + string.Join('.', tokens);
     }
 
+    /// <summary>Every outbox message's subject: <c>&lt;prefix&gt;.&lt;database&gt;._outbox.&gt;</c>.</summary>
+    public string OutboxSubjects => _databaseSubject + "._outbox.>";
+
     /// <summary>Makes a name usable as one subject token.</summary>
     public static string Token(string name) => SubjectTemplate.Token(name);
 }

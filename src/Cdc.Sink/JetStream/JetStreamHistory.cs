@@ -6,7 +6,7 @@ using NATS.Client.JetStream.Models;
 namespace Cdc.Sink.JetStream;
 
 /// <summary>Reads a JetStream stream back through NATS.Net: single messages by sequence, and the last message per subject.</summary>
-public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStreamHistory
+public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStreamHistory, IStreamMessageIds
 {
     private const string MessageIdHeader = "Nats-Msg-Id";
     private const string ContentTypeHeader = "Content-Type";
@@ -84,6 +84,61 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             return result;
+        }
+        catch (NatsJSApiException e)
+        {
+            throw new JetStreamException(e.Error.Code, e.Error.ErrCode, e.Error.Description, stream);
+        }
+        catch (NatsNoRespondersException)
+        {
+            throw new JetStreamException(503, 0, "JetStream is not available (no responders for the API)", stream);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ReadMessageIdsAsync(string subjectFilter, int maxScan, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectFilter);
+        var ids = new List<string>();
+        try
+        {
+            var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var state = handle.Info.State;
+            if (state.Messages == 0)
+            {
+                return ids;
+            }
+
+            // Direct gets of the next message on the filter from a sequence: the server skips other subjects, so the cost
+            // is one request per matching message, not per sequence scanned.
+            var seq = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            while (seq <= state.LastSeq)
+            {
+                StreamMsgGetResponse response;
+                try
+                {
+                    response = await handle.GetAsync(new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (NatsJSApiException e) when (e.Error.Code == 404)
+                {
+                    break; // nothing more on the filter
+                }
+
+                var message = response.Message;
+                if (message.Seq > state.LastSeq)
+                {
+                    break; // stored after the scan started
+                }
+
+                var id = HeaderOf(HeaderText(message.Hdrs), MessageIdHeader);
+                if (id.Length > 0)
+                {
+                    ids.Add(id);
+                }
+
+                seq = message.Seq + 1;
+            }
+
+            return ids;
         }
         catch (NatsJSApiException e)
         {
