@@ -24,7 +24,7 @@ namespace Cdc.Listener.Snapshot;
 /// marker is acknowledged. The ledger must start with its flush LSN just below the consistent point, so nothing can be
 /// confirmed at or past it before the snapshot is delivered.
 /// </summary>
-internal sealed class InitialSnapshot(
+internal sealed partial class InitialSnapshot(
     SessionContext context,
     DeliveryLedger ledger,
     IMessageSink sink,
@@ -58,11 +58,6 @@ internal sealed class InitialSnapshot(
             await ExecuteAsync(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(conn, $"SET TRANSACTION SNAPSHOT '{CheckedSnapshotName(slot.SnapshotName)}'", cancellationToken).ConfigureAwait(false);
             var tables = await PublishedTables.ReadAsync(conn, context.Source.Publications, context.Source.ServerVersionNum, types, cancellationToken).ConfigureAwait(false);
-            if (!context.Options.Outbox.PublishRowChanges)
-            {
-                // Outbox rows are messages, relayed when inserted; rows already there at the slot's creation are not.
-                tables = tables.Where(t => !OutboxRelay.IsNamed(context.Options.Outbox, t.Relation)).ToList();
-            }
             SnapshotLog.Started(logger, slot.TemporaryName, slot.SnapshotName, _consistentPoint.ToString(), tables.Count);
             long total = 0;
             for (var t = 0; t < tables.Count; t++)
@@ -89,6 +84,17 @@ internal sealed class InitialSnapshot(
     private async Task<long> PublishTableAsync(NpgsqlConnection conn, PublishedTable table, bool isLastTable, CancellationToken cancellationToken)
     {
         var relation = table.Relation;
+        if (OutboxTableOf(relation) is { } outboxTable)
+        {
+            // Rows already in an outbox table are relayed as the messages they carry, as if inserted now.
+            var relayed = await RelayOutboxRowsAsync(conn, table, outboxTable, cancellationToken).ConfigureAwait(false);
+            if (!context.Options.Outbox.PublishRowChanges)
+            {
+                await PushAsync(isLast: isLastTable, cancellationToken).ConfigureAwait(false);
+                return relayed;
+            }
+        }
+
         var started = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var subjects = _subjects.For(relation);
@@ -160,7 +166,7 @@ internal sealed class InitialSnapshot(
     private async ValueTask PushAsync(bool isLast, CancellationToken cancellationToken)
     {
         var cp = _consistentPoint.Value;
-        var chunk = _open.Seal(_transactionSequence, cp, cp, isLast, out _);
+        var chunk = _open.Seal(_transactionSequence, cp, cp, isLast, out _, outbox: acks.Outbox);
         await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         var messages = chunk.Messages;
         for (var i = 0; i < messages.Length; i++)
