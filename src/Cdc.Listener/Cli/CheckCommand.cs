@@ -104,5 +104,7 @@ internal static class CheckCommand
             };
             report.Plan("slot", $"{options.Slot} does not exist: cdc run would create it last, once every other check passed{snapshot}");
         }
+
+        await OutboxCheck.CheckAsync(options, plan, report).ConfigureAwait(false);
     }
 }

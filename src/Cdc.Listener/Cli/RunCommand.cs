@@ -47,6 +47,12 @@ internal static class RunCommand
             HelpName = "schema.table",
             AllowMultipleArgumentsPerToken = true,
         };
+        var outboxTables = new Option<string[]>("--outbox-tables")
+        {
+            Description = "Outbox tables (schema.table) whose inserted rows are published as the messages they carry, comma separated or repeated. Key Cdc:Outbox:Tables. [default: none]",
+            HelpName = "schema.table",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var set = new Option<string[]>("--set")
         {
             Description = "Any setting as Key=Value, e.g. --set Cdc:Nats:BatchMaxRows=500 (repeatable). [default: none]",
@@ -67,6 +73,7 @@ internal static class RunCommand
         }
 
         command.Options.Add(tables);
+        command.Options.Add(outboxTables);
         command.Options.Add(set);
         command.Options.Add(logFormat);
         command.Options.Add(config);
@@ -81,13 +88,8 @@ internal static class RunCommand
                 }
             }
 
-            var tableList = (parse.GetValue(tables) ?? [])
-                .SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .ToList();
-            for (var i = 0; i < tableList.Count; i++)
-            {
-                overrides[$"Cdc:Tables:{i}"] = tableList[i];
-            }
+            AddList(overrides, "Cdc:Tables", parse.GetValue(tables));
+            AddList(overrides, "Cdc:Outbox:Tables", parse.GetValue(outboxTables));
 
             foreach (var pair in parse.GetValue(set) ?? [])
             {
@@ -104,6 +106,16 @@ internal static class RunCommand
             return await body(parse.GetValue(config), overrides, parse.GetValue(logFormat) == "json").ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>A list option's values (comma separated or repeated) as <c>key:0</c>, <c>key:1</c>, ...</summary>
+    private static void AddList(Dictionary<string, string?> overrides, string key, string[]? values)
+    {
+        var list = (values ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            overrides[$"{key}:{i}"] = list[i];
+        }
     }
 
     /// <summary>The one line for a setting that stops a start (exit code 2), or null when <paramref name="e"/> is something else.</summary>
