@@ -61,6 +61,13 @@ public sealed class OutboxRefusalTests(ITestOutputHelper output)
                 async () => await env.Postgres.ScalarAsync<long>("SELECT count(*) FROM egress", env.Name) == 1,
                 TimeSpan.FromSeconds(30), "row 2 deleted", () => cdc.Output);
 
+            // Redrive (docs/outbox.md): the row inserted again relays it again; still denied, so recorded a second time, and
+            // the messages of it that were stored are dropped as duplicates by their ids.
+            await env.ExecuteAsync("WITH d AS (DELETE FROM egress WHERE batch_id = 1 RETURNING *) INSERT INTO egress SELECT * FROM d");
+            await OutboxEnvironment.WaitUntilAsync(
+                async () => await env.Postgres.ScalarAsync<int>("SELECT write_retries FROM egress WHERE batch_id = 1", env.Name) == 2,
+                TimeSpan.FromSeconds(30), "the redriven row's denial recorded", () => cdc.Output);
+
             var messages = await env.ReadStreamAsync();
             var relayed = messages.Where(m => m.Header("Cdc-Outbox-Table") == "public.egress").ToList();
             Assert.Equal(["before", "beside", "after"], relayed.Select(m => m.Text));
