@@ -35,7 +35,7 @@ public sealed record OutboxSectionStatus
     /// <summary>Outbox messages JetStream acknowledged.</summary>
     public required long Relayed { get; init; }
 
-    /// <summary>Outbox messages not published (refused by NATS, or unreadable rows): kept in their rows, never retried by Cdc.</summary>
+    /// <summary>Outbox messages not published (refused by NATS, after the in-place retry of a fixable refusal, or unreadable rows): kept in their rows, not retried later by Cdc.</summary>
     public required long Refused { get; init; }
 
     public required long RowsDeleted { get; init; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cdc.Listener.Configuration;
 using Cdc.Sink;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ internal static class OutboxLeftovers
             return 0;
         }
 
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var ids = await stream.ReadMessageIdsAsync(outboxSubjects, MaxScan, cancellationToken).ConfigureAwait(false);
@@ -55,7 +57,7 @@ internal static class OutboxLeftovers
 
             if (deleted > 0)
             {
-                OutboxLog.LeftoversDeleted(logger, deleted, ids.Count);
+                OutboxLog.LeftoversDeleted(logger, deleted, ids.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
 
             return deleted;

@@ -17,8 +17,8 @@ internal static partial class OutboxLog
     [LoggerMessage(7503, LogLevel.Warning, "Outbox clean-up queue is full: {Count} relayed rows are left in their tables")]
     public static partial void DeletesDropped(ILogger logger, long count);
 
-    [LoggerMessage(7504, LogLevel.Information, "Outbox clean-up left undone by the last run: deleted {Rows} rows whose messages the stream holds ({Messages} outbox messages read back)")]
-    public static partial void LeftoversDeleted(ILogger logger, long rows, int messages);
+    [LoggerMessage(7504, LogLevel.Information, "Outbox clean-up left undone by the last run: deleted {Rows} rows whose messages the stream holds ({Messages} outbox messages read back in {Seconds:0.00}s)")]
+    public static partial void LeftoversDeleted(ILogger logger, long rows, int messages, double seconds);
 
     [LoggerMessage(7505, LogLevel.Warning, "Outbox clean-up of rows the last run left behind failed (they stay in their tables): {Error}")]
     public static partial void LeftoversFailed(ILogger logger, string error);

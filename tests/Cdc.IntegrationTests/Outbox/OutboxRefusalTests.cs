@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Cdc.IntegrationTests.Faults;
+using Cdc.Testing;
 using Cdc.V1;
 using Google.Protobuf;
 using Xunit.Abstractions;
@@ -28,8 +30,10 @@ public sealed class OutboxRefusalTests(ITestOutputHelper output)
     public async Task A_publish_NATS_denies_without_a_reply_is_recorded_in_its_egress_row_and_the_relay_goes_on()
     {
         await using var env = await OutboxEnvironment.StartAsync("outbox_denied", natsConfig: DeniedSubjectConfig);
+        var http = $"127.0.0.1:{FreePort.Next()}";
         await using var cdc = env.StartCdc(
-            "--nats-user", "cdc", "--nats-password", "cdcpw", "--set", "Cdc:Nats:RefusalRetryTime=00:00:02", "--set", "Cdc:Outbox:DeleteRelayed=true");
+            "--nats-user", "cdc", "--nats-password", "cdcpw", "--set", "Cdc:Nats:RefusalRetryTime=00:00:02", "--set", "Cdc:Outbox:DeleteRelayed=true",
+            "--set", $"Cdc:Http:Listen={http}");
         try
         {
             await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
@@ -60,6 +64,15 @@ public sealed class OutboxRefusalTests(ITestOutputHelper output)
             await OutboxEnvironment.WaitUntilAsync(
                 async () => await env.Postgres.ScalarAsync<long>("SELECT count(*) FROM egress", env.Name) == 1,
                 TimeSpan.FromSeconds(30), "row 2 deleted", () => cdc.Output);
+
+            // Visible where an operator looks: /status and /metrics.
+            using var client = new HttpClient();
+            var status = JsonDocument.Parse(await client.GetStringAsync($"http://{http}/status")).RootElement.GetProperty("outbox");
+            Assert.Equal(1, status.GetProperty("refused").GetInt64());
+            Assert.Equal(3, status.GetProperty("relayed").GetInt64());
+            Assert.Contains("Permissions Violation for Publish", status.GetProperty("last_refusal").GetString(), StringComparison.Ordinal);
+            var metrics = await client.GetStringAsync($"http://{http}/metrics");
+            Assert.Contains(metrics.Split('\n'), l => l.StartsWith("cdc_outbox_refused_total", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 1", StringComparison.Ordinal));
 
             // Redrive (docs/outbox.md): the row inserted again relays it again; still denied, so recorded a second time, and
             // the messages of it that were stored are dropped as duplicates by their ids.
