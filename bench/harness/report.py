@@ -57,9 +57,10 @@ def summarize(run):
             for what in ("wakeups", "preempted"):
                 vals = [r[f"{who}_{what}"] * 1000 / r["changes"] for r in ok if r.get(f"{who}_{what}") is not None]
                 s[f"{who}_{what}_per_k"] = mean(vals) if vals else None
-        floors = [r["floor_rows_per_s"] for r in ok if r.get("floor_rows_per_s")]
-        if floors:
-            s["floor_rows_per_s"] = mean(floors)
+        for field in ("floor_rows_per_s", "table_rows_per_s"):
+            vals = [r[field] for r in ok if r.get(field)]
+            if vals:
+                s[field] = mean(vals)
         lat = [r for r in ok if r.get("latency_p99_ms") is not None]
         if lat:
             s["latency_p50_ms"] = mean(r["latency_p50_ms"] for r in lat)
@@ -256,7 +257,10 @@ def markdown(run, summary, chart_name):
                          "exited 0 (start-up, stream creation and the temporary slot included). No walsender streams "
                          "(the rows are read by COPY in an ordinary backend, not measured: 0 above). The floor, "
                          "`COPY (SELECT ...) TO STDOUT (FORMAT binary)` through psql to /dev/null, timed before each run: "
-                         + "; ".join(f"{k}: {rate:,.0f} rows/s, {summary[(number, k)]['changes_per_s'] / rate:.2f}× of it" for k, rate in floors) + ".")
+                         + "; ".join(f"{k}: {rate:,.0f} rows/s, {summary[(number, k)]['changes_per_s'] / rate:.2f}× of it" for k, rate in floors) + ". "
+                         "Without start-up (Cdc's log line \"Snapshot of <table>: N rows published in S s\", reading to the "
+                         "last row handed to the sink): " + "; ".join(f"{k}: {summary[(number, k)]['table_rows_per_s']:,.0f} rows/s"
+                                                                   for k, _ in floors if summary[(number, k)].get("table_rows_per_s")) + ".")
         lines.append("")
     lines += [f"![changes/s and CPU per million changes]({chart_name})", "", "#### Targets (this run)", "",
               "| target | measured | verdict | where the time goes |", "|---|---|---|---|"]

@@ -6,6 +6,7 @@ rows/s. The floor is PostgreSQL alone: the same rows by binary COPY through psql
 in the same repetition, so both see the same machine.
 """
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -15,6 +16,8 @@ import servers
 from natsclient import NatsConnection
 
 TIMEOUT_S = 3600
+# SnapshotLog.TablePublished: the table's own time, from its first row read to its last row handed to the sink.
+_TABLE_PUBLISHED = re.compile(r"Snapshot of \S+: ([\d,]+) rows published in ([\d.]+)s")
 
 
 def copy_floor(env, workload):
@@ -88,6 +91,9 @@ def run_snapshot(env, workload, contender, rep, progress):
         machine_busy_s=machine_s, run_s=wall, stream_messages=messages,
         floor_s=floor_s, floor_rows_per_s=workload.changes / floor_s,
     )
+    published = _TABLE_PUBLISHED.search(output)
+    if published and float(published.group(2)) > 0:
+        result["table_rows_per_s"] = int(published.group(1).replace(",", "")) / float(published.group(2))
     # Every row, one marker and the schema event: fewer messages means rows are missing.
     if proc.returncode != 0 or messages < workload.changes:
         result.update(status="failed", reason=f"exit code {proc.returncode}, {messages:,} messages in the stream for "

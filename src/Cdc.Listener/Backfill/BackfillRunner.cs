@@ -14,8 +14,9 @@ namespace Cdc.Listener.Backfill;
 
 /// <summary>
 /// Runs the requested backfills one at a time in request order (<see cref="BackfillQueue"/>) while streaming goes on,
-/// paced by <see cref="BackfillPacer"/>: per chunk a low watermark, the chunk read, a high watermark; the pipeline publishes the rows in the high watermark's transaction, and once their acks move the
-/// flush LSN past it, the chunk's end is saved in the progress store. A restart resumes after the last saved chunk.
+/// paced by <see cref="BackfillPacer"/>: per chunk a low watermark, the chunk read, a high watermark; the pipeline
+/// publishes the rows in the high watermark's transaction, and once their acks move the flush LSN past it, the chunk's
+/// end is saved in the progress store. A restart resumes after the last saved chunk.
 /// </summary>
 internal sealed class BackfillRunner
 {
