@@ -230,7 +230,7 @@ public sealed class BackfillSection
     public int ChunkRows { get; set; } = 1024;
 
     /// <summary>Rows per second a backfill reads at most (averaged over a chunk); 0: as fast as it can.</summary>
-    public int MaxRowsPerSecond { get; set; } = 20_000;
+    public int MaxRowsPerSecond { get; set; } = 10_000;
 
     /// <summary>
     /// The next chunk is read only once at most this many bytes handed to the sink wait for acknowledgement: a streaming
