@@ -27,6 +27,7 @@ public abstract partial class BackfillTests(PostgresVersion version) : ItemsServ
         "--stream", "BF", "--subject-prefix", "cdc",
     ];
 
+    // The rate is pinned whatever the default: the kills below assume items takes several seconds to read.
     private CdcProcess StartCdc(string slot) => CdcProcess.Start(
         ["run", .. Settings(slot), "--shutdown-timeout", "00:00:05", "--http", "off", "--snapshot", "never",
             "--set", "Cdc:Backfill:ChunkRows=400", "--set", "Cdc:Backfill:MaxRowsPerSecond=10000"]);
