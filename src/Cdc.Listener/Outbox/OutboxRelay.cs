@@ -46,7 +46,7 @@ internal sealed class OutboxRelay : IAsyncDisposable
     public static IEnumerable<string> Names(OutboxSection options) => options.Tables.Select(Qualified).Distinct(StringComparer.Ordinal);
 
     /// <summary>A configured name as schema.table: a bare table name is in <c>public</c>.</summary>
-    internal static string Qualified(string table) => table.Contains('.', StringComparison.Ordinal) ? table : "public." + table;
+    private static string Qualified(string table) => table.Contains('.', StringComparison.Ordinal) ? table : "public." + table;
 
     /// <summary>Whether the outbox tables' row changes are published too.</summary>
     public bool PublishRowChanges { get; }

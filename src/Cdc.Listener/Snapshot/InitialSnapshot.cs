@@ -5,7 +5,6 @@ using Cdc.Decoding;
 using Cdc.Decoding.Snapshot;
 using Cdc.Listener.Configuration;
 using Cdc.Listener.Formats;
-using Cdc.Listener.Outbox;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Delivery;
 using Cdc.Listener.Source;
