@@ -72,6 +72,29 @@ internal sealed class OutboxRelay : IAsyncDisposable
         return table;
     }
 
+    /// <summary>
+    /// Reads an inserted row (streamed or from the initial snapshot) into <paramref name="messages"/>; returns the row to
+    /// settle once they are published, or null when there is nothing to publish: an empty batch, or a row that cannot be
+    /// read, which is refused and recorded here.
+    /// </summary>
+    public OutboxRow? Read(OutboxTable table, ChangeItem change, IReadOnlyList<KeyValuePair<string, string>>? publishHeaders, List<OutboxRowMessage> messages)
+    {
+        string? key = null;
+        messages.Clear();
+        try
+        {
+            key = OutboxRowReader.Key(table, change);
+            OutboxRowReader.Read(table, change, key, publishHeaders, messages);
+        }
+        catch (OutboxRowException e)
+        {
+            RefuseRow(table, key, e.Message);
+            return null;
+        }
+
+        return messages.Count == 0 ? null : new OutboxRow(table, key, messages.Count);
+    }
+
     /// <summary>Remembers which row a published message belongs to (before it is written to the sink).</summary>
     public void Track(OutboundMessage message, OutboxRow row) => _inFlight[message] = row;
 

@@ -354,25 +354,11 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     /// <summary>An inserted outbox row: its messages instead of (or besides) the row change, in the transaction's order.</summary>
     private void Relay(OutboxTable table, ChangeItem change)
     {
-        string? key = null;
-        _outboxMessages.Clear();
-        try
+        if (_outbox!.Read(table, change, _publishHeaders, _outboxMessages) is not { } row)
         {
-            key = OutboxRowReader.Key(table, change);
-            OutboxRowReader.Read(table, change, key, _publishHeaders, _outboxMessages);
-        }
-        catch (OutboxRowException e)
-        {
-            _outbox!.RefuseRow(table, key, e.Message);
             return;
         }
 
-        if (_outboxMessages.Count == 0)
-        {
-            return; // an empty egress batch carries nothing
-        }
-
-        var row = new OutboxRow(table, key, _outboxMessages.Count);
         var counter = _status.CounterFor(table.StatusName, "outbox");
         foreach (var message in _outboxMessages)
         {

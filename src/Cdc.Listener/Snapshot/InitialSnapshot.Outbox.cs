@@ -25,26 +25,11 @@ internal sealed partial class InitialSnapshot
         var index = 0;
         return await TableCopyReader.ReadAsync(conn, new SnapshotRow(table.Relation, _consistentPoint), table.RowFilter, async r =>
         {
-            var change = r.AsChange(index++);
-            string? key = null;
-            messages.Clear();
-            try
-            {
-                key = OutboxRowReader.Key(outboxTable, change);
-                OutboxRowReader.Read(outboxTable, change, key, context.PublishHeaders, messages);
-            }
-            catch (OutboxRowException e)
-            {
-                relay.RefuseRow(outboxTable, key, e.Message);
-                return;
-            }
-
-            if (messages.Count == 0)
+            if (relay.Read(outboxTable, r.AsChange(index++), context.PublishHeaders, messages) is not { } row)
             {
                 return;
             }
 
-            var row = new OutboxRow(outboxTable, key, messages.Count);
             foreach (var message in messages)
             {
                 // The payload points into the COPY buffer, valid during this callback: the open chunk copies it.
