@@ -71,7 +71,7 @@ public sealed class NatsServer : IAsyncDisposable
 
         var config = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"listen: 127.0.0.1:{Port}")
-            .AppendLine(CultureInfo.InvariantCulture, $"jetstream {{ store_dir: \"{StoreDirectory}\" {JetStreamLimits} }}")
+            .AppendLine(CultureInfo.InvariantCulture, $"jetstream {{ store_dir: \"{StoreDirectory}\"{(JetStreamLimits is null ? string.Empty : ", " + JetStreamLimits)} }}")
             .AppendLine(ExtraConfig ?? string.Empty)
             .ToString();
         await File.WriteAllTextAsync(_configFile, config).ConfigureAwait(false);

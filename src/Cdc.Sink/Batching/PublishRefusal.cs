@@ -4,28 +4,45 @@ namespace Cdc.Sink;
 
 /// <summary>
 /// Whether JetStream refuses to store publishes right now (see <see cref="JetStream.StorageFull"/>): logged once when it
-/// starts and once when a publish is stored again, and shown by <see cref="ISinkHealth.PublishRefusal"/>.
+/// starts and once when it is over, and shown by <see cref="ISinkHealth.PublishRefusal"/>.
 /// </summary>
 internal sealed class PublishRefusal(ILogger logger)
 {
+    private readonly object _lock = new();
     private string? _current;
+    private OutboundMessage? _refused;
 
     public string? Current => Volatile.Read(ref _current);
 
-    public void Refused(string why)
+    /// <summary>JetStream refused <paramref name="message"/> for want of room.</summary>
+    public void Refused(string why, OutboundMessage message)
     {
-        if (!string.Equals(Interlocked.Exchange(ref _current, why), why, StringComparison.Ordinal))
+        lock (_lock)
         {
-            SinkLog.StorageFull(logger, why);
+            _refused = message;
+            if (!string.Equals(_current, why, StringComparison.Ordinal))
+            {
+                Volatile.Write(ref _current, why);
+                SinkLog.StorageFull(logger, why);
+            }
         }
     }
 
-    /// <summary>A publish was stored: the refusal is over. A field read on the hot path while nothing is refused.</summary>
-    public void Stored()
+    /// <summary>
+    /// JetStream stored <paramref name="message"/>. The refusal is over once a message other than the refused one is
+    /// stored, or nothing is left to deliver: the refused one alone may fit only because its republish leaves out the
+    /// chain header, and the next is refused again. Called only while <see cref="Current"/> is set.
+    /// </summary>
+    public void Stored(OutboundMessage message, bool nothingPending)
     {
-        if (Volatile.Read(ref _current) is not null && Interlocked.Exchange(ref _current, null) is not null)
+        lock (_lock)
         {
-            SinkLog.StorageAvailable(logger);
+            if (_current is not null && (nothingPending || !ReferenceEquals(message, _refused)))
+            {
+                Volatile.Write(ref _current, null);
+                _refused = null;
+                SinkLog.StorageAvailable(logger);
+            }
         }
     }
 }

@@ -306,7 +306,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             if (StorageFull.Describe(error, _streamOptions.Name) is { } full)
             {
                 // Not this message's fault: hold it (and every later one) until JetStream has room again.
-                _refusal.Refused(full);
+                _refusal.Refused(full, pending.Message);
                 RequestResend(full, delay: true);
             }
             else if (error.Code == 503)
@@ -326,10 +326,14 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
 
         Interlocked.Exchange(ref _firstNoStream, 0);
-        _refusal.Stored();
         if (pending.TryFinish())
         {
             _window.Remove(pending);
+            if (_refusal.Current is not null)
+            {
+                _refusal.Stored(pending.Message, _window.Count == 0);
+            }
+
             try
             {
                 _ackHandler.OnAcked(pending.Message, ack.Sequence);
