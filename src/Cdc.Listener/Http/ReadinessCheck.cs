@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Cdc.Listener.Http;
 
-/// <summary>Readiness (<c>/readyz</c>, tag <see cref="HealthTags.Ready"/>): changes flow from the slot to the sink right now, JetStream stores them (not full), and the heartbeat (when on) arrives in time.</summary>
+/// <summary>Readiness (<c>/readyz</c>, tag <see cref="HealthTags.Ready"/>): changes flow from the slot to the sink right now, and the heartbeat (when on) arrives in time.</summary>
 internal sealed class ReadinessCheck(ListenerStatus status) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -11,7 +11,6 @@ internal sealed class ReadinessCheck(ListenerStatus status) : IHealthCheck
         var state = status.State;
         return Task.FromResult(
             state is not "streaming" ? HealthCheckResult.Unhealthy($"not ready: {state}")
-            : status.SinkHealth?.PublishRefusal is { } refusal ? HealthCheckResult.Unhealthy("not ready: " + refusal)
             : status.Heartbeat is { IsLate: true } heartbeat
                 ? HealthCheckResult.Unhealthy($"not ready: no heartbeat arrived for {heartbeat.Age?.TotalSeconds:0}s (Cdc:Heartbeat:Timeout {heartbeat.Timeout.TotalSeconds:0}s)")
                 : HealthCheckResult.Healthy("ready"));

@@ -126,7 +126,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Assert.Equal(Kills, outputs.Count);
 
             var numbers = await recorder.FinishAsync();
-            var table = FaultRecorder.Markdown(numbers, $"PostgreSQL {version}, seed {seed}: {committed:N0} changes, {workload.CommittedTransactions:N0} transactions");
+            var table = FaultRecorder.Markdown(numbers, $"PostgreSQL {version}, seed {seed}: {committed:N0} changes, {workload.CommittedTransactions:N0} transactions")
+                + Environment.NewLine + recorder.Coverage + Environment.NewLine;
             output.WriteLine(table);
             var directory = Environment.GetEnvironmentVariable("CDC_FAULT_NUMBERS") is { Length: > 0 } d ? d : AppContext.BaseDirectory;
             Directory.CreateDirectory(directory);

@@ -32,6 +32,9 @@ internal sealed class FaultRecorder : IAsyncDisposable
     private readonly long[] _finished = new long[Counters.Length];
     private long[] _current = new long[Counters.Length];
     private int _port;
+    private int _processes;
+    private int _processesRead;
+    private bool _currentRead;
 
     public FaultRecorder(string natsUrl, string stream)
     {
@@ -52,6 +55,8 @@ internal sealed class FaultRecorder : IAsyncDisposable
 
             _current = new long[Counters.Length];
             _port = port;
+            _processes++;
+            _currentRead = false;
         }
     }
 
@@ -99,6 +104,18 @@ internal sealed class FaultRecorder : IAsyncDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>How many cdc processes ran, and of how many /metrics was read at least once (a count of 0 means nothing unless it was).</summary>
+    public string Coverage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return $"/metrics read from {_processesRead} of {_processes} cdc processes";
+            }
+        }
     }
 
     /// <summary>The rows as a markdown table, then the totals per kind of fault.</summary>
@@ -162,6 +179,11 @@ internal sealed class FaultRecorder : IAsyncDisposable
                         {
                             // Counters only grow within a process: a smaller value is a page from before a restart.
                             _current = _current.Zip(values, Math.Max).ToArray();
+                            if (!_currentRead)
+                            {
+                                _currentRead = true;
+                                _processesRead++;
+                            }
                         }
                     }
                 }
