@@ -46,14 +46,14 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             "--set", "Cdc:Nats:DuplicateWindow=00:10:00",
         };
         await using var recorder = new FaultRecorder(env.Nats.Url, env.Stream);
-        CdcProcess StartCdc()
+        CdcProcess StartCdc(FaultRecorder.Fault? startedBy)
         {
             var port = FreePort.Next();
-            recorder.Watch(port);
+            recorder.Watch(port, startedBy);
             return env.StartCdc([.. cdcArguments, "--http", $"127.0.0.1:{port}"]);
         }
 
-        var cdc = StartCdc();
+        var cdc = StartCdc(null);
         var outputs = new List<string>();
         try
         {
@@ -89,7 +89,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                         outputs.Add(cdc.Output);
                         await cdc.DisposeAsync();
                         await Task.Delay(random.Next(0, 1_000));
-                        cdc = StartCdc();
+                        cdc = StartCdc(recorded);
                         break;
                     case "nats":
                         await env.Nats.KillAsync();

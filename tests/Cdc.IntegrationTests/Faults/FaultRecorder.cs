@@ -8,11 +8,12 @@ namespace Cdc.IntegrationTests.Faults;
 
 /// <summary>
 /// The numbers of the fault test, per fault: what JetStream dropped as duplicates (the PubAcks Cdc counted as
-/// duplicate), what Cdc skipped on resume because the stream already held it (after a restart, read from the stream;
-/// after a reconnect, below its own flush position), and the recovery time. Counters are read from each cdc process's
-/// /metrics every 200 ms and summed over processes; a fault's counts are what the counters grew by until the next fault
-/// (or the end of the run). Recovery: from the fault to the first message stored after the faulted part was back (the
-/// stream's last sequence passing its value at that moment).
+/// duplicate), what Cdc skipped on resume because the stream already held it (read from the stream when a cdc process
+/// starts), what it skipped of a replay after a reconnect (below its own flush position), and the recovery time.
+/// Counters are read from each cdc process's /metrics every 200 ms. Resume skips belong to the fault that started the
+/// process (its kill); duplicates and replay skips to the fault before them in time (what the counters grew by until the
+/// next fault or the end of the run). Recovery: from the fault to the first message stored after the faulted part was
+/// back (the stream's last sequence passing its value at that moment).
 /// </summary>
 internal sealed class FaultRecorder : IAsyncDisposable
 {
@@ -29,10 +30,9 @@ internal sealed class FaultRecorder : IAsyncDisposable
     private readonly List<Fault> _faults = [];
     private readonly Task _polling;
     private readonly object _lock = new();
-    private readonly long[] _finished = new long[Counters.Length];
+    private readonly List<(Fault? StartedBy, long[] Counts)> _processes = [];
     private long[] _current = new long[Counters.Length];
     private int _port;
-    private int _processes;
     private int _processesRead;
     private bool _currentRead;
 
@@ -43,19 +43,14 @@ internal sealed class FaultRecorder : IAsyncDisposable
         _polling = Task.Run(PollAsync);
     }
 
-    /// <summary>A new cdc process serves /metrics on <paramref name="port"/>: the previous one's last counts are kept.</summary>
-    public void Watch(int port)
+    /// <summary>A new cdc process serves /metrics on <paramref name="port"/>, started after <paramref name="startedBy"/> (null: the first).</summary>
+    public void Watch(int port, Fault? startedBy)
     {
         lock (_lock)
         {
-            for (var i = 0; i < Counters.Length; i++)
-            {
-                _finished[i] += _current[i];
-            }
-
             _current = new long[Counters.Length];
+            _processes.Add((startedBy, _current));
             _port = port;
-            _processes++;
             _currentRead = false;
         }
     }
@@ -100,7 +95,14 @@ internal sealed class FaultRecorder : IAsyncDisposable
             var fault = _faults[i];
             var next = i + 1 < _faults.Count ? _faults[i + 1].Counts : end;
             var grew = next.Zip(fault.Counts, (a, b) => a - b).ToArray();
-            rows.Add(new FaultNumbers(fault.Kind, fault.At, grew[0], grew[1], grew[2], grew[3], fault.Recovery is null ? null : await fault.Recovery));
+            long resumedTransactions, resumedChanges;
+            lock (_lock)
+            {
+                resumedTransactions = _processes.Where(p => p.StartedBy == fault).Sum(p => p.Counts[1]);
+                resumedChanges = _processes.Where(p => p.StartedBy == fault).Sum(p => p.Counts[2]);
+            }
+
+            rows.Add(new FaultNumbers(fault.Kind, fault.At, grew[0], resumedTransactions, resumedChanges, grew[3], fault.Recovery is null ? null : await fault.Recovery));
         }
 
         return rows;
@@ -113,7 +115,7 @@ internal sealed class FaultRecorder : IAsyncDisposable
         {
             lock (_lock)
             {
-                return $"/metrics read from {_processesRead} of {_processes} cdc processes";
+                return $"/metrics read from {_processesRead} of {_processes.Count} cdc processes";
             }
         }
     }
@@ -153,7 +155,7 @@ internal sealed class FaultRecorder : IAsyncDisposable
     {
         lock (_lock)
         {
-            return _finished.Zip(_current, (a, b) => a + b).ToArray();
+            return Enumerable.Range(0, Counters.Length).Select(i => _processes.Sum(p => p.Counts[i])).ToArray();
         }
     }
 
@@ -178,7 +180,11 @@ internal sealed class FaultRecorder : IAsyncDisposable
                         if (_port == port)
                         {
                             // Counters only grow within a process: a smaller value is a page from before a restart.
-                            _current = _current.Zip(values, Math.Max).ToArray();
+                            for (var i = 0; i < values.Length; i++)
+                            {
+                                _current[i] = Math.Max(_current[i], values[i]);
+                            }
+
                             if (!_currentRead)
                             {
                                 _currentRead = true;
