@@ -52,11 +52,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private readonly TokenTable _byToken;
     private readonly TimeProvider _time;
 
-    /// <summary>
-    /// Headers of the publish in progress, reused: NATS.Net serializes them before its publish completes, and
-    /// publishes are one at a time under the publish lock.
-    /// </summary>
-    private readonly NatsHeaders _headers = new();
+    private readonly PublishHeaders _headers = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
 
     /// <summary>
@@ -745,21 +741,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private async ValueTask PublishAsync(PendingMessage pending, bool first, CancellationToken cancellationToken)
     {
         var message = pending.Message;
-        var headers = _headers;
-        headers.Clear();
-        headers[WireFormat.MessageIdHeader] = message.MessageId;
-        if (pending.Headers is { } extra)
-        {
-            for (var i = 0; i < extra.Count; i++)
-            {
-                headers[extra[i].Key] = extra[i].Value;
-            }
-        }
-
-        if (_options.ChainPublishes && !first && _chainTail is { } tail)
-        {
-            headers[WireFormat.ExpectedLastMessageIdHeader] = tail;
-        }
+        var headers = _headers.For(message.MessageId, pending.Headers, _options.ChainPublishes && !first ? _chainTail : null);
 
         if (!ReferenceEquals(_chainTail, message.MessageId))
         {
