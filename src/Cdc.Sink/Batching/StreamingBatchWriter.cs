@@ -53,6 +53,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private readonly TimeProvider _time;
 
     private readonly PublishHeaders _headers = new();
+    private readonly HeaderBlockSize _headerBlockSize = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
 
     /// <summary>
@@ -677,7 +678,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 _validSubject = message.Subject;
             }
 
-            headerLength = WireFormat.HeaderBlockLength(message.MessageId, message.Headers);
+            headerLength = _headerBlockSize.Of(message.MessageId, message.Headers);
         }
         catch (ArgumentException e)
         {
