@@ -48,17 +48,11 @@ internal sealed class InflightWindow
         }
     }
 
-    /// <summary>True when another message may be added. Only the one publisher adds, so the room stays until it does.</summary>
-    public bool HasRoom
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _count < Capacity;
-            }
-        }
-    }
+    /// <summary>
+    /// True when another message may be added. Read without the lock: only the one publisher adds, so the count it
+    /// reads is at most stale high (an ack not yet seen), and room it has seen stays until it adds.
+    /// </summary>
+    public bool HasRoom => Volatile.Read(ref _count) < Capacity;
 
     /// <summary>Completes when the window has room again (below <see cref="ResumeBelow"/> once it was full).</summary>
     public Task WaitForRoomAsync(CancellationToken cancellationToken)

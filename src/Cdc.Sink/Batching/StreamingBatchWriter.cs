@@ -87,6 +87,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
     /// <summary>The subject that passed <see cref="WireFormat.ValidateSubject"/> last: a table's messages share one.</summary>
     private string? _validSubject;
+
     private int _resendRequested;
     private int _resendDelay;
     private string _resendReason = string.Empty;
@@ -748,7 +749,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         {
             _chainTail = message.MessageId;
 
-            // The id passed HeaderBlockLength's checks as this message's Nats-Msg-Id value.
+            // The id passed HeaderBlockSize's checks as this message's Nats-Msg-Id value.
             _chainTailLength = WireFormat.ExpectedLastMessageIdHeader.Length + 4 + Encoding.UTF8.GetByteCount(message.MessageId);
         }
 
