@@ -206,8 +206,8 @@ public sealed class PusherSection
 /// </summary>
 public sealed class HeartbeatSection
 {
-    /// <summary>How often a heartbeat is written; 00:00:00 (the default) leaves heartbeats off.</summary>
-    public TimeSpan Interval { get; set; }
+    /// <summary>How often a heartbeat is written (default 10 s); 00:00:00 leaves heartbeats off.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>No heartbeat arriving for this long turns /readyz and <c>cdc status</c> red.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(1);
