@@ -45,6 +45,12 @@ public sealed class CdcOptions
     /// </summary>
     public bool AllowSlotGap { get; set; }
 
+    /// <summary>
+    /// Stream from a server whose PostgreSQL system identifier differs from the one the stream's newest message for the
+    /// slot came from (header <c>Cdc-System-Id</c>): another cluster. Off: the start is refused with one line.
+    /// </summary>
+    public bool AllowSystemChange { get; set; }
+
     /// <summary>Create the publication when it does not exist.</summary>
     public bool CreatePublication { get; set; } = true;
 
