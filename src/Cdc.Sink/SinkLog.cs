@@ -42,6 +42,9 @@ internal static partial class SinkLog
     [LoggerMessage(3207, LogLevel.Warning, "Cannot read what the stream holds before republishing ({Reason}); trying again")]
     public static partial void StreamUnreadable(ILogger logger, string reason);
 
+    [LoggerMessage(3208, LogLevel.Warning, "Cannot read what the stream holds before republishing ({Reason}); republishing everything unacknowledged")]
+    public static partial void StreamUnreadableRepublishing(ILogger logger, string reason);
+
     [LoggerMessage(3202, LogLevel.Error, "Message {MessageId} for {Subject} failed permanently: {Reason}")]
     public static partial void PublishFailed(ILogger logger, string messageId, string subject, string reason);
 

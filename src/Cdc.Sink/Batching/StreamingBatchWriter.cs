@@ -29,7 +29,8 @@ namespace Cdc.Sink;
 /// (10070), a 503, a missing PubAck or a reconnect makes the writer republish every unacknowledged message in order
 /// (the first without the header). Before it does, it reads back from the stream's end which of them are stored
 /// already (their PubAck lost) and acknowledges those from the stream, so an outage longer than JetStream's duplicate
-/// window does not store them twice; the duplicate window only covers what that read cannot see.</item>
+/// window does not store them twice; the duplicate window only covers what that read cannot see (and a stream that
+/// refuses the read).</item>
 /// <item>Each message is reported exactly once: <see cref="IAckHandler.OnAcked"/> with the stream sequence
 /// (a duplicate counts as stored), or <see cref="IAckHandler.OnFailed"/> for a permanent error only.</item>
 /// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>; a
@@ -81,6 +82,9 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     public const int MaxStoredScan = 1000;
 
     private long _settledFromStream;
+
+    /// <summary>Stopwatch timestamp of the first failed read of the stream before a republish, since the last that worked; 0: none.</summary>
+    private long _firstUnreadable;
 
     /// <summary>Ends a batch left open longer than <see cref="BatchWriterOptions.Timeout"/>; armed by the batch's first message.</summary>
     private Timer? _batchTimer;
@@ -808,18 +812,29 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }
 
-            PendingMessage[] pending;
+            var pending = _window.Snapshot();
             try
             {
-                pending = await SettleStoredAsync(_window.Snapshot(), cancellationToken).ConfigureAwait(false);
+                pending = await SettleStoredAsync(pending, cancellationToken).ConfigureAwait(false);
+                _firstUnreadable = 0;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // Republishing blind could store a message twice once the duplicate window has passed: look again later.
-                SinkLog.StreamUnreadable(_logger, e.Message);
-                Volatile.Write(ref _resendDelay, 1);
-                Volatile.Write(ref _resendRequested, 1);
-                continue;
+                if (!ReadAgainLater(e))
+                {
+                    // A definite refusal (the stream is gone, no right to read it), or JetStream unavailable for longer
+                    // than NoStreamRetryTime: republish, and let the PubAcks say what happens (a missing stream fails
+                    // the messages); only the duplicate window guards against storing one twice then.
+                    SinkLog.StreamUnreadableRepublishing(_logger, e.Message);
+                }
+                else
+                {
+                    // Republishing blind could store a message twice once the duplicate window has passed: look again later.
+                    SinkLog.StreamUnreadable(_logger, e.Message);
+                    Volatile.Write(ref _resendDelay, 1);
+                    Volatile.Write(ref _resendRequested, 1);
+                    continue;
+                }
             }
 
             if (pending.Length == 0)
@@ -899,6 +914,22 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         Interlocked.Add(ref _settledFromStream, settled);
         SinkLog.SettledFromStream(_logger, newest + 1, pending.Length, found.MessageId, found.Sequence);
         return pending[(newest + 1)..];
+    }
+
+    /// <summary>
+    /// Whether a failed read of what the stream holds is worth another try before republishing: NATS or JetStream not
+    /// answering (no connection, no responders, a timeout), for at most <see cref="BatchWriterOptions.NoStreamRetryTime"/>.
+    /// </summary>
+    private bool ReadAgainLater(Exception e)
+    {
+        if (e is JetStreamException { Code: not 503 })
+        {
+            return false;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
+        return first == 0 || Stopwatch.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()
