@@ -52,6 +52,7 @@ internal static class StatusDocumentBuilder
                 Connection = status.SinkHealth is { } health ? (health.IsConnected ? "connected" : "disconnected") : null,
                 DisconnectedSince = status.SinkHealth?.DisconnectedSince,
                 ConnectionError = UrlRedaction.RedactOrNull(status.SinkHealth?.LastConnectionError),
+                PublishRefusal = status.SinkHealth?.PublishRefusal,
                 Stream = status.Stream,
                 LastSequence = status.LastStreamSequence,
                 PendingAcks = status.PendingAcks?.Invoke(),
