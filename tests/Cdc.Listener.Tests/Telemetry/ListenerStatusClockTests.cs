@@ -28,6 +28,23 @@ public sealed class ListenerStatusClockTests
     }
 
     [Fact]
+    public void A_message_without_commit_time_such_as_a_heartbeat_leaves_the_lag_as_measured()
+    {
+        var time = new FakeTimeProvider(Start);
+        var status = new ListenerStatus(time);
+        status.CountTransaction(Micros(Start));
+        time.Advance(TimeSpan.FromSeconds(2));
+        status.CountAckedTransaction(Micros(Start));
+
+        // A non-transactional logical message (heartbeats every 10 s by default) carries commit time 0.
+        status.CountTransaction(0);
+        status.CountAckedTransaction(0);
+
+        Assert.Equal(TimeSpan.FromSeconds(2), status.EndToEndLag(time.GetUtcNow()));
+        Assert.Equal(2, status.Transactions);
+    }
+
+    [Fact]
     public void Started_at_is_read_from_the_clock_given()
     {
         var status = new ListenerStatus(new FakeTimeProvider(Start));
