@@ -10,6 +10,7 @@ internal static class CdcInstruments
         services.AddMetrics();
         services.AddSingleton<ListenerInstruments>();
         services.AddSingleton<SourceInstruments>();
+        services.AddSingleton<PipelineInstruments>();
         services.AddSingleton<DeliveryInstruments>();
         services.AddSingleton<SinkInstruments>();
         services.AddSingleton<OutboxInstruments>();
@@ -21,6 +22,7 @@ internal static class CdcInstruments
     {
         _ = services.GetRequiredService<ListenerInstruments>();
         _ = services.GetRequiredService<SourceInstruments>();
+        _ = services.GetRequiredService<PipelineInstruments>();
         _ = services.GetRequiredService<DeliveryInstruments>();
         _ = services.GetRequiredService<SinkInstruments>();
         _ = services.GetRequiredService<OutboxInstruments>();

@@ -7,6 +7,7 @@ using Cdc.Listener.Delivery;
 using Cdc.Listener.Http;
 using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
+using Cdc.Sink;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -90,7 +91,7 @@ public sealed class StatusEndpointTests
         Assert.InRange(double.Parse(Samples(page, "cdc_heartbeat_lag_seconds").Single().Value, CultureInfo.InvariantCulture), 0.25, 60);
 
         // The numbers move between scrapes (no cached page).
-        status.CountChange(status.CounterFor("public.items", "insert"), 100);
+        status.Changes.CountChange(status.Changes.CounterFor("public.items", "insert"), 100);
         Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "4"), Samples(await endpoint.Http.GetStringAsync("metrics")));
     }
 
@@ -135,8 +136,9 @@ public sealed class StatusEndpointTests
     public async Task Uptime_and_lag_are_read_from_the_listener_clock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero));
-        var status = new ListenerStatus(time) { State = "streaming" };
-        status.CountTransaction((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
+        var status = ListenerTelemetry.Create(time);
+        status.Session.State = "streaming";
+        status.Changes.CountTransaction((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
         await using var endpoint = await RunningEndpoint.StartAsync(status);
 
         time.Advance(TimeSpan.FromSeconds(90));
@@ -179,7 +181,7 @@ public sealed class StatusEndpointTests
     [InlineData("stopped", HttpStatusCode.ServiceUnavailable, "stopped\n", HttpStatusCode.ServiceUnavailable, "not ready: stopped\n")]
     public async Task Health_and_readiness_follow_the_listener_state(string state, HttpStatusCode health, string healthBody, HttpStatusCode ready, string readyBody)
     {
-        await using var endpoint = await RunningEndpoint.StartAsync(new ListenerStatus { State = state });
+        await using var endpoint = await RunningEndpoint.StartAsync(InState(state));
 
         using var healthz = await endpoint.Http.GetAsync("healthz");
         using var readyz = await endpoint.Http.GetAsync("readyz");
@@ -191,32 +193,39 @@ public sealed class StatusEndpointTests
     }
 
     /// <summary>A listener in the middle of work: some changes delivered, some in flight, the slot read.</summary>
-    private static ListenerStatus Busy()
+    private static ListenerTelemetry InState(string state)
     {
-        var status = new ListenerStatus { State = "streaming", MaxInFlightBytes = 64 << 20 };
-        var inserts = status.CounterFor("public.items", "insert");
+        var telemetry = ListenerTelemetry.Create();
+        telemetry.Session.State = state;
+        return telemetry;
+    }
+
+    private static ListenerTelemetry Busy()
+    {
+        var status = InState("streaming");
+        status.Session.Instance = new InstanceDescription { MaxInFlightBytes = 64 << 20 };
+        var inserts = status.Changes.CounterFor("public.items", "insert");
         for (var i = 0; i < 3; i++)
         {
-            status.CountChange(inserts, 100);
+            status.Changes.CountChange(inserts, 100);
         }
 
-        status.CountChange(status.CounterFor("public.items", "update"), 50);
-        status.CountTransaction(1_000);
-        status.CountTransaction(2_000);
-        status.SetConfirmedFlush(22_000_000);
-        status.InFlight = () => (4096, 3, 1);
-        status.PendingAcks = () => 7;
-        status.Ledger = () => default(LedgerCounters) with { PushWaits = 2, PushWaitTime = TimeSpan.FromMilliseconds(1500) };
-        status.SlotState = new SlotState("cdc", Exists: true, Active: true, ActivePid: 42, "0/14FB180", "0/14FB180", "0/14FB6B2", LagBytes: 1234, LagSeconds: null, "reserved", DateTimeOffset.UtcNow);
-        status.CountResumeSkippedTransactions(5);
-        status.CountResumeSkippedChange();
-        status.CountSourceGap();
+        status.Changes.CountChange(status.Changes.CounterFor("public.items", "update"), 50);
+        status.Changes.CountTransaction(1_000);
+        status.Changes.CountTransaction(2_000);
+        status.Source.SetConfirmedFlush(22_000_000);
+        status.Delivery.Attach(() => (4096, 3, 1), () => default(LedgerCounters) with { PushWaits = 2, PushWaitTime = TimeSpan.FromMilliseconds(1500) });
+        status.Sink.Attach(new ConnectedSink(), () => 7);
+        status.Source.SlotState = new SlotState("cdc", Exists: true, Active: true, ActivePid: 42, "0/14FB180", "0/14FB180", "0/14FB6B2", LagBytes: 1234, LagSeconds: null, "reserved", DateTimeOffset.UtcNow);
+        status.Source.CountResumeSkippedTransactions(5);
+        status.Source.CountResumeSkippedChange();
+        status.Source.CountSourceGap();
         var heartbeat = new HeartbeatMonitor(TimeSpan.FromMinutes(1));
         var sent = heartbeat.NowMicros() - 250_000;
         heartbeat.Sent(sent);
         heartbeat.Decoded(endLsn: 100, sent);
         heartbeat.ObserveFlush(100);
-        status.Heartbeat = heartbeat;
+        status.Source.Heartbeat = heartbeat;
         return status;
     }
 
@@ -260,7 +269,7 @@ public sealed class StatusEndpointTests
 
         public HttpClient Http { get; }
 
-        public static async Task<RunningEndpoint> StartAsync(ListenerStatus status, HttpEndpointOptions? options = null)
+        public static async Task<RunningEndpoint> StartAsync(ListenerTelemetry status, HttpEndpointOptions? options = null)
         {
             var port = FreePort();
             options ??= new HttpEndpointOptions();
@@ -282,6 +291,15 @@ public sealed class StatusEndpointTests
             await _endpoint.StopAsync(CancellationToken.None);
             await _endpoint.DisposeAsync();
         }
+    }
+
+    private sealed class ConnectedSink : ISinkHealth
+    {
+        public bool IsConnected => true;
+
+        public DateTimeOffset? DisconnectedSince => null;
+
+        public string? LastConnectionError => null;
     }
 
     private static int FreePort()
