@@ -209,4 +209,6 @@ def all_contenders():
                  env={"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit": "0"}),
         "o": Cdc("o", f"Cdc -> JetStream, defaults, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",
                  [], nats_stream=True, binary=before or "/nonexistent/CDC_BENCH_BEFORE"),
+        "p": Cdc("p", f"Cdc, null sink, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",
+                 ["--sink", "null"], nats_stream=False, binary=before or "/nonexistent/CDC_BENCH_BEFORE"),
     }
