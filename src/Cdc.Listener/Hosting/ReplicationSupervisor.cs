@@ -324,7 +324,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
             }, CancellationToken.None);
             var decoding = Task.Run(() => pipeline.RunAsync(pipe.Reader, pipelineCts.Token), CancellationToken.None);
             var confirming = ConfirmLoopAsync(session, ledger, sequence, streamCts.Token);
-            var watching = IdleLoopAsync(session, pipeline, ledger, acks, streamCts.Token);
+            var watching = IdleConfirmation.RunAsync(new SessionUpstream(session, pipeline, ledger, acks), ledger.Tracker, time, streamCts.Token);
             telemetry.Session.State = "streaming";
 
             Exception? failure = null;
@@ -448,44 +448,22 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
         }
     }
 
-    /// <summary>
-    /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
-    /// also ends the session when the sink failed permanently.
-    /// </summary>
-    /// <remarks>
-    /// Polled, once a second: the server's position arrives in keepalives, which Npgsql answers itself and only
-    /// reflects in <see cref="ReplicationSession.LastReceivedLsn"/>; there is no event to wait for.
-    /// </remarks>
-    private async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
+    /// <summary>A session as <see cref="IdleConfirmation"/> sees it.</summary>
+    private sealed class SessionUpstream(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks) : IIdleUpstream
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        public bool IsIdle => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
+
+        public ulong LastReceivedLsn => session.LastReceivedLsn.Value;
+
+        public void ThrowIfFailed()
         {
-            // A refused change, or the dedupe sender's failure: seen here even when no new change would push and meet it.
+            // A refused change, or the dedupe sender's failure.
             if ((acks.Failure ?? ledger.Fault) is { } failure)
             {
                 throw SinkFailure(failure);
             }
-
-            if (!IsUpstreamIdle(session, pipeline))
-            {
-                continue;
-            }
-
-            var candidate = session.LastReceivedLsn;
-
-            // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
-            // a moment later so a message in that window is seen as not idle.
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
-            if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
-            {
-                ledger.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
-            }
         }
     }
-
-    private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
-        => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
 
     /// <summary>A permanent sink failure (a refused change, the dedupe sender's error) as the fatal reason to stop.</summary>
     private static CdcException SinkFailure(Exception fault)
