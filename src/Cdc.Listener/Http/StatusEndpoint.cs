@@ -70,15 +70,8 @@ internal sealed class StatusEndpoint(
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton(telemetry.Session);
-        builder.Services.AddSingleton(telemetry.Source);
-        builder.Services.AddSingleton(telemetry.Changes);
-        builder.Services.AddSingleton(telemetry.Delivery);
-        builder.Services.AddSingleton(telemetry.Sink);
-        builder.Services.AddSingleton(telemetry.Outbox);
-        builder.Services.AddSingleton(telemetry.Backfills);
         builder.Services.AddSingleton(telemetry.Session.Time);
-        builder.Services.AddCdcInstruments();
+        builder.Services.AddCdcInstruments(telemetry);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics, httpOptions.Value));
         builder.Services.AddHealthChecks()
             .AddCheck<LivenessCheck>("listener-alive", tags: [HealthTags.Live])
