@@ -85,6 +85,7 @@ public sealed class StatusEndpointTests
         Assert.Contains(("cdc_slot_lag_bytes", "1234"), samples);
         Assert.Contains(("cdc_confirmed_flush_lsn", "22000000"), samples);
         Assert.Contains(("cdc_pending_acks", "7"), samples);
+        Assert.Contains(("cdc_in_flight_bytes_limit", "67108864"), samples);
         Assert.Contains(("cdc_resume_skipped_transactions_total", "5"), samples);
         Assert.Contains(("cdc_resume_skipped_changes_total", "1"), samples);
         Assert.Contains(("cdc_source_gaps_total", "1"), samples);
@@ -93,6 +94,24 @@ public sealed class StatusEndpointTests
         // The numbers move between scrapes (no cached page).
         status.Changes.CountChange(status.Changes.CounterFor("public.items", "insert"), 100);
         Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "4"), Samples(await endpoint.Http.GetStringAsync("metrics")));
+    }
+
+    [Fact]
+    public async Task Status_document_shows_each_areas_numbers()
+    {
+        await using var endpoint = await RunningEndpoint.StartAsync(Busy());
+
+        var json = await endpoint.Http.GetStringAsync("status");
+        var status = System.Text.Json.JsonSerializer.Deserialize(json, StatusJsonContext.Default.StatusDocument)!;
+
+        Assert.Equal(("cdc", "shop"), (status.Slot, status.Database));
+        Assert.Equal(("streaming", 4L, 2L, 4, 64L << 20), (status.Listener.State, status.Listener.Changes, status.Listener.Transactions, status.Listener.ProtocolVersion, status.Listener.MaxInFlightBytes));
+        Assert.Equal((4096L, 3, 1), (status.Listener.InFlightBytes, status.Listener.PendingChunks, status.Listener.PendingTransactions));
+        Assert.Equal(new Cdc.Decoding.Lsn(22_000_000).ToString(), status.Listener.ConfirmedFlushLsn);
+        Assert.Equal(("CDC", 7, "connected"), (status.Sink.Stream, status.Sink.PendingAcks, status.Sink.Connection));
+        Assert.Equal(1234, status.SlotState!.LagBytes);
+        Assert.Contains(new TableCount("public.items", "insert", 3, 300), status.Tables);
+        Assert.Null(status.Outbox);
     }
 
     [Theory]
@@ -203,7 +222,7 @@ public sealed class StatusEndpointTests
     private static ListenerTelemetry Busy()
     {
         var status = InState("streaming");
-        status.Session.Instance = new InstanceDescription { MaxInFlightBytes = 64 << 20 };
+        status.Session.Instance = new InstanceDescription { Slot = "cdc", Database = "shop", Sink = "nats", Stream = "CDC", ProtocolVersion = 4, MaxInFlightBytes = 64 << 20 };
         var inserts = status.Changes.CounterFor("public.items", "insert");
         for (var i = 0; i < 3; i++)
         {
