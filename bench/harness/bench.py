@@ -14,6 +14,7 @@ import report
 import servers
 from contenders import REPO, all_contenders
 from measure import Progress, run_one
+from snapshot_run import run_snapshot
 from pgwire import PgConnection, format_lsn, parse_lsn
 from workloads import ALL as WORKLOADS, last_commit_end_lsn
 
@@ -29,11 +30,11 @@ class Environment:
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
-    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-5; 5 needs a Cdc contender)")
+    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workload numbers (1-6; 5 and 6 need a Cdc contender)")
     p.add_argument("--contenders", default="a,b,c,d,e",
                    help="comma-separated contender keys (a-e; f: the Node.js service; j-l: cdc with the json and "
-                        "CloudEvents formats; s: d with the .NET thread pool's spinning off; o: d on the cdc binary "
-                        "named by CDC_BENCH_BEFORE, an earlier build; p: c on that build)")
+                        "CloudEvents formats; s: d with the .NET thread pool's spinning off; u: d with the backfill unpaced; "
+                        "o: d on the cdc binary named by CDC_BENCH_BEFORE, an earlier build; p: c on that build)")
     p.add_argument("--backlog-changes", type=int, metavar="N", help="workload 1 size (default 1,000,000; --quick 50,000)")
     p.add_argument("--steady-seconds", type=int, metavar="S", help="workload 3 length (default 60 s; --quick 8 s)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
@@ -156,7 +157,7 @@ def main(argv):
             workload.prepare(env.db)
             source = f"bench_w{number}_src"
             end_lsn = None
-            if not workload.live:
+            if not workload.live and not workload.snapshot:
                 start = parse_lsn(env.db.scalar(f"SELECT lsn FROM pg_create_logical_replication_slot('{source}', 'pgoutput')"))
                 t = time.monotonic()
                 workload.generate(cluster, env.database)
@@ -176,10 +177,13 @@ def main(argv):
                         continue
                     if args.wait_quiet:
                         wait_quiet(args.wait_quiet, progress)
-                    r = run_one(env, workload, contenders[key], rep, source, end_lsn, progress, stall_s)
+                    if workload.snapshot:
+                        r = run_snapshot(env, workload, contenders[key], rep, progress)
+                    else:
+                        r = run_one(env, workload, contenders[key], rep, source, end_lsn, progress, stall_s)
                     results.append(r)
                     progress.line(report.one_line(r))
-            if not workload.live:
+            if not workload.live and not workload.snapshot:
                 env.db.query(f"SELECT pg_drop_replication_slot('{source}')")
             env.db.query(f"DROP TABLE {workload.table} CASCADE")
             env.db.query("CHECKPOINT")

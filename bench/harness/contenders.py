@@ -29,6 +29,9 @@ CDC_TUNED_ARGS = ["--binary", "true", "--set", "Cdc:Nats:BatchMaxRows=5000", "--
 CDC_IN_FLIGHT_BUDGET_MB = 64
 
 
+_BACKFILL_COMPLETE = re.compile(r"Backfill of \S+ complete: ([\d,]+) rows in ([\d.]+)s")
+
+
 class RunContext:
     def __init__(self, cluster, database, slot, publication, end_lsn, nats_url, stream, live):
         self.cluster = cluster
@@ -143,6 +146,14 @@ class Cdc(Contender):
             return f"`cdc run --help` (exit {probe.returncode}) does not list {', '.join(unknown) or 'its options'}"
         return None
 
+    def parse_output(self, stdout):
+        # Workload 5: how fast the backfill went beside the writer (BackfillLog.Completed), the price of its pacing.
+        m = _BACKFILL_COMPLETE.search(stdout)
+        if not m:
+            return {"backfill": "not complete within the run"} if "Backfill of " in stdout else {}
+        rows, seconds = int(m.group(1).replace(",", "")), float(m.group(2))
+        return {"backfill": f"{rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)" if seconds else f"{rows:,} rows"}
+
     def commit_time_us(self, payload):
         # HOOK (latency): a cdc.v1.ChangeEvent (commit_time_us = field 8); only the protobuf format. Schema events
         # (cdc.v1.RelationEvent) carry no commit time.
@@ -207,6 +218,10 @@ def all_contenders():
         # The .NET thread pool spins (sched_yield) before a worker sleeps; at a moderate rate that is most of d's CPU.
         "s": Cdc("s", "Cdc -> JetStream, defaults, DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", [], nats_stream=True,
                  env={"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit": "0"}),
+        # Workload 5's control for the backfill pacing: what Cdc did before it (2,048-row chunks at full speed).
+        "u": Cdc("u", "Cdc -> JetStream, defaults but the backfill unpaced (ChunkRows 2048, MaxRowsPerSecond 0, PauseAboveInFlightBytes 0)",
+                 ["--set", "Cdc:Backfill:ChunkRows=2048", "--set", "Cdc:Backfill:MaxRowsPerSecond=0",
+                  "--set", "Cdc:Backfill:PauseAboveInFlightBytes=0"], nats_stream=True),
         "o": Cdc("o", f"Cdc -> JetStream, defaults, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",
                  [], nats_stream=True, binary=before or "/nonexistent/CDC_BENCH_BEFORE"),
         "p": Cdc("p", f"Cdc, null sink, an earlier build ({before or 'set CDC_BENCH_BEFORE to its cdc binary'})",

@@ -111,6 +111,17 @@ class TargetTests(unittest.TestCase):
         self.assertEqual((measured, verdict), ("–", "not measured"))
         self.assertIn("no cdc", note)
 
+    def test_snapshot_rate_against_streaming_and_the_copy_floor(self):
+        snapshot = dict(result("d", 50_000, 10.0, 2.0, workload=6), floor_rows_per_s=200_000, contender_peak_rss_mb=260)
+        rows = self.run_with([result("d", 40_000, 10.0, 2.0), snapshot])
+        self.assertEqual(rows["w6 snapshot rows/s of d ≥ w1 changes/s of d"][:2], ("1.25× (50,000 vs 40,000)", "met"))
+        self.assertEqual(rows["w6 snapshot rows/s of d against the COPY floor (report)"][0], "0.25× (200,000 rows/s)")
+        self.assertEqual(rows["w6 peak RSS of d ≤ in-flight budget + 150 MB"][:2], ("260 MB (limit 214 MB)", "missed by 46 MB"))
+
+    def test_no_snapshot_targets_without_workload_6(self):
+        rows = self.run_with([result("d", 40_000, 10.0, 2.0)])
+        self.assertFalse([name for name in rows if name.startswith("w6")])
+
     def test_steady_rate_cpu_against_the_baseline_of_the_same_workload(self):
         rows = self.run_with([result("b", 100_000, 9.0, 9.0), result("b", 5_000, 30.0, 30.0, workload=3),
                               result("d", 5_000, 40.0, 50.0, workload=3)])

@@ -1,6 +1,6 @@
-"""The four workloads of issue 7. Each creates its table and publication before the source slot
-exists, then writes its changes either before the contenders start (backlog) or while one runs
-(steady rate)."""
+"""The workloads. Each creates its table and publication before the source slot exists, then writes
+its changes either before the contenders start (backlog) or while one runs (steady rate); workload
+6 writes its rows before and has no source slot: the contender snapshots the table (snapshot_run)."""
 import re
 import threading
 import time
@@ -19,6 +19,7 @@ class Workload:
     number = 0
     title = ""
     live = False  # True: the changes are written while the contender runs
+    snapshot = False  # True: rows written in prepare(), read by the contender's initial snapshot (no slot, no generate)
 
     def __init__(self, quick):
         self.quick = quick
@@ -210,10 +211,43 @@ class SteadyRateDuringBackfill(SteadyRate):
 
     def describe(self):
         return (f"{self.rate:,} changes/s in 5-row transactions for {self.seconds} s while Cdc backfills "
-                f"a {self.big_rows:,}-row table (cdc backfill, 2,048-row chunks)")
+                f"a {self.big_rows:,}-row table (cdc backfill, Cdc:Backfill defaults)")
 
 
-ALL = {1: BacklogDrain, 2: OneBigTransaction, 3: SteadyRate, 4: WideRows, 5: SteadyRateDuringBackfill}
+class InitialSnapshot(Workload):
+    """Issue 14: the workload-1 table shape, filled before Cdc starts, read by `cdc run --snapshot
+    initial_only` (the rows as OPERATION_READ events into JetStream, then exit 0, no slot kept). The
+    floor is PostgreSQL alone: `COPY (SELECT ...) TO STDOUT (FORMAT binary)` to /dev/null."""
+    number = 6
+    title = "initial snapshot into JetStream"
+    snapshot = True
+
+    @property
+    def changes(self):
+        return 100_000 if self.quick else 2_000_000
+
+    def prepare(self, db):
+        db.query(f"CREATE TABLE {self.table} ({ROW_COLUMNS})")
+        db.query(f"INSERT INTO {self.table} (account_id, amount, status, note, created_at) "
+                 f"SELECT {ROW_VALUES} FROM generate_series(1, {self.changes})")
+        db.query(f"VACUUM ANALYZE {self.table}")
+        db.query(f"CREATE PUBLICATION {self.publication} FOR TABLE {self.table}")
+
+    def generate(self, cluster, database):
+        raise NotImplementedError("workload 6 writes its rows in prepare()")
+
+    def copy_floor_sql(self):
+        columns = "id, account_id, amount, status, note, created_at"
+        return f"COPY (SELECT {columns} FROM public.{self.table}) TO STDOUT (FORMAT binary)"
+
+    def describe(self):
+        return (f"{self.changes:,} rows of the workload-1 table shape (~150-byte rows) already in the table, "
+                "published by `cdc run --snapshot initial_only` (one OPERATION_READ message per row, then a "
+                "SnapshotEvent; exits 0 with no slot kept); floor: the same rows by "
+                "`COPY (SELECT ...) TO STDOUT (FORMAT binary)` through psql to /dev/null")
+
+
+ALL = {1: BacklogDrain, 2: OneBigTransaction, 3: SteadyRate, 4: WideRows, 5: SteadyRateDuringBackfill, 6: InitialSnapshot}
 
 
 def _parallel(cluster, database, statements):

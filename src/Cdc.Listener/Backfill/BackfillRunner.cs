@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Cdc.Decoding;
 using Cdc.Listener.Pipeline;
 using Cdc.Listener.Delivery;
@@ -14,9 +13,10 @@ using Cdc.Listener.Backfill.Window;
 namespace Cdc.Listener.Backfill;
 
 /// <summary>
-/// Runs the requested backfills one table at a time while streaming goes on: per chunk a low watermark, the chunk read,
-/// a high watermark; the pipeline publishes the rows in the high watermark's transaction, and once their acks move the
-/// flush LSN past it, the chunk's end is saved in the progress store. A restart resumes after the last saved chunk.
+/// Runs the requested backfills one at a time in request order (<see cref="BackfillQueue"/>) while streaming goes on,
+/// paced by <see cref="BackfillPacer"/>: per chunk a low watermark, the chunk read, a high watermark; the pipeline
+/// publishes the rows in the high watermark's transaction, and once their acks move the flush LSN past it, the chunk's
+/// end is saved in the progress store. A restart resumes after the last saved chunk.
 /// </summary>
 internal sealed class BackfillRunner
 {
@@ -32,8 +32,7 @@ internal sealed class BackfillRunner
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly int _chunkRows;
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, BackfillJob> _jobs = new(StringComparer.Ordinal);
+    private readonly BackfillQueue _queue = new();
     private readonly SemaphoreSlim _storeLock = new(1, 1);
 
     public BackfillRunner(SessionContext context, SourceConnectionStrings connections, DeliveryLedger ledger, BackfillCoordinator coordinator,
@@ -58,11 +57,6 @@ internal sealed class BackfillRunner
         await _storeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Current(signal.QualifiedName)?.Id == id)
-            {
-                return; // the same request again (its transaction replayed after a restart)
-            }
-
             var job = new BackfillJob
             {
                 Id = id,
@@ -71,14 +65,15 @@ internal sealed class BackfillRunner
                 Where = signal.Where,
                 StartedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             };
-            await _store.SaveAsync(job, cancellationToken).ConfigureAwait(false);
-            lock (_jobs)
+            if (_queue.InOrder().Any(j => j.Id == id))
             {
-                _jobs[job.QualifiedName] = job;
+                return; // the same request again (its transaction replayed after a restart)
             }
 
+            await _store.SaveAsync(job, cancellationToken).ConfigureAwait(false);
+            _queue.Put(job);
+            _board.Queue(_queue.InOrder());
             BackfillLog.Requested(_logger, job.QualifiedName, lsn.ToString(), signal.Where is null ? string.Empty : ", where " + signal.Where);
-            _queue.Writer.TryWrite(job.QualifiedName);
         }
         finally
         {
@@ -91,45 +86,42 @@ internal sealed class BackfillRunner
         var backoff = new ReconnectBackoff();
         foreach (var job in await LoadAsync(backoff, cancellationToken).ConfigureAwait(false))
         {
-            lock (_jobs)
-            {
-                _jobs.TryAdd(job.QualifiedName, job);
-            }
-
-            _queue.Writer.TryWrite(job.QualifiedName);
+            _queue.Put(job);
         }
+
+        _board.Queue(_queue.InOrder());
 
         await using var types = new CatalogTypeResolver(_connections.ForQueries);
         // A chunk is held in memory from its read until its high watermark comes through: a quarter of the budget at most.
         var reader = new ChunkReader(new ChangeEventEncoder(types), _context.Source.Database, _context.Protocol.Binary, _context.Options.Pusher.MaxInFlightBytes / 4);
+        var options = _context.Options.Backfill;
+        var pacer = new BackfillPacer(options.MaxRowsPerSecond, options.PauseAboveInFlightBytes, () => _ledger.Tracker.InFlightBytes, _time);
         while (true)
         {
-            var table = await _queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            while (Current(table) is { } job)
+            var job = await _queue.NextAsync(cancellationToken).ConfigureAwait(false);
+            var table = job.QualifiedName;
+            try
             {
-                try
-                {
-                    await RunJobAsync(job, reader, types, cancellationToken).ConfigureAwait(false);
-                    backoff.Reset();
-                }
-                catch (BackfillException e)
-                {
-                    BackfillLog.Abandoned(_logger, table, e.Message);
-                    await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
-                {
-                    // A syntax error, unknown column or bad value (most likely in --where): retrying cannot help.
-                    BackfillLog.Abandoned(_logger, table, $"PostgreSQL refused the chunk's query ({e.SqlState}): {e.MessageText}; request it again with a predicate over the table's unqualified columns");
-                    await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
-                {
-                    // PostgreSQL or NATS away: the stream waits it out too; try again from the last saved chunk.
-                    var delay = backoff.Next();
-                    BackfillLog.Retrying(_logger, table, delay.TotalSeconds, e.Message);
-                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                }
+                await RunJobAsync(job, reader, types, pacer, cancellationToken).ConfigureAwait(false);
+                backoff.Reset();
+            }
+            catch (BackfillException e)
+            {
+                BackfillLog.Abandoned(_logger, table, e.Message);
+                await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // A syntax error, unknown column or bad value (most likely in --where): retrying cannot help.
+                BackfillLog.Abandoned(_logger, table, $"PostgreSQL refused the chunk's query ({e.SqlState}): {e.MessageText}; request it again with a predicate over the table's unqualified columns");
+                await ForgetAsync(job, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
+            {
+                // PostgreSQL or NATS away: the stream waits it out too; try again from the last saved chunk.
+                var delay = backoff.Next();
+                BackfillLog.Retrying(_logger, table, delay.TotalSeconds, e.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -151,15 +143,7 @@ internal sealed class BackfillRunner
         }
     }
 
-    private BackfillJob? Current(string table)
-    {
-        lock (_jobs)
-        {
-            return _jobs.GetValueOrDefault(table);
-        }
-    }
-
-    private async Task RunJobAsync(BackfillJob job, ChunkReader reader, CatalogTypeResolver types, CancellationToken cancellationToken)
+    private async Task RunJobAsync(BackfillJob job, ChunkReader reader, CatalogTypeResolver types, BackfillPacer pacer, CancellationToken cancellationToken)
     {
         if (!_context.Protocol.Messages)
         {
@@ -178,14 +162,16 @@ internal sealed class BackfillRunner
             BackfillLog.Started(_logger, job.QualifiedName, job.Chunks == 0 ? "started" : "resumed", job.Chunks + 1, job.RowsDone,
                 key is null ? "ctid" : "(" + string.Join(", ", key.Columns) + ")");
             var attempt = 0;
-            while (Current(job.QualifiedName)?.Id == job.Id)
+            while (_queue.IsCurrent(job))
             {
+                await pacer.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var low = new Watermark(false, _coordinator.Slot, job.Id, job.Chunks + 1, ++attempt);
                 _coordinator.Expect(low, relation.Namespace, relation.Name, key?.Columns);
                 var lowLsn = await EmitAsync(conn, low, cancellationToken).ConfigureAwait(false);
                 var started = job.StartLsn == 0 ? job with { StartLsn = lowLsn } : job;
                 var chunk = new BackfillChunk(relation, low, lowLsn);
                 await reader.ReadAsync(conn, chunk, key, started, published.RowFilter, _chunkRows, cancellationToken).ConfigureAwait(false);
+                pacer.Read(chunk.Count);
                 if (chunk.IsLast)
                 {
                     chunk.Marker = Marker(started, started.RowsDone + chunk.Count);
@@ -212,6 +198,9 @@ internal sealed class BackfillRunner
 
                 await SaveProgressAsync(job, cancellationToken).ConfigureAwait(false);
             }
+
+            // Replaced by a newer request for the table, which waits its turn at the end of the queue.
+            _board.Finish(job);
         }
     }
 
@@ -259,14 +248,9 @@ internal sealed class BackfillRunner
         await _storeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_jobs)
+            if (!_queue.Update(job))
             {
-                if (_jobs.GetValueOrDefault(job.QualifiedName)?.Id != job.Id)
-                {
-                    return; // superseded by a newer request, which the store already holds
-                }
-
-                _jobs[job.QualifiedName] = job;
+                return; // superseded by a newer request, which the store already holds
             }
 
             await _store.SaveAsync(job, cancellationToken).ConfigureAwait(false);
@@ -283,17 +267,13 @@ internal sealed class BackfillRunner
         await _storeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_jobs)
+            if (!_queue.Remove(job))
             {
-                if (_jobs.GetValueOrDefault(job.QualifiedName)?.Id != job.Id)
-                {
-                    return;
-                }
-
-                _jobs.Remove(job.QualifiedName);
+                return;
             }
 
             _board.Finish(job);
+            _board.Queue(_queue.InOrder());
             await _store.RemoveAsync(job, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -5,7 +5,10 @@ using Spectre.Console.Rendering;
 
 namespace Cdc.Listener.Cli;
 
-/// <summary><c>cdc status</c>: one progress bar per running backfill (rows done of the estimate, rate, ETA).</summary>
+/// <summary>
+/// <c>cdc status</c>: a progress bar for the running backfill (rows done of the estimate, rate, ETA), then one line per
+/// backfill queued behind it, in the order they will run.
+/// </summary>
 internal static class BackfillLines
 {
     private const int Width = 30;
@@ -26,6 +29,13 @@ internal static class BackfillLines
     /// <summary>The bar and numbers of one backfill, as Spectre markup.</summary>
     internal static string Line(BackfillProgress b)
     {
+        if (b.State == BackfillProgress.Queued)
+        {
+            var resumes = b.Chunks > 0 ? string.Create(CultureInfo.InvariantCulture, $" · resumes after {b.RowsDone:N0} rows") : string.Empty;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"[grey]queued #{b.QueuePosition} · requested {b.StartedAt.UtcDateTime:HH:mm:ss} UTC{resumes}[/]");
+        }
+
         var rows = b.RowsDone.ToString("N0", CultureInfo.InvariantCulture);
         var rate = b.RowsPerSecond.ToString("N0", CultureInfo.InvariantCulture);
         if (b.RowsEstimate <= 0)

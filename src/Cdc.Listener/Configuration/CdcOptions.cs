@@ -216,8 +216,25 @@ public sealed class HeartbeatSection
     public bool Publish { get; set; }
 }
 
+/// <summary>
+/// How a backfill shares the pipeline with streaming: its chunks' rows are published in the stream's order, so a
+/// transaction committed while a chunk is published waits for it. Small chunks, a rate cap and yielding to a streaming
+/// backlog keep that wait short (docs/backfill.md, Pacing).
+/// </summary>
 public sealed class BackfillSection
 {
-    /// <summary>Rows read per backfill chunk, between one low and high watermark (held in memory until published).</summary>
-    public int ChunkRows { get; set; } = 2048;
+    /// <summary>
+    /// Rows read per backfill chunk, between one low and high watermark (held in memory until published). A streamed
+    /// transaction committed meanwhile waits at most about one chunk's publishing (1,024 rows: Debezium's default).
+    /// </summary>
+    public int ChunkRows { get; set; } = 1024;
+
+    /// <summary>Rows per second a backfill reads at most (averaged over a chunk); 0: as fast as it can.</summary>
+    public int MaxRowsPerSecond { get; set; } = 10_000;
+
+    /// <summary>
+    /// The next chunk is read only once at most this many bytes handed to the sink wait for acknowledgement: a streaming
+    /// backlog is published first. 0: never wait.
+    /// </summary>
+    public long PauseAboveInFlightBytes { get; set; } = 1 << 20;
 }

@@ -107,6 +107,8 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
         Range(errors, "Cdc:Pusher:MaxInFlightBytes", o.Pusher.MaxInFlightBytes, 1L << 20, 64L << 30, "1 MiB to 64 GiB");
         Range(errors, "Cdc:Pusher:ChunkMaxBytes", o.Pusher.ChunkMaxBytes, 4 << 10, 64 << 20, "4 KiB to 64 MiB");
         Range(errors, "Cdc:Backfill:ChunkRows", o.Backfill.ChunkRows, 1, 1_000_000, "1 to 1000000");
+        Range(errors, "Cdc:Backfill:MaxRowsPerSecond", o.Backfill.MaxRowsPerSecond, 0, 100_000_000, "0 (no limit) to 100000000");
+        Range(errors, "Cdc:Backfill:PauseAboveInFlightBytes", o.Backfill.PauseAboveInFlightBytes, 0, 64L << 30, "0 (never pause) to 64 GiB");
         if (o.Pusher.ChunkMaxBytes > o.Pusher.MaxInFlightBytes)
         {
             errors.Add($"Cdc:Pusher:ChunkMaxBytes ({o.Pusher.ChunkMaxBytes}) must not exceed Cdc:Pusher:MaxInFlightBytes ({o.Pusher.MaxInFlightBytes})");

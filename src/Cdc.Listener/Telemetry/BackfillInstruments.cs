@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Cdc.Listener.Telemetry;
 
 /// <summary>
-/// The running backfills (meter <see cref="CdcMeters.Listener"/>), the numbers <c>cdc status</c> draws its progress bars
-/// from, labelled by table (a published table: bounded like the per-table counters).
+/// The running backfill (meter <see cref="CdcMeters.Listener"/>), the numbers <c>cdc status</c> draws its progress bar
+/// from, labelled by table (a published table: bounded like the per-table counters), and how many wait behind it.
 /// </summary>
 internal sealed class BackfillInstruments
 {
@@ -19,12 +19,19 @@ internal sealed class BackfillInstruments
             description: "Backfill rate since this process took it up.");
         meter.CreateObservableGauge("cdc_backfill_eta_seconds", () => Samples(backfills, b => b.EtaSeconds),
             description: "Seconds left at the current backfill rate.");
+        meter.CreateObservableGauge("cdc_backfill_queued", () => (status.Backfills?.Invoke() ?? []).Count(b => b.State == BackfillProgress.Queued),
+            description: "Backfills requested and waiting for the running one (they run one at a time, in request order).");
     }
 
     private static IEnumerable<Measurement<double>> Samples(BackfillStatus backfills, Func<BackfillProgress, double?> value)
     {
         foreach (var backfill in backfills.Progress)
         {
+            if (backfill.State != BackfillProgress.Running)
+            {
+                continue;
+            }
+
             if (value(backfill) is { } v)
             {
                 yield return new Measurement<double>(v, new KeyValuePair<string, object?>("table", backfill.Table));

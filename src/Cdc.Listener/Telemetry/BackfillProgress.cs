@@ -1,9 +1,18 @@
 namespace Cdc.Listener.Telemetry;
 
-/// <summary>One running backfill as <c>/status</c>, <c>/metrics</c> and <c>cdc status</c> show it.</summary>
+/// <summary>One requested backfill as <c>/status</c>, <c>/metrics</c> and <c>cdc status</c> show it.</summary>
 public sealed record BackfillProgress
 {
+    public const string Running = "running";
+    public const string Queued = "queued";
+
     public required string Table { get; init; }
+
+    /// <summary><c>running</c>, or <c>queued</c> behind it (backfills run one at a time, in request order).</summary>
+    public string State { get; init; } = Running;
+
+    /// <summary>For a queued backfill: 1 runs next. Null for the running one.</summary>
+    public int? QueuePosition { get; init; }
 
     /// <summary>Rows read by acknowledged chunks.</summary>
     public required long RowsDone { get; init; }
@@ -19,8 +28,9 @@ public sealed record BackfillProgress
 
     public required long Chunks { get; init; }
 
-    /// <summary>The position the backfill started from (its first low watermark).</summary>
+    /// <summary>The position the backfill started from (its first low watermark; 0/0 before it started).</summary>
     public required string StartLsn { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }
 }
+

@@ -1,63 +1,32 @@
 using Cdc.IntegrationTests.Support;
 using Cdc.Testing;
 using Cdc.V1;
-using Npgsql;
 
 namespace Cdc.IntegrationTests.Snapshot;
+
+public sealed class InitialSnapshotTestsOn15() : InitialSnapshotTests(PostgresVersion.V15);
+
+public sealed class InitialSnapshotTestsOn17() : InitialSnapshotTests(PostgresVersion.V17);
 
 /// <summary>
 /// Cdc:Snapshot against real servers: the rows already in the tables reach the stream as read events before the
 /// changes, under a concurrent writer, once per snapshot and never older than what follows; a snapshot cut short by
 /// SIGKILL is taken again.
 /// </summary>
-public sealed class InitialSnapshotTests : IAsyncLifetime
+public abstract class InitialSnapshotTests(PostgresVersion version) : ItemsServers(version, "snap")
 {
-    private const string Schema = """
-        CREATE SEQUENCE ver;
-        CREATE TABLE items (id int PRIMARY KEY, v bigint NOT NULL, note text);
-        CREATE TABLE nokey (v bigint NOT NULL, note text);
-        """;
-
-    private const string ItemsProjection = "id::text, v::text, note";
-    private const string NokeyProjection = "v::text, note";
-
-    private PostgresServer _pg = null!;
-    private NatsServer _nats = null!;
-    private string _connection = null!;
-
-    public async Task InitializeAsync()
-    {
-        _pg = await PostgresServer.StartAsync();
-        _nats = await NatsServer.StartAsync();
-        await _pg.CreateDatabaseAsync("snap");
-        _connection = _pg.ConnectionString("snap");
-        await _pg.ExecuteAsync(Schema, "snap");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _nats.DisposeAsync();
-        await _pg.DisposeAsync();
-    }
-
     private CdcProcess StartCdc(string slot, string mode, params string[] extra) => CdcProcess.Start(
     [
-        "run", "--connection", _connection, "--nats", _nats.Url, "--slot", slot, "--publication", slot + "_pub",
+        "run", "--connection", Connection, "--nats", Nats.Url, "--slot", slot, "--publication", slot + "_pub",
         "--stream", "SNAP", "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05", "--http", "off", "--snapshot", mode, .. extra,
     ]);
-
-    private Task FillAsync(int items, int nokey) => _pg.ExecuteAsync(
-        $"""
-        INSERT INTO items SELECT g, nextval('ver'), 'row ' || g FROM generate_series(1, {items}) g;
-        INSERT INTO nokey SELECT nextval('ver'), 'k ' || g FROM generate_series(1, {nokey}) g;
-        """, "snap");
 
     [Fact]
     public async Task Initial_snapshot_under_a_writer_replays_to_the_tables_and_no_row_goes_back()
     {
         await FillAsync(items: 60_000, nokey: 2_000);
         using var stopWriter = new CancellationTokenSource();
-        var writer = new SnapshotWriter(_connection, firstNewId: 1_000_000, existing: 60_000);
+        var writer = new SnapshotWriter(Connection, firstNewId: 1_000_000, existing: 60_000);
         var writing = writer.RunAsync(stopWriter.Token);
         await using var cdc = StartCdc("snapinit", "initial");
         try
@@ -92,8 +61,8 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
         var replay = new SnapshotReplay("nokey");
         replay.Apply(changes, markers);
         Assert.True(replay.StreamedEvents > 0, "nothing was streamed after the snapshot");
-        await replay.AssertEqualsAsync(_connection, "items", ItemsProjection);
-        await replay.AssertEqualsAsync(_connection, "nokey", NokeyProjection);
+        await replay.AssertEqualsAsync(Connection, "items", ItemsProjection);
+        await replay.AssertEqualsAsync(Connection, "nokey", NokeyProjection);
     }
 
     [Fact]
@@ -102,14 +71,14 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
         await FillAsync(items: 500, nokey: 50);
         await using var cdc = StartCdc("snapnever", "never");
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(120));
-        await _pg.ExecuteAsync("INSERT INTO items VALUES (-1, nextval('ver'), 'after')", "snap");
+        await Pg.ExecuteAsync("INSERT INTO items VALUES (-1, nextval('ver'), 'after')", Database);
 
-        var changes = await StreamContents.WaitForAsync(_nats.Url, "SNAP", 1, TimeSpan.FromSeconds(60));
+        var changes = await StreamContents.WaitForAsync(Nats.Url, "SNAP", 1, TimeSpan.FromSeconds(60));
         await Task.Delay(1000);
-        changes = await StreamContents.ReadAllAsync(_nats.Url, "SNAP");
+        changes = await StreamContents.ReadAllAsync(Nats.Url, "SNAP");
         var single = Assert.Single(changes);
         Assert.Equal(Operation.Insert, single.Event.Operation);
-        Assert.Empty(await StreamContents.ReadMarkersAsync(_nats.Url, "SNAP"));
+        Assert.Empty(await StreamContents.ReadMarkersAsync(Nats.Url, "SNAP"));
     }
 
     [Fact]
@@ -120,17 +89,17 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
         Assert.True(await cdc.WaitForExitAsync(TimeSpan.FromSeconds(180)), cdc.Output);
         Assert.True(cdc.ExitCode == 0, cdc.Output);
 
-        var changes = await StreamContents.ReadAllAsync(_nats.Url, "SNAP");
-        var markers = await StreamContents.ReadMarkersAsync(_nats.Url, "SNAP");
+        var changes = await StreamContents.ReadAllAsync(Nats.Url, "SNAP");
+        var markers = await StreamContents.ReadMarkersAsync(Nats.Url, "SNAP");
         Assert.All(changes, c => Assert.Equal(Operation.Read, c.Event.Operation));
         Assert.Equal(5_300, changes.Count);
         Assert.Equal([("items", 5_000UL), ("nokey", 300UL)], markers.Select(m => (m.Marker.Table, m.Marker.RowCount)).Order().ToArray());
-        Assert.Equal(0L, await _pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'snaponly%'", "snap"));
+        Assert.Equal(0L, await Pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'snaponly%'", Database));
 
         var replay = new SnapshotReplay("nokey");
         replay.Apply(changes, markers);
-        await replay.AssertEqualsAsync(_connection, "items", ItemsProjection);
-        await replay.AssertEqualsAsync(_connection, "nokey", NokeyProjection);
+        await replay.AssertEqualsAsync(Connection, "items", ItemsProjection);
+        await replay.AssertEqualsAsync(Connection, "nokey", NokeyProjection);
     }
 
     [Fact]
@@ -138,7 +107,7 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
     {
         await FillAsync(items: 100_000, nokey: 1_000);
         using var stopWriter = new CancellationTokenSource();
-        var writer = new SnapshotWriter(_connection, firstNewId: 1_000_000, existing: 100_000);
+        var writer = new SnapshotWriter(Connection, firstNewId: 1_000_000, existing: 100_000);
         var writing = writer.RunAsync(stopWriter.Token);
         try
         {
@@ -153,7 +122,7 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
             var slots = 1L;
             for (var i = 0; i < 50 && slots > 0; i++)
             {
-                slots = await _pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'snapkill%'", "snap");
+                slots = await Pg.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'snapkill%'", Database);
                 await Task.Delay(100);
             }
 
@@ -175,8 +144,8 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
             // The cut-short attempt's rows come first; the complete snapshot's marker drops what it did not see.
             var replay = new SnapshotReplay("nokey");
             replay.Apply(changes, markers);
-            await replay.AssertEqualsAsync(_connection, "items", ItemsProjection);
-            await replay.AssertEqualsAsync(_connection, "nokey", NokeyProjection);
+            await replay.AssertEqualsAsync(Connection, "items", ItemsProjection);
+            await replay.AssertEqualsAsync(Connection, "nokey", NokeyProjection);
         }
         finally
         {
@@ -188,8 +157,8 @@ public sealed class InitialSnapshotTests : IAsyncLifetime
     /// <summary>Waits until the slot confirmed the WAL written so far, then reads the whole stream.</summary>
     private async Task<(IReadOnlyList<StoredChange> Changes, IReadOnlyList<(ulong Sequence, SnapshotEvent Marker)> Markers)> SettledStreamAsync(string slot, CdcProcess cdc)
     {
-        var lsn = await SlotPosition.CurrentWalLsnAsync(_pg, "snap");
-        await SlotPosition.WaitForConfirmedAsync(_pg, slot, lsn, TimeSpan.FromSeconds(120), "snap", () => cdc.Output);
-        return (await StreamContents.ReadAllAsync(_nats.Url, "SNAP"), await StreamContents.ReadMarkersAsync(_nats.Url, "SNAP"));
+        var lsn = await SlotPosition.CurrentWalLsnAsync(Pg, Database);
+        await SlotPosition.WaitForConfirmedAsync(Pg, slot, lsn, TimeSpan.FromSeconds(120), Database, () => cdc.Output);
+        return (await StreamContents.ReadAllAsync(Nats.Url, "SNAP"), await StreamContents.ReadMarkersAsync(Nats.Url, "SNAP"));
     }
 }

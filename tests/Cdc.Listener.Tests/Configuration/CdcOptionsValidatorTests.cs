@@ -20,6 +20,20 @@ public sealed class CdcOptionsValidatorTests
     public void Defaults_with_a_connection_are_valid()
         => Assert.True(new CdcOptionsValidator().Validate(null, Valid()).Succeeded);
 
+    [Fact]
+    public void A_negative_backfill_rate_is_refused_and_zero_means_no_cap()
+    {
+        Assert.StartsWith("Cdc:Backfill:MaxRowsPerSecond", Failure(o => o.Backfill.MaxRowsPerSecond = -1), StringComparison.Ordinal);
+        var options = Valid();
+        options.Backfill.MaxRowsPerSecond = 0;
+        options.Backfill.PauseAboveInFlightBytes = 0;
+        Assert.True(new CdcOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void A_negative_backfill_pause_threshold_is_refused()
+        => Assert.StartsWith("Cdc:Backfill:PauseAboveInFlightBytes", Failure(o => o.Backfill.PauseAboveInFlightBytes = -1), StringComparison.Ordinal);
+
     [Theory]
     [InlineData("avro")]
     [InlineData("")]
