@@ -19,7 +19,7 @@ internal sealed class BackfillInstruments
             description: "Backfill rate since this process took it up.");
         meter.CreateObservableGauge("cdc_backfill_eta_seconds", () => Samples(backfills, b => b.EtaSeconds),
             description: "Seconds left at the current backfill rate.");
-        meter.CreateObservableGauge("cdc_backfill_queued", () => (status.Backfills?.Invoke() ?? []).Count(b => b.State == BackfillProgress.Queued),
+        meter.CreateObservableGauge("cdc_backfill_queued", () => backfills.Progress.Count(b => b.State == BackfillProgress.Queued),
             description: "Backfills requested and waiting for the running one (they run one at a time, in request order).");
     }
 
