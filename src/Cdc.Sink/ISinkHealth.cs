@@ -13,4 +13,10 @@ public interface ISinkHealth
 
     /// <summary>Why the newest connection attempt failed or the connection was lost; may name a server URL (redact before showing).</summary>
     string? LastConnectionError { get; }
+
+    /// <summary>
+    /// Why the broker refuses to store messages right now (a full stream or server: nothing is lost, delivery waits),
+    /// with what to change; null while it stores them.
+    /// </summary>
+    string? PublishRefusal { get; }
 }

@@ -45,6 +45,12 @@ internal static partial class SinkLog
     [LoggerMessage(3204, LogLevel.Error, "The ack handler threw for message {MessageId}")]
     public static partial void AckHandlerFailed(ILogger logger, string messageId, Exception error);
 
+    [LoggerMessage(3206, LogLevel.Error, "{Reason}")]
+    public static partial void StorageFull(ILogger logger, string reason);
+
+    [LoggerMessage(3207, LogLevel.Information, "JetStream stores messages again; delivering what was held")]
+    public static partial void StorageAvailable(ILogger logger);
+
     [LoggerMessage(3205, LogLevel.Warning, "The batch writer stopped with {Count} messages unacknowledged; each is reported as failed (transient)")]
     public static partial void StoppedUnacknowledged(ILogger logger, int count);
 }

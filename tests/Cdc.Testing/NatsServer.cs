@@ -34,6 +34,12 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string? ExtraConfig { get; }
 
+    /// <summary>
+    /// Settings added inside the <c>jetstream</c> block at the next (re)start, e.g. <c>max_file_store: 262144</c>:
+    /// a server that runs out of JetStream storage.
+    /// </summary>
+    public string? JetStreamLimits { get; set; }
+
     public string Url => $"nats://127.0.0.1:{Port}";
 
     public bool IsRunning => _process is { HasExited: false };
@@ -65,7 +71,7 @@ public sealed class NatsServer : IAsyncDisposable
 
         var config = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"listen: 127.0.0.1:{Port}")
-            .AppendLine(CultureInfo.InvariantCulture, $"jetstream {{ store_dir: \"{StoreDirectory}\" }}")
+            .AppendLine(CultureInfo.InvariantCulture, $"jetstream {{ store_dir: \"{StoreDirectory}\"{(JetStreamLimits is null ? string.Empty : ", " + JetStreamLimits)} }}")
             .AppendLine(ExtraConfig ?? string.Empty)
             .ToString();
         await File.WriteAllTextAsync(_configFile, config).ConfigureAwait(false);

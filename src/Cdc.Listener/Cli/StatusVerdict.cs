@@ -8,8 +8,8 @@ namespace Cdc.Listener.Cli;
 /// Healthy (exit 0): the sidecar streams and lags less than the thresholds. Lagging (exit 3): it
 /// runs but does not stream (connecting, standby, reconnecting...), lags too much, or the slot is
 /// missing or losing WAL. Down (exit 4): its endpoint does not answer. Degraded (exit 5): it answers but
-/// its sink is not connected to NATS, PostgreSQL could not be read with <c>--connection</c>, or outbox messages were
-/// refused (they wait in their rows for someone to look).
+/// its sink is not connected to NATS or JetStream refuses to store (stream or server full), PostgreSQL could not be
+/// read with <c>--connection</c>, or outbox messages were refused (they wait in their rows for someone to look).
 /// </summary>
 public static class StatusVerdict
 {
@@ -30,6 +30,12 @@ public static class StatusVerdict
             var since = status.Sink.DisconnectedSince is { } t ? $" since {t:yyyy-MM-dd HH:mm:ss} UTC" : string.Empty;
             var error = status.Sink.ConnectionError is { } e ? ": " + e : string.Empty;
             reasons.Add($"the sink is not connected to {status.Sink.Server ?? status.Sink.Kind}{since}{error}");
+            degraded = true;
+        }
+
+        if (status.Sink.PublishRefusal is { } refusal)
+        {
+            reasons.Add(refusal);
             degraded = true;
         }
 

@@ -120,6 +120,9 @@ public sealed record SinkSection
     /// <summary>Why the newest connection attempt failed or the connection was lost (URL secrets masked).</summary>
     public string? ConnectionError { get; init; }
 
+    /// <summary>Why JetStream refuses to store messages right now (stream or server full) and what to change; null while it stores them.</summary>
+    public string? PublishRefusal { get; init; }
+
     public string? Stream { get; init; }
 
     /// <summary>Stream sequence of the newest acknowledged message.</summary>

@@ -55,6 +55,7 @@ internal static class StatusDocumentBuilder
                 Connection = sink.Health is { } health ? (health.IsConnected ? "connected" : "disconnected") : null,
                 DisconnectedSince = sink.Health?.DisconnectedSince,
                 ConnectionError = UrlRedaction.RedactOrNull(sink.Health?.LastConnectionError),
+                PublishRefusal = sink.Health?.PublishRefusal,
                 Stream = instance.Stream,
                 LastSequence = sink.LastStreamSequence,
                 PendingAcks = sink.PendingAcks,

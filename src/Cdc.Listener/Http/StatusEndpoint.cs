@@ -75,7 +75,8 @@ internal sealed class StatusEndpoint(
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics, httpOptions.Value));
         builder.Services.AddHealthChecks()
             .AddCheck<LivenessCheck>("listener-alive", tags: [HealthTags.Live])
-            .AddCheck<ReadinessCheck>("listener-streaming", tags: [HealthTags.Ready]);
+            .AddCheck<ReadinessCheck>("listener-streaming", tags: [HealthTags.Ready])
+            .AddCheck<SinkStorageCheck>("sink-storing", tags: [HealthTags.Ready]);
         var app = builder.Build();
         app.Services.CreateCdcInstruments();
 

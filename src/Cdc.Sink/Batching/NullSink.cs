@@ -20,6 +20,8 @@ public sealed class NullSink : IMessageSink, ISinkHealth, IStreamHistory
 
     public string? LastConnectionError => null;
 
+    public string? PublishRefusal => null;
+
     public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public ValueTask WriteAsync(OutboundMessage message, CancellationToken cancellationToken = default)

@@ -49,6 +49,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private readonly ILogger _logger;
     private readonly InflightWindow _window;
     private readonly TokenTable _byToken;
+    private readonly PublishRefusal _refusal;
 
     /// <summary>
     /// Headers of the publish in progress, reused: NATS.Net serializes them before its publish completes, and
@@ -126,6 +127,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _options = options;
         _ackHandler = ackHandler;
         _logger = loggerFactory?.CreateLogger<StreamingBatchWriter>() ?? (ILogger)NullLogger.Instance;
+        _refusal = new PublishRefusal(_logger);
         _jetStream = new NatsJSContext(connection);
         _window = new InflightWindow(options.MaxPendingAcks);
         _byToken = new TokenTable(options.MaxPendingAcks);
@@ -150,6 +152,8 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     public DateTimeOffset? DisconnectedSince => _health.DisconnectedSince;
 
     public string? LastConnectionError => _health.LastConnectionError;
+
+    public string? PublishRefusal => _refusal.Current;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -299,7 +303,13 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
         if (ack.Error is { } error)
         {
-            if (error.Code == 503)
+            if (StorageFull.Describe(error, _streamOptions.Name) is { } full)
+            {
+                // Not this message's fault: hold it (and every later one) until JetStream has room again.
+                _refusal.Refused(full, pending.Message);
+                RequestResend(full, delay: true);
+            }
+            else if (error.Code == 503)
             {
                 RequestResend($"JetStream unavailable: {error.Description}", delay: true);
             }
@@ -319,6 +329,11 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         if (pending.TryFinish())
         {
             _window.Remove(pending);
+            if (_refusal.Current is not null)
+            {
+                _refusal.Stored(pending.Message, _window.Count == 0);
+            }
+
             try
             {
                 _ackHandler.OnAcked(pending.Message, ack.Sequence);
@@ -788,9 +803,11 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         while (Volatile.Read(ref _resendRequested) == 1)
         {
             Volatile.Write(ref _resendRequested, 0);
+            var refused = _refusal.Current is not null;
             if (Interlocked.Exchange(ref _resendDelay, 0) == 1)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+                // A full stream or server stays full for a while: retry less often, and without a line per retry.
+                await Task.Delay(TimeSpan.FromMilliseconds(refused ? 1000 : 250), cancellationToken).ConfigureAwait(false);
             }
 
             var pending = _window.Snapshot();
@@ -799,7 +816,11 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 continue;
             }
 
-            SinkLog.Republishing(_logger, pending.Length, _resendReason);
+            if (!refused)
+            {
+                SinkLog.Republishing(_logger, pending.Length, _resendReason);
+            }
+
             var first = true;
             foreach (var message in pending)
             {

@@ -2,8 +2,8 @@ using NATS.Client.Core;
 
 namespace Cdc.Sink.Connection;
 
-/// <summary>Follows a NATS.Net connection's open/disconnect/reconnect-failed events as an <see cref="ISinkHealth"/>.</summary>
-internal sealed class ConnectionHealth : ISinkHealth, IDisposable
+/// <summary>Follows a NATS.Net connection's open/disconnect/reconnect-failed events: the connection part of the writer's <see cref="ISinkHealth"/>.</summary>
+internal sealed class ConnectionHealth : IDisposable
 {
     private readonly NatsConnection _connection;
     private readonly TimeProvider _time;

@@ -58,14 +58,19 @@ internal sealed class FaultEnvironment : IAsyncDisposable
         }
     }
 
-    /// <summary>The arguments of <c>cdc run</c> for this environment, then <paramref name="extra"/>.</summary>
+    /// <summary>The arguments of <c>cdc run</c> for this environment, then <paramref name="extra"/> (no status endpoint unless it names <c>--http</c>).</summary>
     public List<string> RunArguments(params string[] extra)
     {
         var arguments = new List<string>
         {
             "run", "--connection", Connection, "--nats", Nats.Url, "--slot", Slot, "--publication", Publication,
-            "--stream", Stream, "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05", "--http", "off",
+            "--stream", Stream, "--subject-prefix", "cdc", "--shutdown-timeout", "00:00:05",
         };
+        if (!extra.Contains("--http"))
+        {
+            arguments.AddRange(["--http", "off"]);
+        }
+
         arguments.AddRange(extra);
         return arguments;
     }

@@ -9,6 +9,9 @@ namespace Cdc.IntegrationTests.Faults;
 /// The crash test of issue 4: a workload of at least 200,000 changes runs while cdc is killed with SIGKILL
 /// again and again, nats-server is restarted twice and PostgreSQL crashes once; afterwards the stream holds
 /// every committed change exactly once, in commit order per table, and replaying it reproduces each table.
+/// Per fault it reports what JetStream dropped as duplicates, what Cdc skipped on resume and the recovery time
+/// (<see cref="FaultRecorder"/>), into the test output and <c>fault-numbers-&lt;version&gt;.md</c> (beside the test
+/// assembly, or in the directory <c>CDC_FAULT_NUMBERS</c> names).
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class FaultInjectionTests(ITestOutputHelper output)
@@ -42,7 +45,15 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             "--max-in-flight-bytes", "8388608",
             "--set", "Cdc:Nats:DuplicateWindow=00:10:00",
         };
-        var cdc = env.StartCdc(cdcArguments);
+        await using var recorder = new FaultRecorder(env.Nats.Url, env.Stream);
+        CdcProcess StartCdc(FaultRecorder.Fault? startedBy)
+        {
+            var port = FreePort.Next();
+            recorder.Watch(port, startedBy);
+            return env.StartCdc([.. cdcArguments, "--http", $"127.0.0.1:{port}"]);
+        }
+
+        var cdc = StartCdc(null);
         var outputs = new List<string>();
         try
         {
@@ -70,6 +81,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                 Assert.False(writing.IsFaulted, writing.Exception?.ToString());
                 Assert.False(cdc.HasExited, $"cdc exited by itself ({(cdc.HasExited ? cdc.ExitCode : 0)}):\n{cdc.Output}");
                 output.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s {fault}: {workload.CommittedChanges} changes committed");
+                var recorded = recorder.Begin(fault);
                 switch (fault)
                 {
                     case "kill":
@@ -77,7 +89,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                         outputs.Add(cdc.Output);
                         await cdc.DisposeAsync();
                         await Task.Delay(random.Next(0, 1_000));
-                        cdc = env.StartCdc(cdcArguments);
+                        cdc = StartCdc(recorded);
                         break;
                     case "nats":
                         await env.Nats.KillAsync();
@@ -90,6 +102,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                         await env.Postgres.StartExistingAsync();
                         break;
                 }
+
+                await recorder.BackAsync(recorded);
             }
 
             Volatile.Write(ref faultsDone, true);
@@ -110,6 +124,15 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             StreamAssertions.ExactlyOnceInCommitOrder(changes, env.Slot, committed);
             await StreamAssertions.ReplayReproducesTablesAsync(changes, env.Connection, Workload.Projections);
             Assert.Equal(Kills, outputs.Count);
+
+            var numbers = await recorder.FinishAsync();
+            var table = FaultRecorder.Markdown(numbers, $"PostgreSQL {version}, seed {seed}: {committed:N0} changes, {workload.CommittedTransactions:N0} transactions")
+                + Environment.NewLine + recorder.Coverage + Environment.NewLine;
+            output.WriteLine(table);
+            var directory = Environment.GetEnvironmentVariable("CDC_FAULT_NUMBERS") is { Length: > 0 } d ? d : AppContext.BaseDirectory;
+            Directory.CreateDirectory(directory);
+            await File.WriteAllTextAsync(Path.Combine(directory, $"fault-numbers-{version}.md"), table);
+            Assert.All(numbers, n => Assert.True(n.Recovery is not null, $"no new change stored within 3 minutes of {n.Kind} at {n.At.TotalSeconds:F1}s"));
         }
         catch
         {

@@ -194,7 +194,7 @@ public sealed class StatusEndpointTests
     }
 
     [Theory]
-    [InlineData("streaming", HttpStatusCode.OK, "ok\n", HttpStatusCode.OK, "ready\n")]
+    [InlineData("streaming", HttpStatusCode.OK, "ok\n", HttpStatusCode.OK, "ready\nJetStream stores\n")]
     [InlineData("standby", HttpStatusCode.OK, "ok\n", HttpStatusCode.ServiceUnavailable, "not ready: standby\n")]
     [InlineData("reconnecting", HttpStatusCode.OK, "ok\n", HttpStatusCode.ServiceUnavailable, "not ready: reconnecting\n")]
     [InlineData("stopped", HttpStatusCode.ServiceUnavailable, "stopped\n", HttpStatusCode.ServiceUnavailable, "not ready: stopped\n")]
@@ -209,6 +209,34 @@ public sealed class StatusEndpointTests
         Assert.Equal(healthBody, await healthz.Content.ReadAsStringAsync());
         Assert.Equal(ready, readyz.StatusCode);
         Assert.Equal(readyBody, await readyz.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Readiness_fails_with_what_to_change_while_JetStream_refuses_to_store()
+    {
+        var refusal = "JetStream stream CDC is full (maximum bytes exceeded: it reached its max_bytes with discard new): raise the stream's max_bytes";
+        var status = InState("streaming");
+        status.Sink.Attach(new FullSink(refusal), pendingAcks: null);
+        await using var endpoint = await RunningEndpoint.StartAsync(status);
+
+        using var readyz = await endpoint.Http.GetAsync("readyz");
+        using var healthz = await endpoint.Http.GetAsync("healthz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
+        Assert.Equal("not ready: " + refusal + "\n", await readyz.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode); // held, not broken: no restart
+        Assert.Contains("\"publish_refusal\"", await endpoint.Http.GetStringAsync("status"), StringComparison.Ordinal);
+    }
+
+    private sealed class FullSink(string refusal) : Cdc.Sink.ISinkHealth
+    {
+        public bool IsConnected => true;
+
+        public DateTimeOffset? DisconnectedSince => null;
+
+        public string? LastConnectionError => null;
+
+        public string? PublishRefusal => refusal;
     }
 
     /// <summary>A listener in the middle of work: some changes delivered, some in flight, the slot read.</summary>
@@ -319,6 +347,8 @@ public sealed class StatusEndpointTests
         public DateTimeOffset? DisconnectedSince => null;
 
         public string? LastConnectionError => null;
+
+        public string? PublishRefusal => null;
     }
 
     private static int FreePort()
