@@ -40,7 +40,7 @@ internal sealed class KeyValueBackfillStore(CdcOptions options, ILoggerFactory l
             {
                 Description = "Cdc backfill progress of slot " + options.Slot,
                 History = 1,
-                NumberOfReplicas = options.Nats.Replicas,
+                NumberOfReplicas = options.Nats.Replicas ?? 1,
                 Storage = string.Equals(options.Nats.Storage, "memory", StringComparison.OrdinalIgnoreCase) ? NatsKVStorageType.Memory : NatsKVStorageType.File,
             }, cancellationToken).ConfigureAwait(false);
         }

@@ -56,14 +56,15 @@ internal static class NatsProbe
             return;
         }
 
-        var describe = $"subjects {n.SubjectPrefix}.>, {wanted.Storage.ToString().ToLowerInvariant()} storage, {n.Replicas} replica{(n.Replicas == 1 ? "" : "s")}, duplicate window {DurationText.Format(n.DuplicateWindow)}";
+        var config = stream?.Config is { } existing ? wanted.ApplyTo(existing) : wanted.ToConfig();
+        var describe = $"subjects {n.SubjectPrefix}.>, {wanted.Storage.ToString().ToLowerInvariant()} storage, {config.NumReplicas} replica{(config.NumReplicas == 1 ? "" : "s")}, duplicate window {DurationText.Format(config.DuplicateWindow)}";
         if (stream?.Config is not { } actual)
         {
             report.Plan("stream", $"{n.Stream} does not exist: cdc run would create it ({describe})");
             return;
         }
 
-        var differences = StreamConfigDiff.Describe(wanted.ToConfig(), actual);
+        var differences = StreamConfigDiff.Describe(config, actual);
         if (differences.Count == 0)
         {
             report.Ok("stream", $"{n.Stream} exists with the settings Cdc needs ({describe})");

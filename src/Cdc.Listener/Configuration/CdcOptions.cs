@@ -168,9 +168,11 @@ public sealed class NatsSection
     /// <summary>JetStream storage: file or memory.</summary>
     public string Storage { get; set; } = "file";
 
-    public int Replicas { get; set; } = 1;
+    /// <summary>Stream replicas; unset: 1 for a stream Cdc creates, an existing stream's left as its operator set it.</summary>
+    public int? Replicas { get; set; }
 
-    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>The stream's duplicate window; unset: 2 minutes for a stream Cdc creates, an existing stream's left as it is.</summary>
+    public TimeSpan? DuplicateWindow { get; set; }
 
     /// <summary>What to do with a change larger than the server's max_payload: fail or reference.</summary>
     public string OversizePolicy { get; set; } = "fail";

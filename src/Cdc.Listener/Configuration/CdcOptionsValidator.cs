@@ -166,11 +166,15 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
 
         OneOf(errors, "Cdc:Nats:Storage", n.Storage, Storages);
         OneOf(errors, "Cdc:Nats:OversizePolicy", n.OversizePolicy, OversizePolicies);
-        Range(errors, "Cdc:Nats:Replicas", n.Replicas, 1, 5, "1 to 5");
+        if (n.Replicas is { } replicas)
+        {
+            Range(errors, "Cdc:Nats:Replicas", replicas, 1, 5, "1 to 5");
+        }
+
         Range(errors, "Cdc:Nats:MaxPendingAcks", n.MaxPendingAcks, 1, 1_000_000, "1 to 1000000");
         Range(errors, "Cdc:Nats:BatchMaxRows", n.BatchMaxRows, 1, 1_000_000, "1 to 1000000");
         Range(errors, "Cdc:Nats:BatchMaxBytes", n.BatchMaxBytes, 1024, 256 << 20, "1 KiB to 256 MiB");
-        if (n.DuplicateWindow < TimeSpan.FromSeconds(1) || n.DuplicateWindow > TimeSpan.FromDays(7))
+        if (n.DuplicateWindow is { } window && (window < TimeSpan.FromSeconds(1) || window > TimeSpan.FromDays(7)))
         {
             errors.Add($"Cdc:Nats:DuplicateWindow = {n.DuplicateWindow} is out of range: accepted 00:00:01 to 7.00:00:00");
         }

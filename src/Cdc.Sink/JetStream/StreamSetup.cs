@@ -19,7 +19,6 @@ public static class StreamSetup
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         logger ??= NullLogger.Instance;
-        var wanted = options.ToConfig();
         try
         {
             var existing = await GetStreamAsync(js, options.Name, cancellationToken).ConfigureAwait(false);
@@ -30,11 +29,12 @@ public static class StreamSetup
                     throw new JetStreamException(404, 10059, $"stream '{options.Name}' does not exist and JetStream:Mode is ValidateOnly");
                 }
 
-                var created = await js.CreateStreamAsync(wanted, cancellationToken).ConfigureAwait(false);
-                SinkLog.StreamCreated(logger, options.Name, string.Join(",", options.Subjects), options.Storage.ToString(), options.Replicas);
+                var created = await js.CreateStreamAsync(options.ToConfig(), cancellationToken).ConfigureAwait(false);
+                SinkLog.StreamCreated(logger, options.Name, string.Join(",", options.Subjects), options.Storage.ToString(), created.Info.Config.NumReplicas);
                 return created.Info;
             }
 
+            var wanted = options.ApplyTo(existing.Config);
             var differences = StreamConfigDiff.Describe(wanted, existing.Config);
             if (differences.Count == 0)
             {

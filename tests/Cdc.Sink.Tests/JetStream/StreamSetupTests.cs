@@ -31,6 +31,41 @@ public sealed class StreamSetupTests
     }
 
     [Fact]
+    public async Task EnsureStream_keeps_what_an_operator_set_on_an_existing_stream_unless_the_options_set_it()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var options = new JetStreamStreamOptions { Name = "ORDERS", Subjects = ["orders.>"] };
+        var created = await StreamSetup.EnsureStreamAsync(js, options);
+        await js.UpdateStreamAsync(created.Config with
+        {
+            Description = "capped by the operator",
+            MaxBytes = 1 << 20,
+            MaxMsgs = 500,
+            MaxAge = TimeSpan.FromDays(3),
+            Discard = StreamConfigDiscard.New,
+            DuplicateWindow = TimeSpan.FromMinutes(30),
+        });
+
+        var kept = await StreamSetup.EnsureStreamAsync(js, options with { Mode = StreamSetupMode.CreateOrValidate });
+        var changed = await StreamSetup.EnsureStreamAsync(js, options with { MaxBytes = 2 << 20, DuplicateWindow = TimeSpan.FromMinutes(5) });
+
+        Assert.Equal(-1, created.Config.MaxBytes);
+        Assert.Equal(TimeSpan.FromMinutes(2), created.Config.DuplicateWindow);
+        Assert.Equal(1 << 20, kept.Config.MaxBytes);
+        Assert.Equal(500, kept.Config.MaxMsgs);
+        Assert.Equal(TimeSpan.FromDays(3), kept.Config.MaxAge);
+        Assert.Equal(StreamConfigDiscard.New, kept.Config.Discard);
+        Assert.Equal(TimeSpan.FromMinutes(30), kept.Config.DuplicateWindow);
+        Assert.Equal(2 << 20, changed.Config.MaxBytes);
+        Assert.Equal(TimeSpan.FromMinutes(5), changed.Config.DuplicateWindow);
+        Assert.Equal(500, changed.Config.MaxMsgs);
+        Assert.Equal(StreamConfigDiscard.New, changed.Config.Discard);
+        Assert.Equal("capped by the operator", changed.Config.Description);
+    }
+
+    [Fact]
     public async Task EnsureStream_in_validate_only_mode_refuses_a_missing_stream()
     {
         await using var server = await NatsServer.StartAsync();
