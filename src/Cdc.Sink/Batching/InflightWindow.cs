@@ -1,24 +1,41 @@
 namespace Cdc.Sink;
 
 /// <summary>
-/// The published, not yet acknowledged messages in publish order, bounded by a number of slots
-/// (the writer waits for a slot: backpressure). Thread-safe: acks arrive on the connection's reader.
-/// The list is linked through the messages themselves (<see cref="PendingMessage.Previous"/>,
-/// <see cref="PendingMessage.Next"/>): no node is allocated per message.
+/// The published, not yet acknowledged messages in publish order, bounded by a capacity (the writer waits for room:
+/// backpressure). Thread-safe: acks arrive on the connection's reader. The list is linked through the messages
+/// themselves (<see cref="PendingMessage.Previous"/>, <see cref="PendingMessage.Next"/>): no node is allocated per
+/// message, and one lock covers both the list and the count (one lock taken per message on each side).
+/// <para>
+/// A full window lets its waiting writer go only once <see cref="ResumeBelow"/> is reached, not at every ack: acks
+/// come back one by one, and waking the writer for each freed slot costs a thread-pool hop per message.
+/// </para>
+/// <para>
+/// Publish times come from the <see cref="TimeProvider"/> and are stamped under the lock as a message is added or
+/// republished, so <see cref="OldestAge"/> never sees a message without one.
+/// </para>
 /// </summary>
 internal sealed class InflightWindow
 {
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _slots;
+    private readonly TimeProvider _time;
     private PendingMessage? _first;
     private PendingMessage? _last;
     private int _count;
     private TaskCompletionSource? _empty;
+    private TaskCompletionSource? _room;
 
-    public InflightWindow(int capacity)
+    public InflightWindow(int capacity, TimeProvider? time = null)
     {
-        _slots = new SemaphoreSlim(capacity, capacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        ResumeBelow = capacity - Math.Max(1, capacity / 16) + 1;
+        _time = time ?? TimeProvider.System;
     }
+
+    public int Capacity { get; }
+
+    /// <summary>A writer waiting for room is let go when fewer than this many messages are in the window.</summary>
+    public int ResumeBelow { get; }
 
     public int Count
     {
@@ -31,17 +48,38 @@ internal sealed class InflightWindow
         }
     }
 
-    public bool TryAcquire() => _slots.Wait(0);
+    /// <summary>
+    /// True when another message may be added. Read without the lock: only the one publisher adds, so the count it
+    /// reads is at most stale high (an ack not yet seen), and room it has seen stays until it adds.
+    /// </summary>
+    public bool HasRoom => Volatile.Read(ref _count) < Capacity;
 
-    public Task AcquireAsync(CancellationToken cancellationToken) => _slots.WaitAsync(cancellationToken);
+    /// <summary>Completes when the window has room again (below <see cref="ResumeBelow"/> once it was full).</summary>
+    public Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_count < Capacity)
+            {
+                return Task.CompletedTask;
+            }
 
-    /// <summary>Gives back a slot taken for a message that was never added.</summary>
-    public void ReleaseSlot() => _slots.Release();
+            _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _room.Task.WaitAsync(cancellationToken);
+        }
+    }
 
+    /// <summary>Appends a message about to be published, stamped with the current time. Call only when <see cref="HasRoom"/>.</summary>
     public void Add(PendingMessage message)
     {
         lock (_lock)
         {
+            if (_count >= Capacity)
+            {
+                throw new InvalidOperationException("the window is full: wait for room first");
+            }
+
+            message.PublishedAt = _time.GetTimestamp();
             message.Previous = _last;
             message.Next = null;
             if (_last is null)
@@ -59,9 +97,19 @@ internal sealed class InflightWindow
         }
     }
 
+    /// <summary>Stamps a message of the window with the current time: it is being republished.</summary>
+    public void Restamp(PendingMessage message)
+    {
+        lock (_lock)
+        {
+            message.PublishedAt = _time.GetTimestamp();
+        }
+    }
+
     public void Remove(PendingMessage message)
     {
         TaskCompletionSource? empty = null;
+        TaskCompletionSource? room = null;
         lock (_lock)
         {
             if (!message.InWindow)
@@ -75,9 +123,15 @@ internal sealed class InflightWindow
                 empty = _empty;
                 _empty = null;
             }
+
+            if (_room is not null && _count < ResumeBelow)
+            {
+                room = _room;
+                _room = null;
+            }
         }
 
-        _slots.Release();
+        room?.TrySetResult();
         empty?.TrySetResult();
     }
 
@@ -96,11 +150,12 @@ internal sealed class InflightWindow
         }
     }
 
-    public long? OldestPublishedAt()
+    /// <summary>How long ago the oldest message of the window was (re)published; null when the window is empty.</summary>
+    public TimeSpan? OldestAge()
     {
         lock (_lock)
         {
-            return _first?.PublishedAt;
+            return _first is { } first ? _time.GetElapsedTime(first.PublishedAt) : null;
         }
     }
 

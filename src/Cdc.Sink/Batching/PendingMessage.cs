@@ -27,7 +27,7 @@ internal sealed class PendingMessage
     /// <summary>The reply token of the latest publish (a new one per republish); 0 before the first.</summary>
     public long Token { get; set; }
 
-    /// <summary>Stopwatch timestamp of the latest publish.</summary>
+    /// <summary>Timestamp of the latest publish on the writer's <see cref="TimeProvider"/> (set by <see cref="InflightWindow"/> under its lock).</summary>
     public long PublishedAt { get; set; }
 
     /// <summary>Neighbours in the <see cref="InflightWindow"/>'s list (changed under its lock only).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Cdc.Sink.Connection;
 using Cdc.Sink.JetStream;
 using Microsoft.Extensions.Logging;
@@ -50,12 +51,10 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private readonly InflightWindow _window;
     private readonly TokenTable _byToken;
     private readonly PublishRefusal _refusal;
+    private readonly TimeProvider _time;
 
-    /// <summary>
-    /// Headers of the publish in progress, reused: NATS.Net serializes them before its publish completes, and
-    /// publishes are one at a time under the publish lock.
-    /// </summary>
-    private readonly NatsHeaders _headers = new();
+    private readonly PublishHeaders _headers = new();
+    private readonly HeaderBlockSize _headerBlockSize = new();
     private readonly SemaphoreSlim _publishLock = new(1, 1);
 
     /// <summary>
@@ -83,6 +82,13 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private MessageKind? _lastKind;
     private long _nextToken;
     private string? _chainTail;
+
+    /// <summary>Wire bytes of the <c>Nats-Expected-Last-Msg-Id</c> line for <see cref="_chainTail"/>.</summary>
+    private int _chainTailLength;
+
+    /// <summary>The subject that passed <see cref="WireFormat.ValidateSubject"/> last: a table's messages share one.</summary>
+    private string? _validSubject;
+
     private int _resendRequested;
     private int _resendDelay;
     private string _resendReason = string.Empty;
@@ -99,8 +105,9 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     /// <param name="options">Batching, backpressure, retry and oversize policy.</param>
     /// <param name="ackHandler">Gets every message's outcome exactly once, from the sink's threads.</param>
     /// <param name="loggerFactory">Optional logging.</param>
-    public StreamingBatchWriter(NatsOptions nats, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
-        : this(NatsOptsFactory.Connect(nats, loggerFactory), true, stream, options, ackHandler, loggerFactory)
+    /// <param name="timeProvider">The clock of the PubAck timeout (<see cref="BatchWriterOptions.AckTimeout"/>); the system's by default.</param>
+    public StreamingBatchWriter(NatsOptions nats, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(NatsOptsFactory.Connect(nats, loggerFactory), true, stream, options, ackHandler, loggerFactory, timeProvider)
     {
     }
 
@@ -108,12 +115,12 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     /// Creates a writer over a shared connection (connected by <see cref="StartAsync"/> if it is not yet; not disposed
     /// by the writer). The writer must be the only publisher to its stream (its publishes are chained).
     /// </summary>
-    public StreamingBatchWriter(NatsConnection connection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null)
-        : this(connection, false, stream, options, ackHandler, loggerFactory)
+    public StreamingBatchWriter(NatsConnection connection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(connection, false, stream, options, ackHandler, loggerFactory, timeProvider)
     {
     }
 
-    private StreamingBatchWriter(NatsConnection connection, bool ownsConnection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory)
+    private StreamingBatchWriter(NatsConnection connection, bool ownsConnection, JetStreamStreamOptions stream, BatchWriterOptions options, IAckHandler ackHandler, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
@@ -121,7 +128,8 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         stream.Validate();
         options.Validate();
         _connection = connection;
-        _health = new ConnectionHealth(connection);
+        _time = timeProvider ?? TimeProvider.System;
+        _health = new ConnectionHealth(connection, _time);
         _ownsConnection = ownsConnection;
         _streamOptions = stream;
         _options = options;
@@ -129,7 +137,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         _logger = loggerFactory?.CreateLogger<StreamingBatchWriter>() ?? (ILogger)NullLogger.Instance;
         _refusal = new PublishRefusal(_logger);
         _jetStream = new NatsJSContext(connection);
-        _window = new InflightWindow(options.MaxPendingAcks);
+        _window = new InflightWindow(options.MaxPendingAcks, _time);
         _byToken = new TokenTable(options.MaxPendingAcks);
     }
 
@@ -325,7 +333,11 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             return;
         }
 
-        Interlocked.Exchange(ref _firstNoStream, 0);
+        if (Volatile.Read(ref _firstNoStream) != 0)
+        {
+            Interlocked.Exchange(ref _firstNoStream, 0);
+        }
+
         if (pending.TryFinish())
         {
             _window.Remove(pending);
@@ -632,19 +644,19 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
             while (_batchDone < _batch.Count)
             {
-                if (!_window.TryAcquire())
+                while (!_window.HasRoom)
                 {
                     // Window full: let acks (or a recovery) happen while waiting.
                     _publishLock.Release();
                     locked = false;
-                    await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+                    await _window.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                     await _publishLock.WaitAsync(cancellationToken).ConfigureAwait(false);
                     locked = true;
                     await RecoverIfNeededAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 // From here the message is in the window or reported (what is left of the batch when the
-                // loop stops is reported by DisposeAsync).
+                // loop stops is reported by DisposeAsync). Only this loop adds to the window: the room stays.
                 var pending = Prepare(_batch[_batchDone++]);
                 if (pending is null)
                 {
@@ -668,7 +680,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     }
 
     /// <summary>
-    /// Checks and sizes the message; applies the oversize policy. Null when the message was failed (slot given back):
+    /// Checks and sizes the message; applies the oversize policy. Null when the message was failed:
     /// too large, or not publishable at all (subject, message id or headers NATS cannot carry).
     /// </summary>
     private PendingMessage? Prepare(OutboundMessage message)
@@ -676,12 +688,16 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         int headerLength;
         try
         {
-            WireFormat.ValidateSubject(message.Subject);
-            headerLength = WireFormat.HeaderBlockLength(message.MessageId, message.Headers);
+            if (!ReferenceEquals(message.Subject, _validSubject))
+            {
+                WireFormat.ValidateSubject(message.Subject);
+                _validSubject = message.Subject;
+            }
+
+            headerLength = _headerBlockSize.Of(message.MessageId, message.Headers);
         }
         catch (ArgumentException e)
         {
-            _window.ReleaseSlot();
             var error = new InvalidMessageException(message.MessageId, message.Subject, e);
             SinkLog.PublishFailed(_logger, message.MessageId, message.Subject, error.Message);
             ReportFailed(message, error);
@@ -712,7 +728,6 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             }
         }
 
-        _window.ReleaseSlot();
         ReportFailed(message, new MessageTooLargeException(message.Subject, size, max));
         return null;
     }
@@ -733,8 +748,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
     private long MaxPayload => _connection.ServerInfo?.MaxPayload is > 0 and var max ? max : 1024 * 1024;
 
-    private int ChainHeaderLength() =>
-        _options.ChainPublishes && _chainTail is { } tail ? WireFormat.HeaderLength(WireFormat.ExpectedLastMessageIdHeader, tail) : 0;
+    private int ChainHeaderLength() => _options.ChainPublishes ? _chainTailLength : 0;
 
     /// <summary>
     /// Publishes one message with a fresh reply token (the reply to an earlier publish of it is ignored from now on).
@@ -744,28 +758,19 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private async ValueTask PublishAsync(PendingMessage pending, bool first, CancellationToken cancellationToken)
     {
         var message = pending.Message;
-        var headers = _headers;
-        headers.Clear();
-        headers[WireFormat.MessageIdHeader] = message.MessageId;
-        if (pending.Headers is { } extra)
-        {
-            for (var i = 0; i < extra.Count; i++)
-            {
-                headers[extra[i].Key] = extra[i].Value;
-            }
-        }
+        var headers = _headers.For(message.MessageId, pending.Headers, _options.ChainPublishes && !first ? _chainTail : null);
 
-        if (_options.ChainPublishes && !first && _chainTail is { } tail)
+        if (!ReferenceEquals(_chainTail, message.MessageId))
         {
-            headers[WireFormat.ExpectedLastMessageIdHeader] = tail;
-        }
+            _chainTail = message.MessageId;
 
-        _chainTail = message.MessageId;
+            // The id passed HeaderBlockSize's checks as this message's Nats-Msg-Id value.
+            _chainTailLength = WireFormat.ExpectedLastMessageIdHeader.Length + 4 + Encoding.UTF8.GetByteCount(message.MessageId);
+        }
 
         // A new token: a reply to an earlier publish of this message no longer finds it.
         var token = ++_nextToken;
         pending.Token = token;
-        pending.PublishedAt = Stopwatch.GetTimestamp();
         _byToken.Add(token, pending);
         try
         {
@@ -794,8 +799,15 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         }
     }
 
-    private string ReplySubject(long token) =>
-        string.Create(CultureInfo.InvariantCulture, $"{_replyPrefix}.{token}");
+    /// <summary><c>&lt;prefix&gt;.&lt;token&gt;</c>, formatted on the stack: the string is the one allocation.</summary>
+    private string ReplySubject(long token)
+    {
+        Span<char> subject = stackalloc char[64]; // a 21-character prefix, a dot and at most 19 digits
+        _replyPrefix.CopyTo(subject);
+        subject[_replyPrefix.Length] = '.';
+        token.TryFormat(subject[(_replyPrefix.Length + 1)..], out var digits, default, CultureInfo.InvariantCulture);
+        return new string(subject[..(_replyPrefix.Length + 1 + digits)]);
+    }
 
     /// <summary>Republishes every unacknowledged message, in order, the first without a chain header. Holds the publish lock.</summary>
     private async Task RecoverIfNeededAsync(CancellationToken cancellationToken)
@@ -826,6 +838,7 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             {
                 if (message.InWindow)
                 {
+                    _window.Restamp(message);
                     await PublishAsync(message, first, cancellationToken).ConfigureAwait(false);
                     first = false;
                 }
@@ -868,10 +881,10 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private async Task MonitorAsync()
     {
         var period = TimeSpan.FromTicks(Math.Min(_options.AckTimeout.Ticks / 4, TimeSpan.TicksPerSecond));
-        using var timer = new PeriodicTimer(period);
+        using var timer = new PeriodicTimer(period, _time);
         while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
         {
-            if (_window.OldestPublishedAt() is { } oldest && Stopwatch.GetElapsedTime(oldest) > _options.AckTimeout)
+            if (_window.OldestAge() > _options.AckTimeout)
             {
                 RequestResend($"no PubAck within {_options.AckTimeout}", delay: false);
             }

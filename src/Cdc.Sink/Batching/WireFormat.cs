@@ -23,9 +23,17 @@ internal static class WireFormat
     }
 
     /// <summary>Bytes of the header block with <c>Nats-Msg-Id</c> first, then <paramref name="headers"/>; throws on a header NATS cannot carry.</summary>
-    public static int HeaderBlockLength(string messageId, IReadOnlyList<KeyValuePair<string, string>>? headers)
+    public static int HeaderBlockLength(string messageId, IReadOnlyList<KeyValuePair<string, string>>? headers) =>
+        HeaderBlockLength(messageId, HeadersLength(headers));
+
+    /// <summary>Bytes of the header block with <c>Nats-Msg-Id</c> first, then headers of <paramref name="headersLength"/> bytes.</summary>
+    public static int HeaderBlockLength(string messageId, int headersLength) =>
+        10 + 2 + HeaderLength(MessageIdHeader, messageId) + headersLength;
+
+    /// <summary>Bytes of the <c>Name: Value\r\n</c> lines of <paramref name="headers"/>; throws on a header NATS cannot carry.</summary>
+    public static int HeadersLength(IReadOnlyList<KeyValuePair<string, string>>? headers)
     {
-        var length = 10 + 2 + HeaderLength(MessageIdHeader, messageId);
+        var length = 0;
         if (headers is not null)
         {
             for (var i = 0; i < headers.Count; i++)
