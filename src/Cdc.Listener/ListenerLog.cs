@@ -74,7 +74,10 @@ internal static partial class ListenerLog
     [LoggerMessage(1042, LogLevel.Warning, "Heartbeat not written: {Reason}")]
     public static partial void HeartbeatFailed(ILogger logger, string reason);
 
-    [LoggerMessage(1043, LogLevel.Warning, "Heartbeats are off: they need PostgreSQL 14+ and Cdc:Messages = true")]
+    [LoggerMessage(1044, LogLevel.Warning, "The stream's newest message of slot {Slot} came from PostgreSQL system {Stored}, this server is system {Server}: streaming from it anyway (Cdc:AllowSystemChange); the stream's positions are not used")]
+    public static partial void SystemChanged(ILogger logger, string slot, string stored, string server);
+
+    [LoggerMessage(1043, LogLevel.Warning, "Heartbeats are off: they need PostgreSQL 14+ and Cdc:Messages = true (Cdc:Heartbeat:Interval = 00:00:00 turns them off without this warning)")]
     public static partial void HeartbeatUnavailable(ILogger logger);
 
     [LoggerMessage(1090, LogLevel.Warning, "Could not read the slot and publication from the catalog to classify a server error (retrying as transient): {Reason}")]

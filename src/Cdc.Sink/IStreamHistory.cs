@@ -17,4 +17,11 @@ public interface IStreamHistory
 }
 
 /// <summary>One message read back from the stream: its sequence, subject, <c>Nats-Msg-Id</c> (empty when none), <c>Content-Type</c> and payload.</summary>
-public sealed record StoredMessage(ulong Sequence, string Subject, string MessageId, string? ContentType, ReadOnlyMemory<byte> Payload);
+public sealed record StoredMessage(ulong Sequence, string Subject, string MessageId, string? ContentType, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>The raw header block (<c>NATS/1.0</c>, then <c>Name: Value</c> lines); empty when none or not read.</summary>
+    public string Headers { get; init; } = string.Empty;
+
+    /// <summary>The first value of header <paramref name="name"/>; empty when absent.</summary>
+    public string Header(string name) => JetStream.JetStreamHistory.HeaderOf(Headers, name);
+}

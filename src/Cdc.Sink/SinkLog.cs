@@ -36,6 +36,15 @@ internal static partial class SinkLog
     [LoggerMessage(3201, LogLevel.Warning, "Republishing {Count} unacknowledged messages in order after: {Reason}")]
     public static partial void Republishing(ILogger logger, int count, string reason);
 
+    [LoggerMessage(3210, LogLevel.Information, "{Stored} of {Count} unacknowledged messages are in the stream already (newest {MessageId}, sequence {Sequence}): acknowledged from the stream, not republished")]
+    public static partial void SettledFromStream(ILogger logger, int stored, int count, string messageId, ulong sequence);
+
+    [LoggerMessage(3211, LogLevel.Warning, "Cannot read what the stream holds before republishing ({Reason}); trying again")]
+    public static partial void StreamUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(3212, LogLevel.Warning, "Cannot read what the stream holds before republishing ({Reason}); republishing everything unacknowledged")]
+    public static partial void StreamUnreadableRepublishing(ILogger logger, string reason);
+
     [LoggerMessage(3202, LogLevel.Error, "Message {MessageId} for {Subject} failed permanently: {Reason}")]
     public static partial void PublishFailed(ILogger logger, string messageId, string subject, string reason);
 

@@ -54,6 +54,12 @@ public sealed class TcpDropProxy : IAsyncDisposable
     }
 
     /// <summary>
+    /// While true, a new connection is closed as soon as it is accepted: the server is unreachable (an outage seen from
+    /// the client) while it keeps running.
+    /// </summary>
+    public bool Refusing { get; set; }
+
+    /// <summary>
     /// From now on the bytes of the connections open now are read and dropped in both directions while they stay
     /// open: a peer that went silent without closing (a hung server, a firewall dropping packets), which only a
     /// receive timeout notices. Connections made later pass normally (the path came back).
@@ -71,6 +77,21 @@ public sealed class TcpDropProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// From now on what the server sends on the connections open now is dropped, while what the client sends still
+    /// reaches it: the server acts on requests whose replies are lost (PubAcks of stored messages).
+    /// </summary>
+    public void BlackholeReplies()
+    {
+        lock (_sockets)
+        {
+            foreach (var link in _links)
+            {
+                link.RepliesBlackholed = true;
+            }
+        }
+    }
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -83,6 +104,12 @@ public sealed class TcpDropProxy : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+
+            if (Refusing)
+            {
+                client.Close();
+                continue;
             }
 
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -105,12 +132,12 @@ public sealed class TcpDropProxy : IAsyncDisposable
                 _links.Add(link);
             }
 
-            _ = PumpAsync(client, server, link);
-            _ = PumpAsync(server, client, link);
+            _ = PumpAsync(client, server, link, toClient: false);
+            _ = PumpAsync(server, client, link, toClient: true);
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, Link link)
+    private async Task PumpAsync(Socket from, Socket to, Link link, bool toClient)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -124,7 +151,7 @@ public sealed class TcpDropProxy : IAsyncDisposable
                     return;
                 }
 
-                if (!link.Blackholed)
+                if (!link.Blackholed && !(toClient && link.RepliesBlackholed))
                 {
                     await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
                 }
@@ -157,5 +184,6 @@ public sealed class TcpDropProxy : IAsyncDisposable
     private sealed class Link
     {
         public volatile bool Blackholed;
+        public volatile bool RepliesBlackholed;
     }
 }

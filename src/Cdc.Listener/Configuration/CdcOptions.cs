@@ -45,6 +45,12 @@ public sealed class CdcOptions
     /// </summary>
     public bool AllowSlotGap { get; set; }
 
+    /// <summary>
+    /// Stream from a server whose PostgreSQL system identifier differs from the one the stream's newest message for the
+    /// slot came from (header <c>Cdc-System-Id</c>): another cluster. Off: the start is refused with one line.
+    /// </summary>
+    public bool AllowSystemChange { get; set; }
+
     /// <summary>Create the publication when it does not exist.</summary>
     public bool CreatePublication { get; set; } = true;
 
@@ -208,8 +214,8 @@ public sealed class PusherSection
 /// </summary>
 public sealed class HeartbeatSection
 {
-    /// <summary>How often a heartbeat is written; 00:00:00 (the default) leaves heartbeats off.</summary>
-    public TimeSpan Interval { get; set; }
+    /// <summary>How often a heartbeat is written (default 10 s); 00:00:00 leaves heartbeats off.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>No heartbeat arriving for this long turns /readyz and <c>cdc status</c> red.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(1);

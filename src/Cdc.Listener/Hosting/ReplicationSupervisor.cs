@@ -66,6 +66,15 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
         {
             await StartSinkAsync(sink, plan, backoff, stoppingToken).ConfigureAwait(false);
             var stored = await RetryTransientAsync(ct => StreamResume.ReadAsync(sink, options.Slot, ct), backoff, stoppingToken).ConfigureAwait(false);
+            var server = await RetryTransientAsync(ct => IdentifyAsync(plan, ct), backoff, stoppingToken).ConfigureAwait(false);
+            var origin = StreamOrigin.Check(options, stored, server, out var systemChanged);
+            if (systemChanged)
+            {
+                // Another cluster's positions say nothing about this one's: no skipping by them, no gap from them.
+                ListenerLog.SystemChanged(_logger, options.Slot, stored!.SystemId!, server.SystemId);
+                stored = null;
+            }
+
             if (plan.CreatesSlot)
             {
                 StreamResume.ThrowIfLostSlot(options, stored);
@@ -76,9 +85,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
             var slotIsNew = source.SlotCreated || source.SnapshotPending;
             var gapFrom = slotIsNew && stored is { Streamed: true } ? new Lsn(stored.NewestEnd) : (Lsn?)null;
 
-            // Dedupe mode publishes a row's newest change in its older change's place, so its newest stored id is no
-            // position to skip to: it keeps relying on the duplicate window (docs/design.md).
-            var resume = !slotIsNew && !options.Pusher.Dedupe && stored is not null && stored.NewestEnd > source.ConfirmedFlushLsn.Value ? stored : null;
+            var resume = slotIsNew ? null : StreamResume.Ahead(options, stored, source.ConfirmedFlushLsn.Value);
             if (resume is not null)
             {
                 ListenerLog.ResumingFromStream(_logger, options.Slot, new Lsn(resume.NewestEnd).ToString(), resume.MessageId, source.ConfirmedFlushLsn.ToString());
@@ -99,7 +106,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
                 }
             }
 
-            var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas, Heartbeat = heartbeat };
+            var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas, Heartbeat = heartbeat, SystemId = server.SystemId };
             telemetry.Session.Instance = telemetry.Session.Instance with { Database = source.Database, ProtocolVersion = protocol.ProtocolVersion };
             telemetry.Source.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
             var connections = new SourceConnectionStrings(options);
@@ -129,6 +136,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
             var sequence = new TransactionSequence();
             var dedupe = options.Pusher.Dedupe ? new DedupeBuffer(ledger) : null;
             var timelines = new TimelineGuard(_logger);
+            if (origin is not null)
+            {
+                timelines.Seed(origin, new Lsn(stored!.NewestEnd));
+            }
             // Not linked to the host's token: a graceful stop drains the buffer before the sender ends.
             using var senderCts = new CancellationTokenSource();
             using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -154,10 +165,18 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
 
                 await using var backfills = BackfillService.Start(options, context, connections, ledger, telemetry.Backfills, loggerFactory);
                 _backfill = backfills.Coordinator;
+                var sessions = 0;
                 while (true)
                 {
                     try
                     {
+                        if (sessions++ > 0)
+                        {
+                            // Each new session starts where the stream stands, as the first one did, not where the
+                            // duplicate window would have to catch a replay.
+                            context = context with { Resume = await ReadResumeAsync(sink, ledger, stoppingToken).ConfigureAwait(false) };
+                        }
+
                         await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, timelines, backoff, stoppingToken).ConfigureAwait(false);
                         break;
                     }
@@ -193,6 +212,30 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
 
         telemetry.Session.State = "stopped";
         ListenerLog.Stopped(_logger, new Lsn(flushed).ToString());
+    }
+
+    /// <summary>The source's system identifier and timeline (IDENTIFY_SYSTEM on a replication connection, closed again).</summary>
+    private async Task<ServerTimeline> IdentifyAsync(SourcePlan plan, CancellationToken cancellationToken)
+    {
+        var session = new ReplicationSession(options, SessionContext.Negotiate(options, plan.ServerVersionNum), _logger);
+        await using (session.ConfigureAwait(false))
+        {
+            await session.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return session.Server!;
+        }
+    }
+
+    /// <summary>Where the stream stands for the slot past what the ledger has acknowledged; null when it is not ahead.</summary>
+    private async Task<ResumePoint?> ReadResumeAsync(IMessageSink sink, DeliveryLedger ledger, CancellationToken stoppingToken)
+    {
+        var stored = await StreamResume.ReadAsync(sink, options.Slot, stoppingToken).ConfigureAwait(false);
+        var resume = StreamResume.Ahead(options, stored, ledger.Tracker.FlushLsn);
+        if (resume is not null)
+        {
+            ListenerLog.ResumingFromStream(_logger, options.Slot, new Lsn(resume.NewestEnd).ToString(), resume.MessageId, new Lsn(ledger.Tracker.FlushLsn).ToString());
+        }
+
+        return resume;
     }
 
     /// <summary>

@@ -15,6 +15,12 @@ namespace Cdc.Listener.Pipeline;
 /// <param name="MessageId">The id it was read from, for messages.</param>
 public sealed record ResumePoint(ulong WholeThrough, ulong PartialEnd, int PartialIndex, bool Streamed, string MessageId)
 {
+    /// <summary>The timeline the id carries (<see cref="MessageIds"/>); 0 when it carries none (older ids, gap and snapshot ids).</summary>
+    public uint Timeline { get; init; }
+
+    /// <summary>The PostgreSQL system identifier the message came from (header <c>Cdc-System-Id</c>); null when it has none.</summary>
+    public string? SystemId { get; init; }
+
     /// <summary>The end LSN of the newest transaction the stream holds anything of.</summary>
     public ulong NewestEnd => Math.Max(WholeThrough, PartialEnd);
 
@@ -28,10 +34,18 @@ public sealed record ResumePoint(ulong WholeThrough, ulong PartialEnd, int Parti
         }
 
         var body = id.AsSpan(slot.Length + 1);
-        if (body.Length > 9 && body[8] == ':' && uint.TryParse(body[..8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _))
+        var timeline = 0u;
+        if (body.Length > 9 && body[8] == ':' && uint.TryParse(body[..8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out timeline))
         {
             body = body[9..];
         }
+
+        return ParsePosition(body, id) is { } point ? point with { Timeline = timeline } : null;
+    }
+
+    /// <summary>The position in what follows the slot and timeline: <c>&lt;end LSN&gt;:&lt;index&gt;...</c>, <c>:gap</c>, <c>:read</c>.</summary>
+    private static ResumePoint? ParsePosition(ReadOnlySpan<char> body, string id)
+    {
 
         if (body.Length < 18 || body[16] != ':'
             || !ulong.TryParse(body[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var lsn)

@@ -17,15 +17,21 @@ internal sealed record SessionContext(CdcOptions Options, SourceInfo Source, PgO
     /// <summary>Where this slot's heartbeats are reported when decoded; null when heartbeats are off.</summary>
     public HeartbeatMonitor? Heartbeat { get; init; }
 
+    /// <summary>The source's PostgreSQL system identifier, sent on every message (<see cref="StreamOrigin.SystemIdHeader"/>); null: not sent.</summary>
+    public string? SystemId { get; init; }
+
     /// <summary>
     /// Headers of every published change: <c>Nats-Expected-Stream</c> makes JetStream refuse a change
     /// that would land in any other stream (a server at the configured address that is not ours, a
     /// subject captured by another stream) instead of acknowledging it — an ack is what moves the slot.
+    /// <c>Cdc-System-Id</c> says which PostgreSQL cluster it came from, so that a later start can tell another one.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, string>>? PublishHeaders { get; } =
-        string.Equals(Options.Sink, "nats", StringComparison.OrdinalIgnoreCase)
-            ? [new("Nats-Expected-Stream", Options.Nats.Stream)]
-            : null;
+    public IReadOnlyList<KeyValuePair<string, string>>? PublishHeaders => _publishHeaders ??=
+        !string.Equals(Options.Sink, "nats", StringComparison.OrdinalIgnoreCase) ? null
+        : SystemId is null ? [new("Nats-Expected-Stream", Options.Nats.Stream)]
+        : [new("Nats-Expected-Stream", Options.Nats.Stream), new(StreamOrigin.SystemIdHeader, SystemId)];
+
+    private IReadOnlyList<KeyValuePair<string, string>>? _publishHeaders;
 
     /// <summary>Chooses the pgoutput protocol and options the server supports.</summary>
     /// <remarks>Called with the server version the read-only checks found, so a setting the server cannot honour stops the start before anything is created.</remarks>

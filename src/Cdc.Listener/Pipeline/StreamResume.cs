@@ -25,13 +25,25 @@ internal static class StreamResume
         try
         {
             var newest = await history.FindNewestAsync(id => ResumePoint.Parse(slot, id) is not null, MaxScan, cancellationToken).ConfigureAwait(false);
-            return newest is null ? null : ResumePoint.Parse(slot, newest.MessageId);
+            return newest is null ? null : ResumePoint.Parse(slot, newest.MessageId)! with
+            {
+                SystemId = newest.Header(StreamOrigin.SystemIdHeader) is { Length: > 0 } system ? system : null,
+            };
         }
         catch (Exception e) when (StreamReadErrors.Handles(e))
         {
             throw StreamReadErrors.From(e, "the stream's newest message");
         }
     }
+
+    /// <summary>
+    /// <paramref name="stored"/> when the stream holds more of the slot than <paramref name="confirmed"/> (the slot's
+    /// confirmed position at start, the ledger's flush LSN at a reconnect): what the new session must skip. Null in
+    /// dedupe mode: it publishes a row's newest change in its older change's place, so its newest stored id is no
+    /// position to skip to (docs/design.md, "Dedupe mode and the duplicate window").
+    /// </summary>
+    public static ResumePoint? Ahead(CdcOptions options, ResumePoint? stored, ulong confirmed)
+        => !options.Pusher.Dedupe && stored is not null && stored.NewestEnd > confirmed ? stored : null;
 
     /// <summary>
     /// The slot is missing but the stream holds what Cdc streamed from it: refused unless <c>Cdc:AllowSlotGap</c>.

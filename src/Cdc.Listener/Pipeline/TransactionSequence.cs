@@ -30,7 +30,10 @@ internal sealed class TransactionSequence
         }
     }
 
-    /// <summary>Commit time of the newest remembered transaction ending at or below <paramref name="flushLsn"/>.</summary>
+    /// <summary>
+    /// Commit time of the newest remembered transaction ending at or below <paramref name="flushLsn"/> that has one
+    /// (a non-transactional logical message, such as a heartbeat, has none: 0).
+    /// </summary>
     public long? TakeCommitTimeThrough(ulong flushLsn)
     {
         long? result = null;
@@ -38,7 +41,7 @@ internal sealed class TransactionSequence
         {
             while (_commits.TryPeek(out var head) && head.EndLsn <= flushLsn)
             {
-                result = head.CommitTimeMicros;
+                result = head.CommitTimeMicros > 0 ? head.CommitTimeMicros : result;
                 _commits.Dequeue();
             }
         }

@@ -13,9 +13,21 @@ namespace Cdc.Listener.Source;
 public sealed class TimelineGuard(ILogger logger)
 {
     private ServerTimeline? _known;
+    private Lsn _storedThrough;
 
     /// <summary>The server of the current session; null before the first connect.</summary>
     public ServerTimeline? Current => _known;
+
+    /// <summary>
+    /// Before the first connect: the server the stream's newest message came from (its system and timeline, read from
+    /// the stream), and the newest end LSN the stream holds, so the first connect of this process is checked as a
+    /// reconnect would be, e.g. a restart against an old primary after Cdc had followed a promotion.
+    /// </summary>
+    public void Seed(ServerTimeline stored, Lsn storedThrough)
+    {
+        _known ??= stored;
+        _storedThrough = storedThrough;
+    }
 
     /// <summary>
     /// Accepts <paramref name="server"/> or throws a fatal <see cref="ReplicationSetupException"/>. <paramref name="published"/>
@@ -24,6 +36,7 @@ public sealed class TimelineGuard(ILogger logger)
     /// </summary>
     public void Accept(ServerTimeline server, Lsn published)
     {
+        published = new Lsn(Math.Max(published.Value, _storedThrough.Value));
         if (_known is not { } known)
         {
             _known = server;

@@ -84,17 +84,31 @@ public sealed class ChangeCounters(TimeProvider? time = null)
 
     public void CountSkipped() => Interlocked.Increment(ref _skippedTransactions);
 
+    /// <param name="commitTimeMicros">
+    /// Its commit time; 0 for a non-transactional logical message (a heartbeat, an outbox message emitted outside a
+    /// transaction), which has none and so takes no part in the end-to-end lag (0 would read as a commit in 1970).
+    /// </param>
     public void CountTransaction(long commitTimeMicros)
     {
         Interlocked.Increment(ref _transactions);
+        if (commitTimeMicros <= 0)
+        {
+            return;
+        }
 
         // Before the commit time is published, so an ack that sees this commit time also sees it pending.
         Interlocked.CompareExchange(ref _oldestUnackedCommitMicros, commitTimeMicros, 0);
         Interlocked.Exchange(ref _lastCommitTimeMicros, commitTimeMicros);
     }
 
+    /// <param name="commitTimeMicros">The acknowledged transaction's commit time; 0 (no commit time) is ignored.</param>
     public void CountAckedTransaction(long commitTimeMicros)
     {
+        if (commitTimeMicros <= 0)
+        {
+            return;
+        }
+
         Interlocked.Exchange(ref _lastAckedCommitTimeMicros, commitTimeMicros);
         Interlocked.Exchange(ref _lastAckLagMicros, Math.Max(0, ToMicros(_time.GetUtcNow()) - commitTimeMicros));
         var oldest = Interlocked.Read(ref _oldestUnackedCommitMicros);

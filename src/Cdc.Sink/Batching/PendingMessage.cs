@@ -24,6 +24,12 @@ internal sealed class PendingMessage
     /// <summary>Header block and payload bytes, without <c>Nats-Expected-Last-Msg-Id</c>.</summary>
     public int Size { get; }
 
+    /// <summary>
+    /// Id of the message published just before this one when it was first published (null for the writer's first): met
+    /// while looking back through the stream, it means nothing from this message on is stored.
+    /// </summary>
+    public string? PreviousId { get; set; }
+
     /// <summary>The reply token of the latest publish (a new one per republish); 0 before the first.</summary>
     public long Token { get; set; }
 

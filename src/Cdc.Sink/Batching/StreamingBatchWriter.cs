@@ -28,7 +28,10 @@ namespace Cdc.Sink;
 /// before it (<see cref="BatchWriterOptions.ChainPublishes"/>): JetStream stores a message only right after its
 /// predecessor, so what is stored is always a prefix of the publish order. A message refused for a wrong last id
 /// (10070), a 503, a missing PubAck or a reconnect makes the writer republish every unacknowledged message in order
-/// (the first without the header); JetStream drops the ones it already has by <c>Nats-Msg-Id</c>.</item>
+/// (the first without the header). Before it does, it reads back from the stream's end which of them are stored
+/// already (their PubAck lost) and acknowledges those from the stream, so an outage longer than JetStream's duplicate
+/// window does not store them twice; the duplicate window only covers what that read cannot see (and a stream that
+/// refuses the read).</item>
 /// <item>Each message is reported exactly once: <see cref="IAckHandler.OnAcked"/> with the stream sequence
 /// (a duplicate counts as stored), or <see cref="IAckHandler.OnFailed"/> for a permanent error only.</item>
 /// <item>A message over the server's max_payload follows <see cref="BatchWriterOptions.OversizePolicy"/>; a
@@ -74,6 +77,14 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
     private Task? _monitor;
 
     private static readonly TimeSpan RetryWhileBusy = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How far back from the stream's end a republish looks for what it holds of the unacknowledged messages.</summary>
+    public const int MaxStoredScan = 1000;
+
+    private long _settledFromStream;
+
+    /// <summary>Stopwatch timestamp of the first failed read of the stream before a republish, since the last that worked; 0: none.</summary>
+    private long _firstUnreadable;
 
     /// <summary>Ends a batch left open longer than <see cref="BatchWriterOptions.Timeout"/>; armed by the batch's first message.</summary>
     private Timer? _batchTimer;
@@ -151,6 +162,9 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
 
     public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
         => new JetStreamHistory(_jetStream, _streamOptions.Name).LastPerSubjectAsync(subjectFilter, cancellationToken);
+
+    /// <summary>Unacknowledged messages found in the stream before a republish and acknowledged from it (their PubAck was lost).</summary>
+    public long SettledFromStream => Interlocked.Read(ref _settledFromStream);
 
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;
@@ -760,6 +774,11 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
         var message = pending.Message;
         var headers = _headers.For(message.MessageId, pending.Headers, _options.ChainPublishes && !first ? _chainTail : null);
 
+        if (pending.Token == 0)
+        {
+            pending.PreviousId = _chainTail;
+        }
+
         if (!ReferenceEquals(_chainTail, message.MessageId))
         {
             _chainTail = message.MessageId;
@@ -823,6 +842,30 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
             }
 
             var pending = _window.Snapshot();
+            try
+            {
+                pending = await SettleStoredAsync(pending, cancellationToken).ConfigureAwait(false);
+                _firstUnreadable = 0;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (!ReadAgainLater(e))
+                {
+                    // A definite refusal (the stream is gone, no right to read it), or JetStream unavailable for longer
+                    // than NoStreamRetryTime: republish, and let the PubAcks say what happens (a missing stream fails
+                    // the messages); only the duplicate window guards against storing one twice then.
+                    SinkLog.StreamUnreadableRepublishing(_logger, e.Message);
+                }
+                else
+                {
+                    // Republishing blind could store a message twice once the duplicate window has passed: look again later.
+                    SinkLog.StreamUnreadable(_logger, e.Message);
+                    Volatile.Write(ref _resendDelay, 1);
+                    Volatile.Write(ref _resendRequested, 1);
+                    continue;
+                }
+            }
+
             if (pending.Length == 0)
             {
                 continue;
@@ -844,6 +887,83 @@ public sealed class StreamingBatchWriter : IMessageSink, ISinkHealth, IPubAckRec
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Before a republish: reads back from the stream's end (at most <see cref="MaxStoredScan"/> messages) the newest of
+    /// <paramref name="pending"/> it holds, and reports it and every message before it as acknowledged, since the stream
+    /// holds a prefix of the publish order (the chain). Returns the rest, to republish. This is what keeps a message
+    /// whose PubAck was lost from being stored twice after an outage longer than the duplicate window. Without the
+    /// chain, or when neither a pending message nor the one before them is found within the bound, everything is
+    /// republished and the duplicate window decides. Holds the publish lock.
+    /// </summary>
+    /// <remarks>
+    /// Sequences of the messages before the one found are counted back from it: the writer is the stream's only
+    /// publisher (which the chain requires).
+    /// </remarks>
+    private async Task<PendingMessage[]> SettleStoredAsync(PendingMessage[] pending, CancellationToken cancellationToken)
+    {
+        if (!_options.ChainPublishes || pending.Length == 0)
+        {
+            return pending;
+        }
+
+        var positions = new Dictionary<string, int>(pending.Length, StringComparer.Ordinal);
+        for (var i = 0; i < pending.Length; i++)
+        {
+            positions.TryAdd(pending[i].Message.MessageId, i);
+        }
+
+        var before = pending[0].PreviousId;
+        var found = await new JetStreamHistory(_jetStream, _streamOptions.Name)
+            .FindNewestAsync(positions.ContainsKey, MaxStoredScan, id => id.Length > 0 && id == before, cancellationToken)
+            .ConfigureAwait(false);
+        if (found is null || !positions.TryGetValue(found.MessageId, out var newest))
+        {
+            return pending;
+        }
+
+        var settled = 0;
+        for (var i = 0; i <= newest; i++)
+        {
+            var message = pending[i];
+            _byToken.TryRemove(message.Token, out _);
+            if (!message.TryFinish())
+            {
+                continue; // its PubAck came meanwhile
+            }
+
+            _window.Remove(message);
+            settled++;
+            try
+            {
+                _ackHandler.OnAcked(message.Message, found.Sequence - (ulong)(newest - i));
+            }
+            catch (Exception e)
+            {
+                SinkLog.AckHandlerFailed(_logger, message.Message.MessageId, e);
+            }
+        }
+
+        Interlocked.Add(ref _settledFromStream, settled);
+        SinkLog.SettledFromStream(_logger, newest + 1, pending.Length, found.MessageId, found.Sequence);
+        return pending[(newest + 1)..];
+    }
+
+    /// <summary>
+    /// Whether a failed read of what the stream holds is worth another try before republishing: NATS or JetStream not
+    /// answering (no connection, no responders, a timeout), for at most <see cref="BatchWriterOptions.NoStreamRetryTime"/>.
+    /// </summary>
+    private bool ReadAgainLater(Exception e)
+    {
+        if (e is JetStreamException { Code: not 503 })
+        {
+            return false;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
+        return first == 0 || Stopwatch.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()

@@ -11,7 +11,14 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     private const string MessageIdHeader = "Nats-Msg-Id";
     private const string ContentTypeHeader = "Content-Type";
 
-    public async Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
+    public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
+        => FindNewestAsync(idMatches, maxScan, stopAt: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
+    /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match.
+    /// </summary>
+    internal async Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idMatches);
         try
@@ -39,9 +46,9 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 var message = response.Message;
                 var headers = HeaderText(message.Hdrs);
                 var id = HeaderOf(headers, MessageIdHeader);
-                if (idMatches(id))
+                if (idMatches(id) || stopAt?.Invoke(id) == true)
                 {
-                    return new StoredMessage(message.Seq, message.Subject, id, HeaderOf(headers, ContentTypeHeader), message.Data);
+                    return new StoredMessage(message.Seq, message.Subject, id, HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers };
                 }
             }
 
@@ -80,7 +87,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
 
                 var message = response.Message;
                 var headers = HeaderText(message.Hdrs);
-                result.Add(new StoredMessage(message.Seq, message.Subject, HeaderOf(headers, MessageIdHeader), HeaderOf(headers, ContentTypeHeader), message.Data));
+                result.Add(new StoredMessage(message.Seq, message.Subject, HeaderOf(headers, MessageIdHeader), HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers });
             }
 
             return result;

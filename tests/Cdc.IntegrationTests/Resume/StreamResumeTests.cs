@@ -126,6 +126,51 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.Contains("created anew at", allowed.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_restart_against_another_cluster_is_refused_naming_the_setting_and_when_allowed_streams_from_it()
+    {
+        var cdc = StartCdc("origin");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, 3);
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        // Every message says which cluster it came from.
+        var system = await _pg.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
+        var stored = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        Assert.True(stored.Count >= 3, $"{stored.Count} messages");
+        Assert.All(stored, m => Assert.Equal(system, m.Header("Cdc-System-Id")));
+
+        // Another cluster with the same database, table and (once created) slot name: its positions mean nothing here.
+        await using var other = await PostgresServer.StartAsync();
+        await other.CreateDatabaseAsync(Database);
+        await other.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+        var otherSystem = await other.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
+        Assert.NotEqual(system, otherSystem);
+        string[] args =
+        [
+            "run", "--connection", other.ConnectionString(Database), "--nats", _nats.Url, "--slot", "origin", "--publication", "resume_pub",
+            "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--http", "off",
+        ];
+        var (exitCode, output) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("cdc: ", StringComparison.Ordinal));
+        Assert.Contains($"from PostgreSQL system {system}", line, StringComparison.Ordinal);
+        Assert.Contains($"reaches system {otherSystem}", line, StringComparison.Ordinal);
+        Assert.Contains("Cdc:AllowSystemChange", line, StringComparison.Ordinal);
+        Assert.Equal(0L, await other.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'origin'", Database));
+
+        // Allowed: a slot of its own on the other cluster, its changes after the first cluster's, carrying its identifier.
+        await using var allowed = CdcProcess.Start(args, new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true" });
+        await allowed.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await other.ExecuteAsync("INSERT INTO items VALUES (10, 'on the other cluster')", Database);
+        var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 4, TimeSpan.FromSeconds(60));
+        Assert.Equal(["1", "2", "3", "10"], after.Select(c => ValueText.Render(c.Event.NewRow[0].Value)));
+        var newest = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        Assert.Equal(otherSystem, newest[^1].Header("Cdc-System-Id"));
+        Assert.Contains("Cdc:AllowSystemChange", allowed.Output, StringComparison.Ordinal);
+    }
+
     private static ulong Lsn(string text)
     {
         var slash = text.IndexOf('/', StringComparison.Ordinal);

@@ -6,8 +6,14 @@ namespace Cdc.IntegrationTests.Support;
 /// <summary>Where a replication slot stands, read from PostgreSQL: what the tests judge delivery by.</summary>
 public static class SlotPosition
 {
+    /// <summary>
+    /// Where the WAL ends now, past every commit made before: the insert position. Not <c>pg_current_wal_lsn()</c>, the
+    /// write position: with <c>synchronous_commit = off</c> (the tests' servers) it can lag behind commits just made, and
+    /// a heartbeat Cdc wrote just before them (Cdc:Heartbeat, on by default) takes the slot past that stale position
+    /// before those commits are delivered.
+    /// </summary>
     public static async Task<string> CurrentWalLsnAsync(PostgresServer pg, string database = "postgres")
-        => (await pg.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", database))!;
+        => (await pg.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", database))!;
 
     public static Task<string?> ConfirmedFlushLsnAsync(PostgresServer pg, string slot, string database = "postgres")
         => pg.ScalarAsync<string>($"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '{slot}'", database);

@@ -12,6 +12,7 @@ public sealed class ResumePointTests
         Assert.Equal(0x16B3A28UL, point.PartialEnd);
         Assert.Equal(7, point.PartialIndex);
         Assert.True(point.Streamed);
+        Assert.Equal(0u, point.Timeline);
         Assert.Equal(0x16B3A28UL, point.NewestEnd);
     }
 
@@ -25,6 +26,7 @@ public sealed class ResumePointTests
         Assert.Equal(0x16B3A28UL, point.PartialEnd);
         Assert.Equal(7, point.PartialIndex);
         Assert.True(point.Streamed);
+        Assert.Equal(2u, point.Timeline);
 
         var schema = ResumePoint.Parse("s1", MessageIds.ForSchema("s1", timeline: 2, new Cdc.Decoding.Lsn(0x16B3A28), 3, 16384))!;
         Assert.Equal(0x16B3A28UL - 1, schema.WholeThrough);

@@ -71,4 +71,23 @@ public sealed class TimelineGuardTests
         var sibling = new ServerTimeline(System, 3, [new TimelineSwitch(1, Lsn.Parse("0/3000158"))]);
         Assert.Contains("does not descend", Assert.Throws<ReplicationSetupException>(() => guard.Accept(sibling, Lsn.Invalid)).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void After_a_restart_the_server_the_stream_came_from_is_checked_like_a_reconnect()
+    {
+        // The stream's newest message: timeline 2 (Cdc had followed a promotion), up to 0/6000000.
+        var restarted = new TimelineGuard(NullLogger.Instance);
+        restarted.Seed(new ServerTimeline(System, 2, []), Lsn.Parse("0/6000000"));
+        Assert.Contains("does not descend", Assert.Throws<ReplicationSetupException>(() => restarted.Accept(Primary, Lsn.Invalid)).Message, StringComparison.Ordinal);
+
+        // Seeded with timeline 1 up to 0/6000000, a standby that left timeline 1 at 0/3000158 lacks what the stream holds.
+        var behind = new TimelineGuard(NullLogger.Instance);
+        behind.Seed(Primary, Lsn.Parse("0/6000000"));
+        Assert.Contains("0/6000000", Assert.Throws<ReplicationSetupException>(() => behind.Accept(Promoted, Lsn.Invalid)).Message, StringComparison.Ordinal);
+
+        var same = new TimelineGuard(NullLogger.Instance);
+        same.Seed(Promoted, Lsn.Parse("0/6000000"));
+        same.Accept(Promoted, Lsn.Invalid);
+        Assert.Same(Promoted, same.Current);
+    }
 }

@@ -28,6 +28,23 @@ public sealed class TelemetryClockTests
     }
 
     [Fact]
+    public void A_message_without_commit_time_such_as_a_heartbeat_leaves_the_lag_as_measured()
+    {
+        var time = new FakeTimeProvider(Start);
+        var changes = new ChangeCounters(time);
+        changes.CountTransaction(Micros(Start));
+        time.Advance(TimeSpan.FromSeconds(2));
+        changes.CountAckedTransaction(Micros(Start));
+
+        // A non-transactional logical message (heartbeats every 10 s by default) carries commit time 0.
+        changes.CountTransaction(0);
+        changes.CountAckedTransaction(0);
+
+        Assert.Equal(TimeSpan.FromSeconds(2), changes.EndToEndLag(time.GetUtcNow()));
+        Assert.Equal(2, changes.Transactions);
+    }
+
+    [Fact]
     public void Started_at_is_read_from_the_clock_given()
     {
         var session = new SessionStatus(new FakeTimeProvider(Start));

@@ -63,6 +63,33 @@ public sealed class OrderAcrossFaultsTests
         await AssertOrderedAndOnceAsync(server, run, faults: 1);
     }
 
+    /// <summary>
+    /// The PubAcks stop reaching the writer while its publishes still reach the server, then the connection is cut: the
+    /// server stored thousands whose PubAcks the writer never got; NATS stays unreachable for three 1 s duplicate windows while the server runs (and forgets those ids),
+    /// so a republish of them would be stored again. The writer reads from the stream what it holds before it republishes.
+    /// </summary>
+    [Fact]
+    public async Task An_outage_longer_than_the_duplicate_window_stores_no_message_twice()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        StreamingBatchWriter? writer = null;
+        var shortWindow = Stream with { DuplicateWindow = TimeSpan.FromSeconds(1) };
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            proxy.BlackholeReplies();
+            await Task.Delay(TimeSpan.FromMilliseconds(300)); // stored meanwhile, their PubAcks lost
+            proxy.Refusing = true;
+            proxy.DropAll();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            proxy.Refusing = false;
+        }, shortWindow, started => writer = started);
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 1);
+        Assert.True(writer!.SettledFromStream > 0, "no message was found stored with its PubAck lost: the cut did not test the read-back");
+    }
+
     [Fact]
     public async Task Messages_refused_with_503_mid_batch_are_stored_in_order_once_the_stream_is_back()
     {
@@ -82,7 +109,7 @@ public sealed class OrderAcrossFaultsTests
         await AssertOrderedAndOnceAsync(server, run, faults: 0);
     }
 
-    private static async Task<Run> RunAsync(int port, Func<RecordingAckHandler, Task> fault)
+    private static async Task<Run> RunAsync(int port, Func<RecordingAckHandler, Task> fault, JetStreamStreamOptions? stream = null, Action<StreamingBatchWriter>? started = null)
     {
         var acks = new RecordingAckHandler();
         var nats = new NatsOptions
@@ -94,10 +121,11 @@ public sealed class OrderAcrossFaultsTests
             MaxPingsOut = 2,
         };
         var options = new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3) };
-        var writer = new StreamingBatchWriter(nats, Stream, options, acks);
+        var writer = new StreamingBatchWriter(nats, stream ?? Stream, options, acks);
         await using (writer)
         {
             await writer.StartAsync();
+            started?.Invoke(writer);
             var disconnects = 0;
             writer.Connection.ConnectionDisconnected += (_, _) =>
             {
