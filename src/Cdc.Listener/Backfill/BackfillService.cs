@@ -28,14 +28,14 @@ internal sealed class BackfillService : IAsyncDisposable
     public BackfillCoordinator Coordinator { get; }
 
     public static BackfillService Start(CdcOptions options, SessionContext context, SourceConnectionStrings connections, DeliveryLedger ledger,
-        ListenerStatus status, ILoggerFactory loggerFactory)
+        BackfillStatus status, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger("Cdc.Backfill");
         IBackfillStore store = string.Equals(options.Sink, "null", StringComparison.OrdinalIgnoreCase)
             ? new MemoryBackfillStore()
             : new KeyValueBackfillStore(options, loggerFactory);
         var board = new BackfillProgressBoard(TimeProvider.System);
-        status.Backfills = board.Snapshot;
+        status.Attach(board.Snapshot);
         var coordinator = new BackfillCoordinator(options.Slot, logger);
         var runner = new BackfillRunner(context, connections, ledger, coordinator, store, board, logger, TimeProvider.System);
         return new BackfillService(store, coordinator, runner.RunAsync);

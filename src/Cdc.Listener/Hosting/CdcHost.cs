@@ -76,7 +76,7 @@ internal static class CdcHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpEndpointOptions>, HttpEndpointOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ListenerStatus>();
+        builder.Services.AddSingleton(services => ListenerTelemetry.Create(services.GetRequiredService<TimeProvider>()));
 
         // Before the worker: a status address that cannot be bound stops the start before replication begins.
         builder.Services.AddHostedService<StatusEndpoint>();

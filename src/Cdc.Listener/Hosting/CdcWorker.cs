@@ -12,7 +12,7 @@ namespace Cdc.Listener.Hosting;
 /// </summary>
 internal sealed class CdcWorker(
     IOptions<CdcOptions> options,
-    ListenerStatus status,
+    ListenerTelemetry telemetry,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -25,7 +25,7 @@ internal sealed class CdcWorker(
         await Task.Yield();
         try
         {
-            var listener = new ReplicationSupervisor(options.Value, status, time, loggerFactory);
+            var listener = new ReplicationSupervisor(options.Value, telemetry, time, loggerFactory);
             await listener.RunAsync(stoppingToken).ConfigureAwait(false);
             Environment.ExitCode = ExitCodes.Ok;
         }

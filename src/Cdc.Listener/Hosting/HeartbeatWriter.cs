@@ -14,7 +14,7 @@ namespace Cdc.Listener.Hosting;
 /// </summary>
 internal static class HeartbeatWriter
 {
-    public static async Task RunAsync(SourceConnectionStrings connections, string slot, TimeSpan interval, HeartbeatMonitor monitor, ListenerStatus status, ILogger logger, CancellationToken cancellationToken)
+    public static async Task RunAsync(SourceConnectionStrings connections, string slot, TimeSpan interval, HeartbeatMonitor monitor, SessionStatus session, ILogger logger, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(interval);
         do
@@ -31,7 +31,7 @@ internal static class HeartbeatWriter
             }
             catch (Exception e) when (e is CdcException or NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
-                status.CountError("heartbeat: " + e.Message);
+                session.CountError("heartbeat: " + e.Message);
                 ListenerLog.HeartbeatFailed(logger, e.Message);
             }
         }

@@ -20,7 +20,7 @@ namespace Cdc.Listener.Hosting;
 /// The ledger (and so the flush LSN) outlives sessions: a new session starts where every change is
 /// acknowledged, and the server's replays at or below that point are skipped.
 /// </summary>
-internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus status, TimeProvider time, ILoggerFactory loggerFactory)
+internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetry telemetry, TimeProvider time, ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
@@ -41,11 +41,17 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             ListenerLog.KeepaliveIgnoredForReplication(_logger);
         }
 
-        status.Slot = options.Slot;
-        status.Publication = options.Publication;
-        status.Sink = options.Sink;
-        status.MaxInFlightBytes = options.Pusher.MaxInFlightBytes;
-        status.State = "connecting";
+        var (sinkServer, stream) = SinkFactory.Target(options);
+        telemetry.Session.Instance = new InstanceDescription
+        {
+            Slot = options.Slot,
+            Publication = options.Publication,
+            Sink = options.Sink,
+            SinkServer = sinkServer,
+            Stream = stream,
+            MaxInFlightBytes = options.Pusher.MaxInFlightBytes,
+        };
+        telemetry.Session.State = "connecting";
 
         // Check everything first (PostgreSQL settings and rights, the settings against the server, NATS and the
         // stream), create last: a start that cannot work leaves no slot holding WAL and no publication behind.
@@ -55,7 +61,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         var plan = await RetryTransientAsync(setup.CheckAsync, backoff, stoppingToken).ConfigureAwait(false);
         _ = SessionContext.Negotiate(options, plan.ServerVersionNum);
         var lateAcks = new LateAckHandler();
-        var sink = SinkFactory.Create(options, lateAcks, status, loggerFactory);
+        var sink = SinkFactory.Create(options, lateAcks, telemetry.Sink, loggerFactory);
         await using (sink.ConfigureAwait(false))
         {
             await StartSinkAsync(sink, plan, backoff, stoppingToken).ConfigureAwait(false);
@@ -92,7 +98,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 if (protocol.Messages)
                 {
                     heartbeat = new HeartbeatMonitor(options.Heartbeat.Timeout);
-                    status.Heartbeat = heartbeat;
+                    telemetry.Source.Heartbeat = heartbeat;
                 }
                 else
                 {
@@ -101,9 +107,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
 
             var context = new SessionContext(options, source, protocol) { Resume = resume, Schemas = schemas, Heartbeat = heartbeat, SystemId = server.SystemId };
-            status.Database = source.Database;
-            status.ProtocolVersion = protocol.ProtocolVersion;
-            status.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
+            telemetry.Session.Instance = telemetry.Session.Instance with { Database = source.Database, ProtocolVersion = protocol.ProtocolVersion };
+            telemetry.Source.SetConfirmedFlush(source.ConfirmedFlushLsn.Value);
             var connections = new SourceConnectionStrings(options);
             var snapshotSlot = source.SnapshotPending
                 ? await RetryTransientAsync(ct => SnapshotSlot.CreateAsync(options, connections, ct), backoff, stoppingToken).ConfigureAwait(false)
@@ -122,17 +127,16 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }
 
             var ledger = new DeliveryLedger(new LedgerOptions { MaxInFlightBytes = options.Pusher.MaxInFlightBytes }, initialFlush);
-            status.InFlight = () => (ledger.Tracker.InFlightBytes, ledger.Tracker.PendingChunks, ledger.Tracker.PendingTransactions);
-            status.Ledger = () => ledger.Counters;
+            telemetry.Delivery.Attach(ledger);
             await using var outbox = OutboxRelay.Create(options, connections.ForQueries, _logger);
-            status.Outbox = outbox is null ? null : () => outbox.Counters;
+            telemetry.Outbox.Attach(outbox);
             if (outbox is not null)
             {
                 var outboxSubjects = new SubjectMapper(options.Nats.SubjectPrefix, source.Database, includeOperation: false).OutboxSubjects;
                 await OutboxLeftovers.DeleteAsync(sink, options.Outbox, outboxSubjects, connections.ForQueries, _logger, stoppingToken).ConfigureAwait(false);
             }
 
-            var acks = new AckRouter(ledger, status, _logger, outbox);
+            var acks = new AckRouter(ledger, telemetry.Sink, telemetry.Session, _logger, outbox);
             lateAcks.Attach(acks);
             await using var types = new CatalogTypeResolver(connections.ForQueries);
             var sequence = new TransactionSequence();
@@ -147,7 +151,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var beating = heartbeat is null
                 ? Task.CompletedTask
-                : HeartbeatWriter.RunAsync(connections, options.Slot, options.Heartbeat.Interval, heartbeat, status, _logger, heartbeatCts.Token);
+                : HeartbeatWriter.RunAsync(connections, options.Slot, options.Heartbeat.Interval, heartbeat, telemetry.Session, _logger, heartbeatCts.Token);
             var sender = dedupe is null ? Task.CompletedTask : SendDedupedAsync(dedupe, sink, ledger, senderCts.Token);
             backoff.Reset();
             try
@@ -155,17 +159,17 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 if (gapFrom is { } from)
                 {
                     ListenerLog.SlotGap(_logger, options.Slot, from.ToString(), gapTo.ToString(), SourceGap.Subject(options, source.Database));
-                    await SourceGap.PublishAsync(context, ledger, sink, sequence, status, (from, gapTo), gapLedgerEnd, stoppingToken).ConfigureAwait(false);
+                    await SourceGap.PublishAsync(context, ledger, sink, sequence, telemetry.Source, (from, gapTo), gapLedgerEnd, stoppingToken).ConfigureAwait(false);
                 }
 
                 if (snapshotSlot is not null && !await SnapshotAsync(snapshotSlot, context, connections, ledger, sink, acks, sequence, types, stoppingToken).ConfigureAwait(false))
                 {
                     flushed = ledger.Tracker.FlushLsn;
-                    status.State = "stopped";
+                    telemetry.Session.State = "stopped";
                     return;
                 }
 
-                await using var backfills = BackfillService.Start(options, context, connections, ledger, status, loggerFactory);
+                await using var backfills = BackfillService.Start(options, context, connections, ledger, telemetry.Backfills, loggerFactory);
                 _backfill = backfills.Coordinator;
                 var sessions = 0;
                 while (true)
@@ -185,16 +189,16 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                     catch (SlotBusyException e) when (!stoppingToken.IsCancellationRequested)
                     {
                         // Another instance holds the slot: stand by and take over when it goes away.
-                        status.State = "standby";
+                        telemetry.Session.State = "standby";
                         var delay = TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(Random.Shared.Next(1000));
                         ListenerLog.SlotBusy(_logger, options.Slot, e.ActivePid, delay.TotalSeconds);
                         await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     }
                     catch (CdcException e) when (e.IsTransient && !stoppingToken.IsCancellationRequested)
                     {
-                        status.State = "reconnecting";
-                        status.CountReconnect();
-                        status.CountError(e.Message);
+                        telemetry.Session.State = "reconnecting";
+                        telemetry.Source.CountReconnect();
+                        telemetry.Session.CountError(e.Message);
                         var delay = backoff.Next();
                         ListenerLog.Reconnecting(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
                         await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
@@ -212,7 +216,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             flushed = ledger.Tracker.FlushLsn;
         }
 
-        status.State = "stopped";
+        telemetry.Session.State = "stopped";
         ListenerLog.Stopped(_logger, new Lsn(flushed).ToString());
     }
 
@@ -257,7 +261,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
     {
         await using (slot.ConfigureAwait(false))
         {
-            status.State = "snapshot";
+            telemetry.Session.State = "snapshot";
             var snapshot = new InitialSnapshot(context, ledger, sink, acks, sequence, types, _logger);
             var (rows, tables) = await snapshot.RunAsync(slot, connections, stoppingToken).ConfigureAwait(false);
             if (SnapshotModes.Parse(options.Snapshot) == SnapshotMode.InitialOnly)
@@ -276,7 +280,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                 await FailoverSlots.WarnIfNotFailoverAsync(conn, options.Slot, context.Source.ServerVersionNum, _logger, stoppingToken).ConfigureAwait(false);
             }
 
-            status.SetConfirmedFlush(slot.ConsistentPoint.Value);
+            telemetry.Source.SetConfirmedFlush(slot.ConsistentPoint.Value);
             SnapshotLog.Completed(_logger, rows, tables, options.Slot, slot.ConsistentPoint.ToString());
             return true;
         }
@@ -307,7 +311,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
                         + "before creating the slot or the publication (check Cdc:Nats:Url and that NATS runs with JetStream)", e);
                 }
 
-                status.CountError(e.Message);
+                telemetry.Session.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
             }
@@ -344,7 +348,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             types.Clear();
             var startedAt = time.GetTimestamp();
             var pipe = new Pipe(XLogFrame.PipeOptions);
-            using var pipeline = new ChangePipeline(context, ledger, sink, status, sequence, types, dedupe, session.Server!, acks.Outbox, _logger, _backfill);
+            using var pipeline = new ChangePipeline(context, ledger, sink, telemetry.Changes, telemetry.Source, sequence, types, dedupe, session.Server!, acks.Outbox, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
             using var streamCts = new CancellationTokenSource();
@@ -369,8 +373,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             }, CancellationToken.None);
             var decoding = Task.Run(() => pipeline.RunAsync(pipe.Reader, pipelineCts.Token), CancellationToken.None);
             var confirming = ConfirmLoopAsync(session, ledger, sequence, streamCts.Token);
-            var watching = IdleLoopAsync(session, pipeline, ledger, acks, streamCts.Token);
-            status.State = "streaming";
+            var watching = IdleConfirmation.RunAsync(new SessionUpstream(session, pipeline, ledger, acks), ledger.Tracker, time, streamCts.Token);
+            telemetry.Session.State = "streaming";
 
             Exception? failure = null;
             try
@@ -400,7 +404,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             var classified = failure is null ? null : await ClassifyAsync(failure, stoppingToken).ConfigureAwait(false);
             if (classified is null || classified.IsTransient)
             {
-                status.State = "draining";
+                telemetry.Session.State = "draining";
                 // A sink that fails for good ends the wait: what is pending will never be acknowledged.
                 using (var faulted = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
                 {
@@ -481,11 +485,11 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             await Task.Delay(ConfirmCoalescing, time, cancellationToken).ConfigureAwait(false);
             var next = ledger.Tracker.FlushLsn;
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
-            status.SetConfirmedFlush(next);
-            status.Heartbeat?.ObserveFlush(next);
+            telemetry.Source.SetConfirmedFlush(next);
+            telemetry.Source.Heartbeat?.ObserveFlush(next);
             if (sequence.TakeCommitTimeThrough(next) is { } commitTime)
             {
-                status.CountAckedTransaction(commitTime);
+                telemetry.Changes.CountAckedTransaction(commitTime);
             }
 
             ListenerLog.FlushConfirmed(_logger, new Lsn(next).ToString());
@@ -493,44 +497,22 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         }
     }
 
-    /// <summary>
-    /// On an idle database, confirms the server's WAL position so WAL does not pile up behind the slot;
-    /// also ends the session when the sink failed permanently.
-    /// </summary>
-    /// <remarks>
-    /// Polled, once a second: the server's position arrives in keepalives, which Npgsql answers itself and only
-    /// reflects in <see cref="ReplicationSession.LastReceivedLsn"/>; there is no event to wait for.
-    /// </remarks>
-    private async Task IdleLoopAsync(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks, CancellationToken cancellationToken)
+    /// <summary>A session as <see cref="IdleConfirmation"/> sees it.</summary>
+    private sealed class SessionUpstream(ReplicationSession session, ChangePipeline pipeline, DeliveryLedger ledger, AckRouter acks) : IIdleUpstream
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        public bool IsIdle => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
+
+        public ulong LastReceivedLsn => session.LastReceivedLsn.Value;
+
+        public void ThrowIfFailed()
         {
-            // A refused change, or the dedupe sender's failure: seen here even when no new change would push and meet it.
+            // A refused change, or the dedupe sender's failure.
             if ((acks.Failure ?? ledger.Fault) is { } failure)
             {
                 throw SinkFailure(failure);
             }
-
-            if (!IsUpstreamIdle(session, pipeline))
-            {
-                continue;
-            }
-
-            var candidate = session.LastReceivedLsn;
-
-            // The connection raises LastReceivedLsn just before the message reaches the pipe: look again
-            // a moment later so a message in that window is seen as not idle.
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
-            if (IsUpstreamIdle(session, pipeline) && session.LastReceivedLsn == candidate)
-            {
-                ledger.Tracker.ObserveKeepalive(candidate.Value, upstreamIdle: true);
-            }
         }
     }
-
-    private static bool IsUpstreamIdle(ReplicationSession session, ChangePipeline pipeline)
-        => session.AwaitingServer && session.FramesWritten == pipeline.FramesProcessed && pipeline.IsIdle;
 
     /// <summary>A permanent sink failure (a refused change, the dedupe sender's error) as the fatal reason to stop.</summary>
     private static CdcException SinkFailure(Exception fault)
@@ -553,12 +535,12 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
             await session.ConfirmAsync(new Lsn(ledger.Tracker.FlushLsn), cts.Token).ConfigureAwait(false);
-            status.SetConfirmedFlush(ledger.Tracker.FlushLsn);
+            telemetry.Source.SetConfirmedFlush(ledger.Tracker.FlushLsn);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The connection is gone; the next session starts from the same acknowledged position.
-            status.CountError("final confirmation failed: " + e.Message);
+            telemetry.Session.CountError("final confirmation failed: " + e.Message);
         }
     }
 
@@ -597,7 +579,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerStatus s
             catch (CdcException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
             {
                 var delay = backoff.Next();
-                status.CountError(e.Message);
+                telemetry.Session.CountError(e.Message);
                 ListenerLog.StartRetry(_logger, UrlRedaction.Redact(e.Message), delay.TotalSeconds);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }

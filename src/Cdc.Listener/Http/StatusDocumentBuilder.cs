@@ -4,65 +4,68 @@ using Cdc.Listener.Telemetry;
 
 namespace Cdc.Listener.Http;
 
-/// <summary>A consistent-enough snapshot of the live numbers as the <c>/status</c> document.</summary>
+/// <summary>A consistent-enough snapshot of the live numbers, read from each area's owner, as the <c>/status</c> document.</summary>
 internal static class StatusDocumentBuilder
 {
-    public static StatusDocument Build(ListenerStatus status, ChangeRate rate, DateTimeOffset now)
+    public static StatusDocument Build(ListenerTelemetry telemetry, ChangeRate rate, DateTimeOffset now)
     {
-        var (inFlightBytes, chunks, transactions) = status.InFlight?.Invoke() ?? (0, 0, 0);
-        var tables = status.Tables
+        var (session, source, changes, sink) = (telemetry.Session, telemetry.Source, telemetry.Changes, telemetry.Sink);
+        var instance = session.Instance;
+        var (inFlightBytes, chunks, transactions) = telemetry.Delivery.InFlight;
+        var heartbeat = source.Heartbeat;
+        var tables = changes.Tables
             .Select(p => new TableCount(p.Key.Table, p.Key.Operation, p.Value.Changes, p.Value.Bytes))
             .OrderBy(t => t.Table, StringComparer.Ordinal)
             .ThenBy(t => t.Operation, StringComparer.Ordinal)
             .ToList();
         return new StatusDocument
         {
-            Slot = status.Slot,
-            Publication = status.Publication,
-            Database = status.Database,
+            Slot = instance.Slot,
+            Publication = instance.Publication,
+            Database = instance.Database,
             Listener = new ListenerSection
             {
-                State = status.State,
-                StartedAt = status.StartedAt,
-                UptimeSeconds = Math.Round((now - status.StartedAt).TotalSeconds, 3),
-                ChangesPerSecond = Math.Round(rate.PerSecond(status.Changes, now.UtcTicks), 1),
-                Changes = status.Changes,
-                Bytes = status.Bytes,
-                Transactions = status.Transactions,
+                State = session.State,
+                StartedAt = session.StartedAt,
+                UptimeSeconds = Math.Round((now - session.StartedAt).TotalSeconds, 3),
+                ChangesPerSecond = Math.Round(rate.PerSecond(changes.Changes, now.UtcTicks), 1),
+                Changes = changes.Changes,
+                Bytes = changes.Bytes,
+                Transactions = changes.Transactions,
                 InFlightBytes = inFlightBytes,
-                MaxInFlightBytes = status.MaxInFlightBytes,
+                MaxInFlightBytes = instance.MaxInFlightBytes,
                 PendingChunks = chunks,
                 PendingTransactions = transactions,
-                LastCommitTime = FromMicros(status.LastCommitTimeMicros),
-                LastAckedCommitTime = FromMicros(status.LastAckedCommitTimeMicros),
-                EndToEndLagSeconds = status.EndToEndLag(now) is { } lag ? Math.Round(lag.TotalSeconds, 6) : null,
-                HeartbeatLagSeconds = status.Heartbeat?.Lag is { } beatLag ? Math.Round(beatLag.TotalSeconds, 6) : null,
-                HeartbeatAgeSeconds = status.Heartbeat?.Age is { } beatAge ? Math.Round(beatAge.TotalSeconds, 3) : null,
-                HeartbeatLate = status.Heartbeat?.IsLate ?? false,
-                ConfirmedFlushLsn = new Lsn(status.ConfirmedFlushLsn).ToString(),
-                LastReceivedLsn = new Lsn(status.LastReceivedLsn).ToString(),
-                ProtocolVersion = status.ProtocolVersion,
-                Reconnects = status.Reconnects,
-                SkippedTransactions = status.SkippedTransactions,
+                LastCommitTime = FromMicros(changes.LastCommitTimeMicros),
+                LastAckedCommitTime = FromMicros(changes.LastAckedCommitTimeMicros),
+                EndToEndLagSeconds = changes.EndToEndLag(now) is { } lag ? Math.Round(lag.TotalSeconds, 6) : null,
+                HeartbeatLagSeconds = heartbeat?.Lag is { } beatLag ? Math.Round(beatLag.TotalSeconds, 6) : null,
+                HeartbeatAgeSeconds = heartbeat?.Age is { } beatAge ? Math.Round(beatAge.TotalSeconds, 3) : null,
+                HeartbeatLate = heartbeat?.IsLate ?? false,
+                ConfirmedFlushLsn = new Lsn(source.ConfirmedFlushLsn).ToString(),
+                LastReceivedLsn = new Lsn(source.LastReceivedLsn).ToString(),
+                ProtocolVersion = instance.ProtocolVersion,
+                Reconnects = source.Reconnects,
+                SkippedTransactions = changes.SkippedTransactions,
             },
             Sink = new SinkSection
             {
-                Kind = status.Sink,
-                Server = status.SinkServer,
-                Connection = status.SinkHealth is { } health ? (health.IsConnected ? "connected" : "disconnected") : null,
-                DisconnectedSince = status.SinkHealth?.DisconnectedSince,
-                ConnectionError = UrlRedaction.RedactOrNull(status.SinkHealth?.LastConnectionError),
-                PublishRefusal = status.SinkHealth?.PublishRefusal,
-                Stream = status.Stream,
-                LastSequence = status.LastStreamSequence,
-                PendingAcks = status.PendingAcks?.Invoke(),
-                Errors = status.Errors,
-                DuplicateAcks = status.DuplicateAcks,
-                LastError = status.LastError,
+                Kind = instance.Sink,
+                Server = instance.SinkServer,
+                Connection = sink.Health is { } health ? (health.IsConnected ? "connected" : "disconnected") : null,
+                DisconnectedSince = sink.Health?.DisconnectedSince,
+                ConnectionError = UrlRedaction.RedactOrNull(sink.Health?.LastConnectionError),
+                PublishRefusal = sink.Health?.PublishRefusal,
+                Stream = instance.Stream,
+                LastSequence = sink.LastStreamSequence,
+                PendingAcks = sink.PendingAcks,
+                Errors = session.Errors,
+                DuplicateAcks = sink.DuplicateAcks,
+                LastError = session.LastError,
             },
-            SlotState = status.SlotState,
+            SlotState = source.SlotState,
             Tables = tables,
-            Outbox = status.Outbox?.Invoke() is { } outbox
+            Outbox = telemetry.Outbox.Counters is { } outbox
                 ? new OutboxSectionStatus
                 {
                     Relayed = outbox.Relayed,
@@ -72,7 +75,7 @@ internal static class StatusDocumentBuilder
                     LastRefusal = outbox.LastRefusal,
                 }
                 : null,
-            Backfills = status.Backfills?.Invoke() is { Count: > 0 } backfills ? backfills : null,
+            Backfills = telemetry.Backfills.Progress is { Count: > 0 } backfills ? backfills : null,
         };
     }
 

@@ -16,12 +16,12 @@ namespace Cdc.Listener.Http;
 /// The local HTTP endpoint of <c>cdc run</c> (Kestrel, minimal APIs): <c>/status</c> (JSON),
 /// <c>/metrics</c> (Prometheus, from the <see cref="CdcMeters"/> through OpenTelemetry's exporter), <c>/healthz</c>
 /// (health checks tagged live) and <c>/readyz</c> (tagged ready). It runs beside the listener in the same host and
-/// only reads <see cref="ListenerStatus"/>.
+/// only reads the <see cref="ListenerTelemetry"/> owners.
 /// </summary>
 internal sealed class StatusEndpoint(
     IOptions<HttpEndpointOptions> httpOptions,
     IOptions<CdcOptions> cdcOptions,
-    ListenerStatus status,
+    ListenerTelemetry telemetry,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Cdc.Http");
@@ -44,7 +44,7 @@ internal sealed class StatusEndpoint(
             return;
         }
 
-        var sampler = new StatusSampler(status, cdcOptions.Value.Connection, cdcOptions.Value.PasswordFile, cdcOptions.Value.Slot, _logger);
+        var sampler = new StatusSampler(telemetry.Changes, telemetry.Source, telemetry.Session.Time, cdcOptions.Value.Connection, cdcOptions.Value.PasswordFile, cdcOptions.Value.Slot, _logger);
         _app = Build(endpoint, sampler);
         try
         {
@@ -70,9 +70,8 @@ internal sealed class StatusEndpoint(
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton(status);
-        builder.Services.AddSingleton(status.Time);
-        builder.Services.AddCdcInstruments();
+        builder.Services.AddSingleton(telemetry.Session.Time);
+        builder.Services.AddCdcInstruments(telemetry);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => CdcMetricsExport.Configure(metrics, httpOptions.Value));
         builder.Services.AddHealthChecks()
             .AddCheck<LivenessCheck>("listener-alive", tags: [HealthTags.Live])
@@ -83,7 +82,7 @@ internal sealed class StatusEndpoint(
 
         app.MapGet("/", () => Results.Text("cdc: /status /metrics /healthz /readyz\n"));
         app.MapGet("/status", () => Results.Json(
-            StatusDocumentBuilder.Build(status, sampler.Rate, status.Time.GetUtcNow()),
+            StatusDocumentBuilder.Build(telemetry, sampler.Rate, telemetry.Session.Time.GetUtcNow()),
             StatusJsonContext.Default.StatusDocument));
         app.MapPrometheusScrapingEndpoint(CdcMetricsExport.Path);
         app.MapHealthChecks("/healthz", HealthTags.Options(HealthTags.Live));

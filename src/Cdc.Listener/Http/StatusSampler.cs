@@ -10,7 +10,7 @@ namespace Cdc.Listener.Http;
 /// few seconds (for the slot lag), so a scrape of /status or /metrics never waits on the database.
 /// </summary>
 /// <param name="passwordFile">Cdc:PasswordFile: read again for every new physical connection.</param>
-internal sealed class StatusSampler(ListenerStatus status, string connectionString, string? passwordFile, string slot, ILogger logger)
+internal sealed class StatusSampler(ChangeCounters changes, SourceProgress source, TimeProvider time, string connectionString, string? passwordFile, string slot, ILogger logger)
 {
     private static readonly TimeSpan SlotInterval = TimeSpan.FromSeconds(2);
 
@@ -22,12 +22,11 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
         try
         {
             dataSource = CreateDataSource();
-            var time = status.Time;
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             var nextSlotRead = time.GetUtcNow();
             do
             {
-                Rate.Sample(status.Changes, time.GetUtcNow().UtcTicks);
+                Rate.Sample(changes.Changes, time.GetUtcNow().UtcTicks);
                 if (dataSource is not null && time.GetUtcNow() >= nextSlotRead)
                 {
                     nextSlotRead = time.GetUtcNow() + SlotInterval;
@@ -80,7 +79,7 @@ internal sealed class StatusSampler(ListenerStatus status, string connectionStri
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            status.SlotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
+            source.SlotState = await PostgresProbe.ReadSlotAsync(connection, slot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or CdcException)
         {

@@ -13,7 +13,7 @@ namespace Cdc.Listener.Pipeline;
 /// message, whose refusal the outbox relay records (counted, and in an egress row) before it settles its place, so one
 /// message NATS will never take does not stop the relay.
 /// </summary>
-internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, ILogger logger, OutboxRelay? outbox = null) : IAckHandler
+internal sealed class AckRouter(DeliveryLedger ledger, SinkStatus sink, SessionStatus session, ILogger logger, OutboxRelay? outbox = null) : IAckHandler
 {
     private Exception? _failure;
 
@@ -25,7 +25,7 @@ internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, IL
 
     public void OnAcked(OutboundMessage message, ulong streamSequence)
     {
-        status.SetStreamSequence(streamSequence);
+        sink.SetStreamSequence(streamSequence);
         outbox?.OnAcked(message);
         Settle(message);
     }
@@ -39,8 +39,8 @@ internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, IL
         catch (DuplicateAckException e)
         {
             // Surfaced, never ignored: it means the sink reported one message twice.
-            status.CountDuplicateAck();
-            status.CountError(e.Message);
+            sink.CountDuplicateAck();
+            session.CountError(e.Message);
             ListenerLog.DuplicateAck(logger, message.State is Chunk c ? new Lsn(c.EndLsn).ToString() : "?");
         }
     }
@@ -64,7 +64,7 @@ internal sealed class AckRouter(DeliveryLedger ledger, ListenerStatus status, IL
         var failure = new SinkDeliveryException(
             $"the sink refused change {message.MessageId} on {message.Subject}: {error.Message}", error);
         Interlocked.CompareExchange(ref _failure, failure, null);
-        status.CountError(failure.Message);
+        session.CountError(failure.Message);
         ledger.Fail(failure);
     }
 }

@@ -27,7 +27,7 @@ internal sealed partial class ChangePipeline
 
         var relation = chunk.Relation;
         var subjects = _subjects.For(relation);
-        var counter = subjects.Counter(_status, "read");
+        var counter = subjects.Counter(_changes, "read");
         for (var i = 0; i < chunk.Count; i++)
         {
             if (_backfill.IsSuperseded(chunk.Key(i)))
@@ -45,7 +45,7 @@ internal sealed partial class ChangePipeline
         {
             var id = MarkerId(_slot, transaction.EndLsn, subjects.Table);
             var payload = _format.Format(marker, new EventContext(EventKind.Snapshot, ChangeKind.Read, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
-            Add(MessageKind.DeleteStale, subjects.Table, subjects.Snapshot, id, subjects.Counter(_status, "snapshot"), payload, headers);
+            Add(MessageKind.DeleteStale, subjects.Table, subjects.Snapshot, id, subjects.Counter(_changes, "snapshot"), payload, headers);
         }
 
         return chunk;

@@ -26,7 +26,8 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     private readonly string _database;
     private readonly DeliveryLedger _ledger;
     private readonly IMessageSink _sink;
-    private readonly ListenerStatus _status;
+    private readonly ChangeCounters _changes;
+    private readonly SourceProgress _source;
     private readonly TransactionSequence _sequence;
     private readonly ILogger _logger;
     private readonly TransactionAssembler _assembler;
@@ -65,7 +66,8 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         SessionContext context,
         DeliveryLedger ledger,
         IMessageSink sink,
-        ListenerStatus status,
+        ChangeCounters changes,
+        SourceProgress source,
         TransactionSequence sequence,
         ITypeResolver? types,
         DedupeBuffer? dedupe,
@@ -89,7 +91,8 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         _open = new OpenChunk(context.Options.Pusher.ChunkMaxBytes);
         _ledger = ledger;
         _sink = sink;
-        _status = status;
+        _changes = changes;
+        _source = source;
         _sequence = sequence;
         _logger = logger;
         _assembler = new TransactionAssembler(context.Protocol) { SkipThrough = new Lsn(Math.Max(ledger.Tracker.FlushLsn, context.Resume?.WholeThrough ?? 0)) };
@@ -117,7 +120,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
             {
                 while (XLogFrame.TryRead(ref buffer, out var frame))
                 {
-                    _status.SetLastReceived(frame.WalEnd);
+                    _source.SetLastReceived(frame.WalEnd);
                     CommittedTransaction? transaction;
                     _delivering = true;
                     try
@@ -141,7 +144,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
                 if (_assembler.SkippedTransactions != _skippedReported)
                 {
-                    _status.CountResumeSkippedTransactions(_assembler.SkippedTransactions - _skippedReported);
+                    _source.CountResumeSkippedTransactions(_assembler.SkippedTransactions - _skippedReported);
                     _skippedReported = _assembler.SkippedTransactions;
                 }
 
@@ -169,7 +172,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
     {
         if (_ledger.ShouldSkip(transaction.EndLsn.Value))
         {
-            _status.CountSkipped();
+            _changes.CountSkipped();
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 ListenerLog.SkippedReplayed(_logger, transaction.EndLsn.ToString(), new Lsn(_ledger.Tracker.FlushLsn).ToString());
@@ -182,7 +185,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         _storedThroughIndex = -1;
         if (_resume is { } resume && transaction.EndLsn.Value == resume.PartialEnd)
         {
-            _status.CountResumeSkippedTransactions(1);
+            _source.CountResumeSkippedTransactions(1);
             _storedThroughIndex = resume.PartialIndex;
         }
 
@@ -191,7 +194,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         _transactionSequence = _sequence.Next();
         _nextMessageIndex = 0;
         _open.StartTransaction();
-        _status.CountTransaction(transaction.CommitTimeMicros);
+        _changes.CountTransaction(transaction.CommitTimeMicros);
         _sequence.RecordCommit(transaction.EndLsn.Value, transaction.CommitTimeMicros);
 
         // Decoded one message at a time so that chunks are pushed (and the budget is honoured)
@@ -279,14 +282,14 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
         evt.WriteTo(_scratch);
         var id = MessageIds.ForSchema(_slot, _timeline, transaction.EndLsn, _nextMessageIndex, relation.Id);
         var payload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Schema, default, id, relation.Namespace, relation.Name, transaction.CommitTimeMicros), out var headers);
-        Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_status, "schema"), payload, headers);
+        Add(MessageKind.MigrateTable, subjects.Table, subjects.Schema, id, subjects.Counter(_changes, "schema"), payload, headers);
     }
 
     public void OnChange(ChangeItem change)
     {
         if (change.Index <= _storedThroughIndex)
         {
-            _status.CountResumeSkippedChange();
+            _source.CountResumeSkippedChange();
             return;
         }
 
@@ -319,19 +322,19 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
                 var prefix = change.Message!.Prefix;
                 var message = _subjects.ForMessage(prefix);
                 var messagePayload = _format.Format(_scratch.WrittenSpan, new EventContext(EventKind.Message, change.Kind, id, string.Empty, prefix, change.CommitTimeMicros), out var messageHeaders);
-                Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_status), messagePayload, messageHeaders);
+                Add(MessageKind.WriteTable, message.Table, message.Subject, id, message.Counter(_changes), messagePayload, messageHeaders);
                 break;
             case ChangeKind.Truncate:
                 _backfill?.Observe(change);
                 var truncated = _subjects.For(change.Relation!);
                 var truncatePayload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var truncateHeaders);
-                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_status, "truncate"), truncatePayload, truncateHeaders);
+                Add(MessageKind.DeleteStale, truncated.Table, truncated.Truncate, id, truncated.Counter(_changes, "truncate"), truncatePayload, truncateHeaders);
                 break;
             default:
                 _backfill?.Observe(change);
                 var subjects = _subjects.For(change.Relation!);
                 var payload = _format.Format(_scratch.WrittenSpan, Context(change, id), out var headers);
-                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_status, OperationName(change.Kind)), payload, headers,
+                Add(MessageKind.WriteTable, subjects.Table, subjects.For(change.Kind), id, subjects.Counter(_changes, OperationName(change.Kind)), payload, headers,
                     _dedupe is null ? DedupeRow.None : DedupeRows.Of(change, subjects.Table, _keyScratch));
                 break;
         }
@@ -359,7 +362,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
             return;
         }
 
-        var counter = _status.CounterFor(table.StatusName, "outbox");
+        var counter = _changes.CounterFor(table.StatusName, "outbox");
         foreach (var message in _outboxMessages)
         {
             Add(MessageKind.WriteTable, table.StatusName, _subjects.ForOutbox(message.Subject), message.MessageId, counter,
@@ -380,7 +383,7 @@ internal sealed partial class ChangePipeline : IChangeHandler, IDisposable
 
         _open.Add(kind, table, subject, id, payload, headers, row, outbox);
         _nextMessageIndex++;
-        _status.CountChange(counter, payload.Length);
+        _changes.CountChange(counter, payload.Length);
     }
 
     /// <summary>Turns the pending messages into a chunk (an empty last chunk still marks the transaction's end).</summary>

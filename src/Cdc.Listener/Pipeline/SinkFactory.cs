@@ -10,13 +10,12 @@ namespace Cdc.Listener.Pipeline;
 /// <summary>Builds the configured sink; wraps sink errors into the listener's transient/fatal split.</summary>
 internal static class SinkFactory
 {
-    public static IMessageSink Create(CdcOptions options, IAckHandler acks, ListenerStatus status, ILoggerFactory loggerFactory)
+    public static IMessageSink Create(CdcOptions options, IAckHandler acks, SinkStatus status, ILoggerFactory loggerFactory)
     {
         if (string.Equals(options.Sink, "null", StringComparison.OrdinalIgnoreCase))
         {
-            status.SinkServer = "(null sink)";
             var nullSink = new NullSink(acks);
-            status.SinkHealth = nullSink;
+            status.Attach(nullSink, pendingAcks: null);
             return nullSink;
         }
 
@@ -44,13 +43,16 @@ internal static class SinkFactory
             throw new CdcConfigurationException(e.Message);
         }
 
-        status.SinkServer = string.Join(",", nats.Urls);
-        status.Stream = n.Stream;
         var writer = new StreamingBatchWriter(nats, stream, batch, acks, loggerFactory);
-        status.PendingAcks = () => writer.PendingAcks;
-        status.SinkHealth = writer;
+        status.Attach(writer, () => writer.PendingAcks);
         return new SinkStartGuard(writer);
     }
+
+    /// <summary>The sink's server as <c>/status</c> shows it (the NATS URLs; masked when shown) and its stream (none for the null sink).</summary>
+    public static (string Server, string? Stream) Target(CdcOptions options)
+        => string.Equals(options.Sink, "null", StringComparison.OrdinalIgnoreCase)
+            ? ("(null sink)", null)
+            : (string.Join(",", NatsOptionsFrom(options, "cdc:" + options.Slot).Urls), options.Nats.Stream);
 
     /// <summary>Cdc's NATS settings as the sink's connection options (<c>cdc run</c> and <c>cdc check</c> alike).</summary>
     internal static NatsOptions NatsOptionsFrom(CdcOptions options, string clientName)

@@ -29,7 +29,7 @@ internal static class SourceGap
         DeliveryLedger ledger,
         IMessageSink sink,
         TransactionSequence sequence,
-        ListenerStatus status,
+        SourceProgress source,
         (Lsn From, Lsn To) range,
         ulong ledgerEnd,
         CancellationToken cancellationToken)
@@ -62,6 +62,6 @@ internal static class SourceGap
         await ledger.PushAsync(chunk, cancellationToken).ConfigureAwait(false);
         await sink.WriteAsync(chunk.Messages.Span[0], cancellationToken).ConfigureAwait(false);
         await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
-        status.CountSourceGap();
+        source.CountSourceGap();
     }
 }

@@ -126,18 +126,18 @@ public sealed class RelationSubjects(string table, string tableSubject, Func<str
     private string? _otherOperation;
 
     /// <summary>The status counter of this table and operation, looked up once.</summary>
-    public TableCounter Counter(ListenerStatus status, string operation) => operation switch
+    public TableCounter Counter(ChangeCounters changes, string operation) => operation switch
     {
-        "insert" => _insert ??= status.CounterFor(Table, operation),
-        "update" => _update ??= status.CounterFor(Table, operation),
-        "delete" => _delete ??= status.CounterFor(Table, operation),
-        _ => _other is not null && operation == _otherOperation ? _other : CounterSlow(status, operation),
+        "insert" => _insert ??= changes.CounterFor(Table, operation),
+        "update" => _update ??= changes.CounterFor(Table, operation),
+        "delete" => _delete ??= changes.CounterFor(Table, operation),
+        _ => _other is not null && operation == _otherOperation ? _other : CounterSlow(changes, operation),
     };
 
-    private TableCounter CounterSlow(ListenerStatus status, string operation)
+    private TableCounter CounterSlow(ChangeCounters changes, string operation)
     {
         _otherOperation = operation;
-        return _other = status.CounterFor(Table, operation);
+        return _other = changes.CounterFor(Table, operation);
     }
 
     public string For(ChangeKind kind) => kind switch
@@ -162,5 +162,5 @@ public sealed class MessageSubjects(string table, string subject)
     public string Subject { get; } = subject;
 
     /// <summary>The status counter of these messages, looked up once.</summary>
-    public TableCounter Counter(ListenerStatus status) => _counter ??= status.MessageCounterFor(Table);
+    public TableCounter Counter(ChangeCounters changes) => _counter ??= changes.MessageCounterFor(Table);
 }

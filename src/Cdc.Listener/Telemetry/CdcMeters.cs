@@ -15,17 +15,20 @@ public static class CdcMeters
     /// <summary>The listener as a whole: state, uptime, errors.</summary>
     public const string Listener = "Cdc.Listener";
 
-    /// <summary>Reading from PostgreSQL: transactions, replays skipped, reconnects, the slot.</summary>
+    /// <summary>Reading from PostgreSQL: the confirmed flush LSN, replays skipped on resume, reconnects, gaps, heartbeats, the slot.</summary>
     public const string Source = "Cdc.Source";
 
-    /// <summary>The ledger: in-flight bytes and chunks, backpressure, the flush LSN, commit-to-ack lag.</summary>
+    /// <summary>One session's path from the pipe to the sink: changes and bytes per table, transactions, commit-to-ack lag.</summary>
+    public const string Pipeline = "Cdc.Pipeline";
+
+    /// <summary>The ledger: in-flight bytes and chunks, backpressure.</summary>
     public const string Delivery = "Cdc.Delivery";
 
-    /// <summary>Writing to NATS: changes and bytes per table, PubAcks.</summary>
+    /// <summary>Writing to NATS: PubAcks awaited, the stream sequence, duplicate acks.</summary>
     public const string Sink = "Cdc.Sink";
 
     /// <summary>The outbox relay: messages relayed and refused, rows deleted and recorded.</summary>
     public const string Outbox = "Cdc.Outbox";
 
-    public static IReadOnlyList<string> All { get; } = [Listener, Source, Delivery, Sink, Outbox];
+    public static IReadOnlyList<string> All { get; } = [Listener, Source, Pipeline, Delivery, Sink, Outbox];
 }

@@ -2,26 +2,26 @@ using System.Diagnostics.Metrics;
 
 namespace Cdc.Listener.Telemetry;
 
-/// <summary>Instruments of the listener as a whole (meter <see cref="CdcMeters.Listener"/>), read from <see cref="ListenerStatus"/> at collection.</summary>
+/// <summary>Instruments of the listener as a whole (meter <see cref="CdcMeters.Listener"/>), observed from <see cref="SessionStatus"/> at collection.</summary>
 internal sealed class ListenerInstruments
 {
     /// <summary>Every state gets a sample (0 or 1) so a dashboard sees the transitions; an unknown one is added.</summary>
     private static readonly string[] States = ["starting", "connecting", "snapshot", "streaming", "standby", "reconnecting", "draining", "stopped"];
 
-    public ListenerInstruments(IMeterFactory meters, ListenerStatus status, TimeProvider time)
+    public ListenerInstruments(IMeterFactory meters, SessionStatus session, TimeProvider time)
     {
         var meter = meters.Create(CdcMeters.Listener);
         meter.CreateObservableGauge(
             "cdc_listener_state",
-            () => StateSamples(status.State),
+            () => StateSamples(session.State),
             description: "1 for the listener's current state, 0 for the others.");
         meter.CreateObservableGauge(
             "cdc_uptime_seconds",
-            () => (time.GetUtcNow() - status.StartedAt).TotalSeconds,
+            () => (time.GetUtcNow() - session.StartedAt).TotalSeconds,
             description: "Seconds since the sidecar started.");
         meter.CreateObservableCounter(
             "cdc_errors_total",
-            () => status.Errors,
+            () => session.Errors,
             description: "Errors seen (interruptions, sink failures, duplicate acks).");
     }
 

@@ -8,27 +8,27 @@ namespace Cdc.Listener.Telemetry;
 /// </summary>
 internal sealed class OutboxInstruments
 {
-    public OutboxInstruments(IMeterFactory meters, ListenerStatus status)
+    public OutboxInstruments(IMeterFactory meters, OutboxStatus outbox)
     {
         var meter = meters.Create(CdcMeters.Outbox);
         meter.CreateObservableCounter(
             "cdc_outbox_relayed_total",
-            () => Observe(status, static c => c.Relayed),
+            () => Observe(outbox, static c => c.Relayed),
             description: "Outbox messages acknowledged by JetStream.");
         meter.CreateObservableCounter(
             "cdc_outbox_refused_total",
-            () => Observe(status, static c => c.Refused),
+            () => Observe(outbox, static c => c.Refused),
             description: "Outbox messages not published (refused by NATS or unreadable rows); their rows are kept.");
         meter.CreateObservableCounter(
             "cdc_outbox_rows_deleted_total",
-            () => Observe(status, static c => c.RowsDeleted),
+            () => Observe(outbox, static c => c.RowsDeleted),
             description: "Relayed outbox rows deleted by Cdc:Outbox:DeleteRelayed.");
         meter.CreateObservableCounter(
             "cdc_outbox_rows_recorded_total",
-            () => Observe(status, static c => c.RowsRecorded),
+            () => Observe(outbox, static c => c.RowsRecorded),
             description: "Egress rows whose write_retries and last_write_error Cdc updated.");
     }
 
-    private static IEnumerable<Measurement<long>> Observe(ListenerStatus status, Func<Outbox.OutboxCounters, long> value)
-        => status.Outbox?.Invoke() is { } counters ? [new Measurement<long>(value(counters))] : [];
+    private static IEnumerable<Measurement<long>> Observe(OutboxStatus outbox, Func<Outbox.OutboxCounters, long> value)
+        => outbox.Counters is { } counters ? [new Measurement<long>(value(counters))] : [];
 }

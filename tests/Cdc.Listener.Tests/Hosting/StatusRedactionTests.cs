@@ -26,10 +26,11 @@ public sealed class StatusRedactionTests
     [Fact]
     public void The_status_document_shows_no_nats_password_or_token()
     {
-        var status = new ListenerStatus { SinkServer = "nats://alice:s3cret@h1:4222,nats://T0KEN@h2:4222" };
-        status.CountError("Lost nats://alice:s3cret@h1:4222: connection reset");
+        var telemetry = ListenerTelemetry.Create();
+        telemetry.Session.Instance = new InstanceDescription { SinkServer = "nats://alice:s3cret@h1:4222,nats://T0KEN@h2:4222" };
+        telemetry.Session.CountError("Lost nats://alice:s3cret@h1:4222: connection reset");
 
-        var json = JsonSerializer.Serialize(StatusDocumentBuilder.Build(status, new ChangeRate(), DateTimeOffset.UtcNow), StatusJsonContext.Default.StatusDocument);
+        var json = JsonSerializer.Serialize(StatusDocumentBuilder.Build(telemetry, new ChangeRate(), DateTimeOffset.UtcNow), StatusJsonContext.Default.StatusDocument);
 
         Assert.DoesNotContain("s3cret", json, StringComparison.Ordinal);
         Assert.DoesNotContain("T0KEN", json, StringComparison.Ordinal);
@@ -40,7 +41,7 @@ public sealed class StatusRedactionTests
     public async Task Cdc_status_masks_secrets_even_when_the_sidecar_sends_them()
     {
         // A sidecar of an older version puts the URL in /status as configured.
-        var document = StatusDocumentBuilder.Build(new ListenerStatus { State = "streaming" }, new ChangeRate(), DateTimeOffset.UtcNow);
+        var document = StatusDocumentBuilder.Build(Streaming(), new ChangeRate(), DateTimeOffset.UtcNow);
         document = document with { Sink = document.Sink with { Server = "nats://alice:s3cret@h1:4222", LastError = "nats://T0KEN@h2:4222 refused" } };
         var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(document, StatusJsonContext.Default.StatusDocument));
         var port = FreePort();
@@ -73,5 +74,12 @@ public sealed class StatusRedactionTests
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
         return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private static ListenerTelemetry Streaming()
+    {
+        var telemetry = ListenerTelemetry.Create();
+        telemetry.Session.State = "streaming";
+        return telemetry;
     }
 }

@@ -7,6 +7,7 @@ using Cdc.Listener.Delivery;
 using Cdc.Listener.Http;
 using Cdc.Listener.Source;
 using Cdc.Listener.Telemetry;
+using Cdc.Sink;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -84,14 +85,33 @@ public sealed class StatusEndpointTests
         Assert.Contains(("cdc_slot_lag_bytes", "1234"), samples);
         Assert.Contains(("cdc_confirmed_flush_lsn", "22000000"), samples);
         Assert.Contains(("cdc_pending_acks", "7"), samples);
+        Assert.Contains(("cdc_in_flight_bytes_limit", "67108864"), samples);
         Assert.Contains(("cdc_resume_skipped_transactions_total", "5"), samples);
         Assert.Contains(("cdc_resume_skipped_changes_total", "1"), samples);
         Assert.Contains(("cdc_source_gaps_total", "1"), samples);
         Assert.InRange(double.Parse(Samples(page, "cdc_heartbeat_lag_seconds").Single().Value, CultureInfo.InvariantCulture), 0.25, 60);
 
         // The numbers move between scrapes (no cached page).
-        status.CountChange(status.CounterFor("public.items", "insert"), 100);
+        status.Changes.CountChange(status.Changes.CounterFor("public.items", "insert"), 100);
         Assert.Contains(("cdc_changes_total{table=\"public.items\",operation=\"insert\"}", "4"), Samples(await endpoint.Http.GetStringAsync("metrics")));
+    }
+
+    [Fact]
+    public async Task Status_document_shows_each_areas_numbers()
+    {
+        await using var endpoint = await RunningEndpoint.StartAsync(Busy());
+
+        var json = await endpoint.Http.GetStringAsync("status");
+        var status = System.Text.Json.JsonSerializer.Deserialize(json, StatusJsonContext.Default.StatusDocument)!;
+
+        Assert.Equal(("cdc", "shop"), (status.Slot, status.Database));
+        Assert.Equal(("streaming", 4L, 2L, 4, 64L << 20), (status.Listener.State, status.Listener.Changes, status.Listener.Transactions, status.Listener.ProtocolVersion, status.Listener.MaxInFlightBytes));
+        Assert.Equal((4096L, 3, 1), (status.Listener.InFlightBytes, status.Listener.PendingChunks, status.Listener.PendingTransactions));
+        Assert.Equal(new Cdc.Decoding.Lsn(22_000_000).ToString(), status.Listener.ConfirmedFlushLsn);
+        Assert.Equal(("CDC", 7, "connected"), (status.Sink.Stream, status.Sink.PendingAcks, status.Sink.Connection));
+        Assert.Equal(1234, status.SlotState!.LagBytes);
+        Assert.Contains(new TableCount("public.items", "insert", 3, 300), status.Tables);
+        Assert.Null(status.Outbox);
     }
 
     [Theory]
@@ -135,8 +155,9 @@ public sealed class StatusEndpointTests
     public async Task Uptime_and_lag_are_read_from_the_listener_clock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero));
-        var status = new ListenerStatus(time) { State = "streaming" };
-        status.CountTransaction((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
+        var status = ListenerTelemetry.Create(time);
+        status.Session.State = "streaming";
+        status.Changes.CountTransaction((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
         await using var endpoint = await RunningEndpoint.StartAsync(status);
 
         time.Advance(TimeSpan.FromSeconds(90));
@@ -179,7 +200,7 @@ public sealed class StatusEndpointTests
     [InlineData("stopped", HttpStatusCode.ServiceUnavailable, "stopped\n", HttpStatusCode.ServiceUnavailable, "not ready: stopped\n")]
     public async Task Health_and_readiness_follow_the_listener_state(string state, HttpStatusCode health, string healthBody, HttpStatusCode ready, string readyBody)
     {
-        await using var endpoint = await RunningEndpoint.StartAsync(new ListenerStatus { State = state });
+        await using var endpoint = await RunningEndpoint.StartAsync(InState(state));
 
         using var healthz = await endpoint.Http.GetAsync("healthz");
         using var readyz = await endpoint.Http.GetAsync("readyz");
@@ -194,7 +215,9 @@ public sealed class StatusEndpointTests
     public async Task Readiness_fails_with_what_to_change_while_JetStream_refuses_to_store()
     {
         var refusal = "JetStream stream CDC is full (maximum bytes exceeded: it reached its max_bytes with discard new): raise the stream's max_bytes";
-        await using var endpoint = await RunningEndpoint.StartAsync(new ListenerStatus { State = "streaming", SinkHealth = new FullSink(refusal) });
+        var status = InState("streaming");
+        status.Sink.Attach(new FullSink(refusal), pendingAcks: null);
+        await using var endpoint = await RunningEndpoint.StartAsync(status);
 
         using var readyz = await endpoint.Http.GetAsync("readyz");
         using var healthz = await endpoint.Http.GetAsync("healthz");
@@ -217,32 +240,39 @@ public sealed class StatusEndpointTests
     }
 
     /// <summary>A listener in the middle of work: some changes delivered, some in flight, the slot read.</summary>
-    private static ListenerStatus Busy()
+    private static ListenerTelemetry InState(string state)
     {
-        var status = new ListenerStatus { State = "streaming", MaxInFlightBytes = 64 << 20 };
-        var inserts = status.CounterFor("public.items", "insert");
+        var telemetry = ListenerTelemetry.Create();
+        telemetry.Session.State = state;
+        return telemetry;
+    }
+
+    private static ListenerTelemetry Busy()
+    {
+        var status = InState("streaming");
+        status.Session.Instance = new InstanceDescription { Slot = "cdc", Database = "shop", Sink = "nats", Stream = "CDC", ProtocolVersion = 4, MaxInFlightBytes = 64 << 20 };
+        var inserts = status.Changes.CounterFor("public.items", "insert");
         for (var i = 0; i < 3; i++)
         {
-            status.CountChange(inserts, 100);
+            status.Changes.CountChange(inserts, 100);
         }
 
-        status.CountChange(status.CounterFor("public.items", "update"), 50);
-        status.CountTransaction(1_000);
-        status.CountTransaction(2_000);
-        status.SetConfirmedFlush(22_000_000);
-        status.InFlight = () => (4096, 3, 1);
-        status.PendingAcks = () => 7;
-        status.Ledger = () => default(LedgerCounters) with { PushWaits = 2, PushWaitTime = TimeSpan.FromMilliseconds(1500) };
-        status.SlotState = new SlotState("cdc", Exists: true, Active: true, ActivePid: 42, "0/14FB180", "0/14FB180", "0/14FB6B2", LagBytes: 1234, LagSeconds: null, "reserved", DateTimeOffset.UtcNow);
-        status.CountResumeSkippedTransactions(5);
-        status.CountResumeSkippedChange();
-        status.CountSourceGap();
+        status.Changes.CountChange(status.Changes.CounterFor("public.items", "update"), 50);
+        status.Changes.CountTransaction(1_000);
+        status.Changes.CountTransaction(2_000);
+        status.Source.SetConfirmedFlush(22_000_000);
+        status.Delivery.Attach(() => (4096, 3, 1), () => default(LedgerCounters) with { PushWaits = 2, PushWaitTime = TimeSpan.FromMilliseconds(1500) });
+        status.Sink.Attach(new ConnectedSink(), () => 7);
+        status.Source.SlotState = new SlotState("cdc", Exists: true, Active: true, ActivePid: 42, "0/14FB180", "0/14FB180", "0/14FB6B2", LagBytes: 1234, LagSeconds: null, "reserved", DateTimeOffset.UtcNow);
+        status.Source.CountResumeSkippedTransactions(5);
+        status.Source.CountResumeSkippedChange();
+        status.Source.CountSourceGap();
         var heartbeat = new HeartbeatMonitor(TimeSpan.FromMinutes(1));
         var sent = heartbeat.NowMicros() - 250_000;
         heartbeat.Sent(sent);
         heartbeat.Decoded(endLsn: 100, sent);
         heartbeat.ObserveFlush(100);
-        status.Heartbeat = heartbeat;
+        status.Source.Heartbeat = heartbeat;
         return status;
     }
 
@@ -286,7 +316,7 @@ public sealed class StatusEndpointTests
 
         public HttpClient Http { get; }
 
-        public static async Task<RunningEndpoint> StartAsync(ListenerStatus status, HttpEndpointOptions? options = null)
+        public static async Task<RunningEndpoint> StartAsync(ListenerTelemetry status, HttpEndpointOptions? options = null)
         {
             var port = FreePort();
             options ??= new HttpEndpointOptions();
@@ -308,6 +338,17 @@ public sealed class StatusEndpointTests
             await _endpoint.StopAsync(CancellationToken.None);
             await _endpoint.DisposeAsync();
         }
+    }
+
+    private sealed class ConnectedSink : ISinkHealth
+    {
+        public bool IsConnected => true;
+
+        public DateTimeOffset? DisconnectedSince => null;
+
+        public string? LastConnectionError => null;
+
+        public string? PublishRefusal => null;
     }
 
     private static int FreePort()

@@ -12,21 +12,21 @@ public sealed class StatusSamplerTests
     public async Task Changes_per_second_are_measured_on_the_listener_clock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero));
-        var status = new ListenerStatus(time);
+        var changes = new ChangeCounters(time);
 
         // A connection string Npgsql refuses: the sampler then reads no slot and only samples the change count.
-        var sampler = new StatusSampler(status, "Not A Key=1", passwordFile: null, "cdc", NullLogger.Instance);
+        var sampler = new StatusSampler(changes, new SourceProgress(), time, "Not A Key=1", passwordFile: null, "cdc", NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = sampler.RunAsync(stop.Token);
 
-        var counter = status.CounterFor("public.items", "insert");
+        var counter = changes.CounterFor("public.items", "insert");
         for (var i = 0; i < 50; i++)
         {
-            status.CountChange(counter, 10);
+            changes.CountChange(counter, 10);
         }
 
         time.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal(10, sampler.Rate.PerSecond(status.Changes, time.GetUtcNow().UtcTicks), precision: 6);
+        Assert.Equal(10, sampler.Rate.PerSecond(changes.Changes, time.GetUtcNow().UtcTicks), precision: 6);
 
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(10));

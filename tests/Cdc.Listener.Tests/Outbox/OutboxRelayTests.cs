@@ -59,8 +59,7 @@ public sealed class OutboxRelayTests
     {
         await using var relay = Relay("public.outbox");
         var ledger = new DeliveryLedger();
-        var status = new ListenerStatus();
-        var router = new AckRouter(ledger, status, NullLogger.Instance, relay);
+        var router = new AckRouter(ledger, new SinkStatus(), new SessionStatus(), NullLogger.Instance, relay);
         var chunk = new Chunk(0, 0x10, 0x20, 0, isLastOfTransaction: true, capacity: 2);
         var refused = Message(chunk, "outbox:public.outbox:a");
         var stored = Message(chunk, "outbox:public.outbox:b");
@@ -85,7 +84,7 @@ public sealed class OutboxRelayTests
     public async Task A_row_change_the_sink_refuses_still_stops_the_pipeline_with_an_outbox_configured()
     {
         await using var relay = Relay("public.outbox");
-        var router = new AckRouter(new DeliveryLedger(), new ListenerStatus(), NullLogger.Instance, relay);
+        var router = new AckRouter(new DeliveryLedger(), new SinkStatus(), new SessionStatus(), NullLogger.Instance, relay);
 
         router.OnFailed(Message(null, "cdc:0000000000000010:0"), new MessageTooLargeException("cdc.db.public.t", 2_000_000, 1_048_576));
 

@@ -21,32 +21,32 @@ public sealed class SubjectMapperTests
     [Fact]
     public void Message_counter_is_the_status_entry_of_the_prefix()
     {
-        var status = new ListenerStatus();
+        var changes = new ChangeCounters();
         var subjects = new SubjectMapper("cdc", "db", includeOperation: false).ForMessage("outbox");
-        Assert.Same(status.CounterFor("_message.outbox", "message"), subjects.Counter(status));
-        Assert.Same(subjects.Counter(status), subjects.Counter(status));
+        Assert.Same(changes.CounterFor("_message.outbox", "message"), subjects.Counter(changes));
+        Assert.Same(subjects.Counter(changes), subjects.Counter(changes));
     }
 
     [Fact]
     public void Message_prefixes_past_the_first_few_share_one_status_entry_and_metric_label()
     {
-        var status = new ListenerStatus();
+        var changes = new ChangeCounters();
         var mapper = new SubjectMapper("cdc", "db", includeOperation: false);
-        const int prefixes = 3 * ListenerStatus.MaxMessagePrefixes;
+        const int prefixes = 3 * ChangeCounters.MaxMessagePrefixes;
         for (var i = 0; i < prefixes; i++)
         {
             var subjects = mapper.ForMessage("tenant-" + i.ToString(CultureInfo.InvariantCulture));
-            status.CountChange(subjects.Counter(status), 10);
+            changes.CountChange(subjects.Counter(changes), 10);
         }
 
         // The first prefixes keep their own entry (also when seen again); all later ones count together.
-        status.CountChange(mapper.ForMessage("tenant-0").Counter(status), 10);
-        Assert.Equal(ListenerStatus.MaxMessagePrefixes + 1, status.Tables.Count);
-        Assert.Equal(2, status.Tables[("_message.tenant-0", "message")].Changes);
-        Assert.Equal(prefixes - ListenerStatus.MaxMessagePrefixes, status.Tables[(ListenerStatus.OtherMessagePrefixes, "message")].Changes);
+        changes.CountChange(mapper.ForMessage("tenant-0").Counter(changes), 10);
+        Assert.Equal(ChangeCounters.MaxMessagePrefixes + 1, changes.Tables.Count);
+        Assert.Equal(2, changes.Tables[("_message.tenant-0", "message")].Changes);
+        Assert.Equal(prefixes - ChangeCounters.MaxMessagePrefixes, changes.Tables[(ChangeCounters.OtherMessagePrefixes, "message")].Changes);
 
         // The cdc_changes_total labels are these entries.
-        Assert.DoesNotContain(status.Tables.Keys, k => k.Table.EndsWith("tenant-" + (prefixes - 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.DoesNotContain(changes.Tables.Keys, k => k.Table.EndsWith("tenant-" + (prefixes - 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
     }
 
     [Fact]
