@@ -77,7 +77,8 @@ internal sealed class BackfillQueue
     {
         lock (_jobs)
         {
-            return [.. _jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal)];
+            // Requests of one transaction share its commit LSN: by table within it.
+            return [.. _jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal).ThenBy(j => j.QualifiedName, StringComparer.Ordinal)];
         }
     }
 

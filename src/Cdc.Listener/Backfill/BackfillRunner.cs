@@ -65,9 +65,9 @@ internal sealed class BackfillRunner
                 Where = signal.Where,
                 StartedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             };
-            if (_queue.InOrder().Any(j => j.Id == id))
+            if (_queue.IsCurrent(job))
             {
-                return; // the same request again (its transaction replayed after a restart)
+                return; // the same request again (its transaction replayed after a restart); one transaction may request several tables
             }
 
             await _store.SaveAsync(job, cancellationToken).ConfigureAwait(false);

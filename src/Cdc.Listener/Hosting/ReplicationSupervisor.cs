@@ -180,7 +180,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
                         {
                             // Each new session starts where the stream stands, as the first one did, not where the
                             // duplicate window would have to catch a replay.
-                            context = context with { Resume = await ReadResumeAsync(sink, ledger, stoppingToken).ConfigureAwait(false) };
+                            context = context with { Resume = await ReadResumeAsync(sink, ledger, context.SystemId, stoppingToken).ConfigureAwait(false) };
                         }
 
                         await RunSessionAsync(context, ledger, sink, acks, sequence, types, dedupe, timelines, backoff, stoppingToken).ConfigureAwait(false);
@@ -231,10 +231,19 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
         }
     }
 
-    /// <summary>Where the stream stands for the slot past what the ledger has acknowledged; null when it is not ahead.</summary>
-    private async Task<ResumePoint?> ReadResumeAsync(IMessageSink sink, DeliveryLedger ledger, CancellationToken stoppingToken)
+    /// <summary>
+    /// Where the stream stands for the slot past what the ledger has acknowledged; null when it is not ahead, or when the
+    /// newest message came from another system than <paramref name="systemId"/> (a start allowed by Cdc:AllowSystemChange
+    /// that has stored nothing of the new cluster yet: the old cluster's positions mean nothing here).
+    /// </summary>
+    private async Task<ResumePoint?> ReadResumeAsync(IMessageSink sink, DeliveryLedger ledger, string? systemId, CancellationToken stoppingToken)
     {
         var stored = await StreamResume.ReadAsync(sink, options.Slot, stoppingToken).ConfigureAwait(false);
+        if (stored?.SystemId is { } origin && systemId is not null && origin != systemId)
+        {
+            return null;
+        }
+
         var resume = StreamResume.Ahead(options, stored, ledger.Tracker.FlushLsn);
         if (resume is not null)
         {

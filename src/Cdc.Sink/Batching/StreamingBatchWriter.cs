@@ -357,7 +357,9 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
         if (pending.TryFinish())
         {
             _window.Remove(pending);
-            if (_refusal.Current is not null)
+            // A duplicate PubAck stores nothing (a full stream still answers one for a message it holds already), so it
+            // ends a refusal only when nothing is left to deliver.
+            if (_refusal.Current is not null && (!ack.Duplicate || _window.Count == 0))
             {
                 _refusal.Stored(pending.Message, _window.Count == 0);
             }
@@ -851,7 +853,7 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (!ReadAgainLater(e))
+                if (!ReadAgainLater(e, out var firstFailure))
                 {
                     // A definite refusal (the stream is gone, no right to read it), or JetStream unavailable for longer
                     // than NoStreamRetryTime: republish, and let the PubAcks say what happens (a missing stream fails
@@ -861,7 +863,11 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
                 else
                 {
                     // Republishing blind could store a message twice once the duplicate window has passed: look again later.
-                    SinkLog.StreamUnreadable(_logger, e.Message);
+                    if (firstFailure)
+                    {
+                        SinkLog.StreamUnreadable(_logger, e.Message);
+                    }
+
                     Volatile.Write(ref _resendDelay, 1);
                     Volatile.Write(ref _resendRequested, 1);
                     continue;
@@ -953,19 +959,30 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
     }
 
     /// <summary>
-    /// Whether a failed read of what the stream holds is worth another try before republishing: NATS or JetStream not
-    /// answering (no connection, no responders, a timeout), for at most <see cref="BatchWriterOptions.NoStreamRetryTime"/>.
+    /// Whether a failed read of what the stream holds is worth another try before republishing: always while NATS is not
+    /// connected (a republish would only wait in the client's buffer and go out blind at the reconnect, however long the
+    /// outage was); with a connected server that does not answer (no responders, a timeout, a 503), for at most
+    /// <see cref="BatchWriterOptions.NoStreamRetryTime"/> of being connected. <paramref name="firstFailure"/>: the first
+    /// failed read since the last good one (the one worth a log line).
     /// </summary>
-    private bool ReadAgainLater(Exception e)
+    private bool ReadAgainLater(Exception e, out bool firstFailure)
     {
+        var now = _time.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
+        firstFailure = first == 0;
         if (e is JetStreamException { Code: not 503 })
         {
             return false;
         }
 
-        var now = Stopwatch.GetTimestamp();
-        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
-        return first == 0 || Stopwatch.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
+        if (_connection.ConnectionState != NatsConnectionState.Open)
+        {
+            // The time counts from the reconnect, not from the start of the outage.
+            Interlocked.Exchange(ref _firstUnreadable, now);
+            return true;
+        }
+
+        return firstFailure || _time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()

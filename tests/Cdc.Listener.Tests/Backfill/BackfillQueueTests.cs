@@ -33,6 +33,20 @@ public sealed class BackfillQueueTests
     }
 
     [Fact]
+    public void Requests_of_one_transaction_share_its_commit_lsn_and_are_all_queued_by_table()
+    {
+        var queue = new BackfillQueue();
+
+        Assert.True(queue.Put(Job(0x500, "orders")));
+        Assert.True(queue.Put(Job(0x500, "customers")));
+        Assert.True(queue.Put(Job(0x100, "zones")));
+        Assert.False(queue.Put(Job(0x500, "orders")));
+
+        Assert.Equal(["public.zones", "public.customers", "public.orders"], queue.InOrder().Select(j => j.QualifiedName));
+        Assert.True(queue.IsCurrent(Job(0x500, "customers")));
+    }
+
+    [Fact]
     public async Task A_new_request_for_a_running_table_stops_it_and_waits_behind_the_earlier_requests()
     {
         var queue = new BackfillQueue();
