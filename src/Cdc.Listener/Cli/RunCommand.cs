@@ -31,7 +31,7 @@ internal static class RunCommand
         (new("--nats-creds") { Description = "NATS .creds file (user JWT and seed) for operator mode. Key Cdc:Nats:CredsFile. [default: none]", HelpName = "file" }, "Cdc:Nats:CredsFile"),
         (new("--nats-nkey") { Description = "File with a NATS user NKey seed (SU...). Key Cdc:Nats:NKeySeedFile. [default: none]", HelpName = "file" }, "Cdc:Nats:NKeySeedFile"),
         (new("--nats-tls") { Description = "NATS TLS: auto, require, or first (TLS handshake before INFO). Key Cdc:Nats:TlsMode. [default: auto]", HelpName = "mode" }, "Cdc:Nats:TlsMode"),
-        (new("--replicas") { Description = "JetStream stream replicas (1-5); unset, a new stream gets 1 and an existing one keeps its own. Key Cdc:Nats:Replicas.", HelpName = "n" }, "Cdc:Nats:Replicas"),
+        (new("--replicas") { Description = "JetStream stream replicas (1-5). Key Cdc:Nats:Replicas. [default: 1 for a stream Cdc creates; an existing stream keeps its own]", HelpName = "n" }, "Cdc:Nats:Replicas"),
         (new("--shutdown-timeout") { Description = "How long a stop waits for in-flight acks (hh:mm:ss). Key Cdc:ShutdownTimeout. [default: 00:00:15]", HelpName = "time" }, "Cdc:ShutdownTimeout"),
         (new("--http") { Description = "Address of the HTTP endpoint (/status, /metrics, /healthz, /readyz): host:port with an IP, localhost or * as host, or off. Key Cdc:Http:Listen. [default: 127.0.0.1:8089]", HelpName = "address" }, "Cdc:Http:Listen"),
     ];
