@@ -18,10 +18,10 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
     /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match.
     /// </summary>
-    internal async Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
+    internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idMatches);
-        try
+        return MapErrorsAsync(async () =>
         {
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var state = handle.Info.State;
@@ -33,12 +33,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
             for (var seq = state.LastSeq; seq >= lowest && seq > 0; seq--)
             {
-                StreamMsgGetResponse response;
-                try
-                {
-                    response = await handle.GetAsync(new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NatsJSApiException e) when (e.Error.Code == 404)
+                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false) is not { } response)
                 {
                     continue; // deleted message
                 }
@@ -52,35 +47,22 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 }
             }
 
-            return null;
-        }
-        catch (NatsJSApiException e)
-        {
-            throw new JetStreamException(e.Error.Code, e.Error.ErrCode, e.Error.Description, stream);
-        }
-        catch (NatsNoRespondersException)
-        {
-            throw new JetStreamException(503, 0, "JetStream is not available (no responders for the API)", stream);
-        }
+            return (StoredMessage?)null;
+        });
     }
 
-    public async Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(subjectFilter);
-        var result = new List<StoredMessage>();
-        try
+        return MapErrorsAsync<IReadOnlyList<StoredMessage>>(async () =>
         {
             // The stream's subjects (filtered by the server), then each one's last message: no consumer, which nats-server
             // 2.9 would refuse for a filter of several tokens with last-per-subject delivery.
+            var result = new List<StoredMessage>();
             var handle = await js.GetStreamAsync(stream, new StreamInfoRequest { SubjectsFilter = subjectFilter }, cancellationToken).ConfigureAwait(false);
             foreach (var subject in handle.Info.State.Subjects?.Keys ?? [])
             {
-                StreamMsgGetResponse response;
-                try
-                {
-                    response = await handle.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NatsJSApiException e) when (e.Error.Code == 404)
+                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken).ConfigureAwait(false) is not { } response)
                 {
                     continue; // removed since the listing
                 }
@@ -91,23 +73,15 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             return result;
-        }
-        catch (NatsJSApiException e)
-        {
-            throw new JetStreamException(e.Error.Code, e.Error.ErrCode, e.Error.Description, stream);
-        }
-        catch (NatsNoRespondersException)
-        {
-            throw new JetStreamException(503, 0, "JetStream is not available (no responders for the API)", stream);
-        }
+        });
     }
 
-    public async Task<IReadOnlyList<string>> ReadMessageIdsAsync(string subjectFilter, int maxScan, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> ReadMessageIdsAsync(string subjectFilter, int maxScan, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(subjectFilter);
-        var ids = new List<string>();
-        try
+        return MapErrorsAsync<IReadOnlyList<string>>(async () =>
         {
+            var ids = new List<string>();
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var state = handle.Info.State;
             if (state.Messages == 0)
@@ -120,12 +94,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             var seq = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
             while (seq <= state.LastSeq)
             {
-                StreamMsgGetResponse response;
-                try
-                {
-                    response = await handle.GetAsync(new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NatsJSApiException e) when (e.Error.Code == 404)
+                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter }, cancellationToken).ConfigureAwait(false) is not { } response)
                 {
                     break; // nothing more on the filter
                 }
@@ -146,6 +115,28 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             return ids;
+        });
+    }
+
+    /// <summary>One message, or null when the server has none for <paramref name="request"/> (deleted, purged, none on the filter).</summary>
+    private static async Task<StreamMsgGetResponse?> GetOrNullAsync(INatsJSStream handle, StreamMsgGetRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await handle.GetAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Runs a read of the stream with NATS.Net's errors as <see cref="JetStreamException"/>s naming the stream.</summary>
+    private async Task<T> MapErrorsAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
         }
         catch (NatsJSApiException e)
         {
