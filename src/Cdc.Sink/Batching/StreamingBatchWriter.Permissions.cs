@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NATS.Client.Core;
 
 namespace Cdc.Sink;
@@ -12,7 +11,7 @@ namespace Cdc.Sink;
 /// </summary>
 public sealed partial class StreamingBatchWriter
 {
-    /// <summary>Denied subject -> (first, last) denial of the current episode, as Stopwatch timestamps; under its own lock.</summary>
+    /// <summary>Denied subject -> (first, last) denial of the current episode, as timestamps of the writer's TimeProvider; under its own lock.</summary>
     private readonly Dictionary<string, (long First, long Last)> _denied = new(StringComparer.Ordinal);
 
     private ValueTask OnServerError(object? sender, NatsServerErrorEventArgs e)
@@ -22,16 +21,16 @@ public sealed partial class StreamingBatchWriter
             return ValueTask.CompletedTask;
         }
 
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         long first;
         lock (_denied)
         {
             // Denied publishes are republished every few hundred ms while retried: a longer silence ended the episode.
-            first = _denied.TryGetValue(violation.Subject, out var seen) && Stopwatch.GetElapsedTime(seen.Last, now) < _options.AckTimeout ? seen.First : now;
+            first = _denied.TryGetValue(violation.Subject, out var seen) && _time.GetElapsedTime(seen.Last, now) < _options.AckTimeout ? seen.First : now;
             _denied[violation.Subject] = (first, now);
         }
 
-        if (Stopwatch.GetElapsedTime(first, now) <= _options.NoStreamRetryTime)
+        if (_time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime)
         {
             RequestResend($"NATS denied a publish: {e.Error}", delay: true);
             return ValueTask.CompletedTask;

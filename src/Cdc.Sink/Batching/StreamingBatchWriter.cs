@@ -83,7 +83,7 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
 
     private long _settledFromStream;
 
-    /// <summary>Stopwatch timestamp of the first failed read of the stream before a republish, since the last that worked; 0: none.</summary>
+    /// <summary>Timestamp (the writer's TimeProvider) of the first failed read of the stream before a republish, since the last that worked; 0: none.</summary>
     private long _firstUnreadable;
 
     /// <summary>Ends a batch left open longer than <see cref="BatchWriterOptions.Timeout"/>; armed by the batch's first message.</summary>
@@ -382,9 +382,9 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
             return;
         }
 
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         var first = Interlocked.CompareExchange(ref _firstNoStream, now, 0);
-        if (first != 0 && Stopwatch.GetElapsedTime(first, now) > _options.NoStreamRetryTime)
+        if (first != 0 && _time.GetElapsedTime(first, now) > _options.NoStreamRetryTime)
         {
             Fail(pending, new JetStreamNoStreamException(pending.Message.Subject));
             return;
