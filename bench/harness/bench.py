@@ -3,6 +3,7 @@ import argparse
 import datetime
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -34,7 +35,8 @@ def parse_args(argv):
     p.add_argument("--contenders", default="a,b,c,d,e",
                    help="comma-separated contender keys (a-e; f: the Node.js service; j-l: cdc with the json and "
                         "CloudEvents formats; s: d with the .NET thread pool's spinning off; u: d with the backfill unpaced; "
-                        "o: d on the cdc binary named by CDC_BENCH_BEFORE, an earlier build; p: c on that build)")
+                        "o: d on the cdc binary named by CDC_BENCH_BEFORE, an earlier build; p: c on that build; n: b with the "
+                        "runtime settings cdc ships)")
     p.add_argument("--backlog-changes", type=int, metavar="N", help="workload 1 size (default 1,000,000; --quick 50,000)")
     p.add_argument("--steady-seconds", type=int, metavar="S", help="workload 3 length (default 60 s; --quick 8 s)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
@@ -62,21 +64,34 @@ def check_servers():
                          "(apt-get install -y postgresql-15 nats-server)")
 
 
+def dotnet_rid():
+    """The runtime identifier of this machine, for `dotnet publish -r`."""
+    arch = {"x86_64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "x64")
+    return f"linux-{arch}"
+
+
 def make_builder(progress):
     built = {}
 
-    def build(project, binary):
-        if project in built:
-            return built[project]
-        progress.line(f"building {os.path.relpath(project, REPO)} (dotnet build -c Release)")
-        result = subprocess.run(["dotnet", "build", "-c", "Release", "--nologo", "-v", "q", project],
-                                capture_output=True, text=True)
+    def build(project, binary, publish=False):
+        """publish: `dotnet publish` for this platform into the binary's directory (ReadyToRun where the project asks
+        for it, as docker/build-images publishes cdc) instead of `dotnet build`."""
+        key = (project, binary)
+        if key in built:
+            return built[key]
+        if publish:
+            command = ["dotnet", "publish", "-c", "Release", "-r", dotnet_rid(), "--self-contained", "false",
+                       "-o", os.path.dirname(binary), "--nologo", "-v", "q", project]
+        else:
+            command = ["dotnet", "build", "-c", "Release", "--nologo", "-v", "q", project]
+        progress.line(f"building {os.path.relpath(project, REPO)} ({' '.join(command[:2])} -c Release)")
+        result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0 or not os.path.exists(binary):
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-5:])
-            built[project] = f"build failed: {tail}"
+            built[key] = f"build failed: {tail}"
         else:
-            built[project] = None
-        return built[project]
+            built[key] = None
+        return built[key]
 
     return build
 

@@ -16,13 +16,18 @@ from pgwire import format_lsn
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BASELINE_PROJECT = os.path.join(REPO, "bench", "NpgsqlBaseline")
 BASELINE_BIN = os.path.join(BASELINE_PROJECT, "bin", "Release", "net10.0", "npgsql-baseline")
+BASELINE_PUBLISHED_BIN = os.path.join(BASELINE_PROJECT, "bin", "bench-publish", "npgsql-baseline")
 CDC_PROJECT = os.path.join(REPO, "src", "Cdc.Listener")
-CDC_BIN = os.path.join(CDC_PROJECT, "bin", "Release", "net10.0", "cdc")
+# cdc as users run it: published for this platform (ReadyToRun, as docker/build-images publishes it), not the build output.
+CDC_BIN = os.path.join(CDC_PROJECT, "bin", "bench-publish", "cdc")
 NODE_PROJECT = os.path.join(REPO, "bench", "node-cdc")
 
 # Contender e: Cdc with binary values and larger batches and PubAck window than the defaults.
 CDC_TUNED_ARGS = ["--binary", "true", "--set", "Cdc:Nats:BatchMaxRows=5000", "--set", "Cdc:Nats:BatchMaxBytes=4194304",
                   "--set", "Cdc:Nats:MaxPendingAcks=16384"]
+
+# The runtime settings cdc's runtimeconfig carries (src/Cdc.Listener/Cdc.Listener.csproj), as environment variables.
+CDC_RUNTIME_ENV = {"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit": "0"}
 
 # Cdc's in-flight byte budget in MiB as the runs use it (the default of Cdc:Pusher:MaxInFlightBytes;
 # no contender changes it): the workload 2 target is peak RSS <= budget + 150 MB.
@@ -93,14 +98,20 @@ class PgRecvLogical(Contender):
 class NpgsqlBaseline(Contender):
     """Runs until stopped, like a service: if it exited right after its last status update, the
     update could be lost (see bench/NpgsqlBaseline/Program.cs)."""
-    key = "b"
-    label = "Npgsql 10 built-in pgoutput decoder (bench/NpgsqlBaseline)"
+
+    def __init__(self, key="b", label="Npgsql 10 built-in pgoutput decoder (bench/NpgsqlBaseline)", env=None):
+        self.key = key
+        self.label = label
+        self.env = env
 
     def prepare(self, build):
+        if self.env is not None:
+            # n: built as cdc is (published ReadyToRun for this platform) besides running with cdc's settings.
+            return build(BASELINE_PROJECT, BASELINE_PUBLISHED_BIN, publish=True)
         return build(BASELINE_PROJECT, BASELINE_BIN)
 
     def command(self, ctx):
-        args = [BASELINE_BIN, "--connection", ctx.cluster.npgsql(ctx.database), "--slot", ctx.slot,
+        args = [BASELINE_BIN if self.env is None else BASELINE_PUBLISHED_BIN, "--connection", ctx.cluster.npgsql(ctx.database), "--slot", ctx.slot,
                 "--publication", ctx.publication]
         if ctx.live:
             args.append("--latency")
@@ -132,7 +143,7 @@ class Cdc(Contender):
 
     def prepare(self, build):
         if self._binary == CDC_BIN:
-            reason = build(CDC_PROJECT, CDC_BIN)
+            reason = build(CDC_PROJECT, CDC_BIN, publish=True)
             if reason:
                 return reason
         elif not os.path.exists(self._binary):
@@ -207,6 +218,10 @@ def all_contenders():
     return {
         "a": PgRecvLogical(),
         "b": NpgsqlBaseline(),
+        # b built and run as cdc is: published ReadyToRun, with the runtime settings cdc's runtimeconfig carries
+        # (src/Cdc.Listener/Cdc.Listener.csproj), so that what makes cdc cheaper also goes to the baseline it is compared with.
+        "n": NpgsqlBaseline("n", "b built and run as cdc is: published ReadyToRun, " + " ".join(f"{k}={v}" for k, v in CDC_RUNTIME_ENV.items()),
+                            env=CDC_RUNTIME_ENV),
         "c": Cdc("c", "Cdc, null sink", ["--sink", "null"], nats_stream=False),
         "d": Cdc("d", "Cdc -> JetStream, one message per row, defaults", [], nats_stream=True),
         "e": Cdc("e", "Cdc -> JetStream, batching tuned", CDC_TUNED_ARGS, nats_stream=True),

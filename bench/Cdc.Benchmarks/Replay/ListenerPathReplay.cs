@@ -20,13 +20,14 @@ public static class ListenerPathReplay
         await using (session.ConfigureAwait(false))
         {
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var pipe = new Pipe(XLogFrame.PipeOptions);
+            var handOff = new DecoderHandOff();
+            var pipe = XLogFrame.CreatePipe(handOff);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var reading = Task.Run(async () =>
             {
                 try
                 {
-                    await session.StreamAsync(pipe.Writer, Lsn.Invalid, stop.Token).ConfigureAwait(false);
+                    await session.StreamAsync(pipe.Writer, handOff, Lsn.Invalid, stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {

@@ -24,8 +24,12 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
 {
     private static readonly TimeSpan HealthySessionTime = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN.</summary>
-    private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// How long the confirm loop lets acks gather before it tells PostgreSQL the new flush LSN. Only WAL retention waits
+    /// for it (a change's latency ends at its PubAck); at 5 ms a steady 1,000 transactions/s cost ~170 status updates/s,
+    /// each a wake-up here and in the walsender.
+    /// </summary>
+    private static readonly TimeSpan ConfirmCoalescing = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long the first start on a slot waits for NATS before it gives up without creating anything.</summary>
     internal static readonly TimeSpan FirstStartSinkWait = TimeSpan.FromSeconds(15);
@@ -356,7 +360,8 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
 
             types.Clear();
             var startedAt = time.GetTimestamp();
-            var pipe = new Pipe(XLogFrame.PipeOptions);
+            var handOff = new DecoderHandOff();
+            var pipe = XLogFrame.CreatePipe(handOff);
             using var pipeline = new ChangePipeline(context, ledger, sink, telemetry.Changes, telemetry.Source, sequence, types, dedupe, session.Server!, acks.Outbox, _logger, _backfill);
 
             // The stream is stopped by us, after the final confirmation, never directly by the host.
@@ -367,7 +372,7 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
             {
                 try
                 {
-                    await session.StreamAsync(pipe.Writer, new Lsn(ledger.Tracker.FlushLsn), streamCts.Token).ConfigureAwait(false);
+                    await session.StreamAsync(pipe.Writer, handOff, new Lsn(ledger.Tracker.FlushLsn), streamCts.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (!streamCts.IsCancellationRequested)
                 {

@@ -92,8 +92,11 @@ public sealed class ReplicationSession : IAsyncDisposable
         _connection = connection;
     }
 
-    /// <summary>Streams from the slot into <paramref name="output"/> until cancelled or the stream fails.</summary>
-    public async Task StreamAsync(PipeWriter output, Lsn startFrom, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Streams from the slot into <paramref name="output"/> until cancelled or the stream fails; <paramref name="handOff"/>
+    /// is the pipe's reader scheduler (see <see cref="XLogFrame.CreatePipe"/>).
+    /// </summary>
+    internal async Task StreamAsync(PipeWriter output, DecoderHandOff handOff, Lsn startFrom, CancellationToken cancellationToken = default)
     {
         var connection = _connection ?? throw new InvalidOperationException("OpenAsync first");
 
@@ -106,7 +109,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         var announcing = AnnounceWhenStreamingAsync(connection, startFrom, started.Token);
         try
         {
-            await StreamFramesAsync(enumerator, output, cancellationToken).ConfigureAwait(false);
+            await StreamFramesAsync(enumerator, output, handOff, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRaceOnBrokenConnection(e))
         {
@@ -130,7 +133,7 @@ public sealed class ReplicationSession : IAsyncDisposable
            && e.TargetSite?.Module.Assembly == typeof(NpgsqlConnection).Assembly;
 
     /// <summary>The read loop: START_REPLICATION goes out at the first MoveNextAsync.</summary>
-    private async Task StreamFramesAsync(IAsyncEnumerator<XLogDataMessage> enumerator, PipeWriter output, CancellationToken cancellationToken)
+    private async Task StreamFramesAsync(IAsyncEnumerator<XLogDataMessage> enumerator, PipeWriter output, DecoderHandOff handOff, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -138,9 +141,9 @@ public sealed class ReplicationSession : IAsyncDisposable
             var readerGone = false;
             if (!next.IsCompleted)
             {
-                // About to wait for the network: hand what we have to the decoder first. Flushing
-                // only here batches many small messages into one wake-up of the reader.
-                readerGone = (await output.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
+                // About to wait for the network: hand what we have to the decoder first, on this thread. Flushing
+                // only here batches many small messages into one run of the decoder.
+                readerGone = (await handOff.FlushBeforeWaitingAsync(output, cancellationToken).ConfigureAwait(false)).IsCompleted;
                 _awaitingServer = !readerGone;
             }
 

@@ -16,13 +16,15 @@ public readonly struct XLogFrame
     /// The frame pipe between the replication session and the decoder: bounded at 1 MiB (a larger message still
     /// passes whole), so a slow decoder stops the session reading the socket and the walsender waits instead of Cdc
     /// buffering. Kept small so that its 64 KiB segments stay within what the shared array pool keeps (about 32 per
-    /// core): at 8 MiB a writer running ahead took up to 128 segments and allocated the excess afresh.
+    /// core): at 8 MiB a writer running ahead took up to 128 segments and allocated the excess afresh. The decoder
+    /// runs where <paramref name="handOff"/> puts it.
     /// </summary>
-    public static readonly PipeOptions PipeOptions = new(
+    internal static Pipe CreatePipe(DecoderHandOff handOff) => new(new PipeOptions(
+        readerScheduler: handOff,
         pauseWriterThreshold: 1024 * 1024,
         resumeWriterThreshold: 512 * 1024,
         minimumSegmentSize: 64 * 1024,
-        useSynchronizationContext: false);
+        useSynchronizationContext: false));
 
     public XLogFrame(ulong walStart, ulong walEnd, BufferedBytes bytes)
     {

@@ -7,7 +7,8 @@ namespace Cdc.Sink;
 /// serializes them before its publish call returns; publishes are one at a time under the writer's publish lock).
 /// Per message only <c>Nats-Msg-Id</c> and <c>Nats-Expected-Last-Msg-Id</c> are set: a producer passes the same
 /// headers array for every message of a kind (<c>Nats-Expected-Stream</c>, the content type), and those are
-/// written into the dictionary again only when they change.
+/// written into the dictionary again only when they change. Headers made per message (CloudEvents binary: a new list
+/// each time) are written in without being kept: a copy is made only of a list passed twice in a row.
 /// </summary>
 internal sealed class PublishHeaders
 {
@@ -16,8 +17,14 @@ internal sealed class PublishHeaders
     /// <summary>The producer's headers now in <see cref="_headers"/>, copied: the same strings mean the same headers.</summary>
     private KeyValuePair<string, string>[] _extras = [];
 
-    /// <summary>The producer's headers name a header the writer sets itself: everything is set again per message, in order.</summary>
-    private bool _extrasNameOurs;
+    /// <summary>The producer's list of the last rebuild, by reference only (never read again).</summary>
+    private IReadOnlyList<KeyValuePair<string, string>>? _lastRebuilt;
+
+    /// <summary>
+    /// The next publish sets everything again, in order: the producer's headers name a header the writer sets itself,
+    /// or they were not kept.
+    /// </summary>
+    private bool _rebuildNext;
 
     /// <summary><c>Nats-Expected-Last-Msg-Id</c> is in <see cref="_headers"/>.</summary>
     private bool _hasChain;
@@ -28,7 +35,7 @@ internal sealed class PublishHeaders
         var headers = _headers;
 
         // The count also catches headers added by someone else (NATS.Net's tracing adds its own to the dictionary).
-        if (_extrasNameOurs || !SameStrings(extras, _extras) || headers.Count != 1 + _extras.Length + (_hasChain ? 1 : 0))
+        if (_rebuildNext || !SameStrings(extras, _extras) || headers.Count != 1 + _extras.Length + (_hasChain ? 1 : 0))
         {
             Rebuild(messageId, extras);
         }
@@ -57,15 +64,23 @@ internal sealed class PublishHeaders
         var headers = _headers;
         headers.Clear();
         _hasChain = false;
-        _extras = extras is null || extras.Count == 0 ? [] : [.. extras];
-        _extrasNameOurs = false;
+        var nameOurs = false;
         headers[WireFormat.MessageIdHeader] = messageId;
-        foreach (var (name, value) in _extras)
+        var count = extras?.Count ?? 0;
+        for (var i = 0; i < count; i++)
         {
+            var (name, value) = extras![i];
             headers[name] = value;
-            _extrasNameOurs |= string.Equals(name, WireFormat.MessageIdHeader, StringComparison.OrdinalIgnoreCase)
+            nameOurs |= string.Equals(name, WireFormat.MessageIdHeader, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(name, WireFormat.ExpectedLastMessageIdHeader, StringComparison.OrdinalIgnoreCase);
         }
+
+        // Kept (and recognised from the next publish on) only when the same list comes again; until then the dictionary
+        // is rebuilt per message, which is what per-message headers need anyway.
+        var keep = count == 0 || ReferenceEquals(extras, _lastRebuilt);
+        _extras = keep && count > 0 ? [.. extras!] : [];
+        _rebuildNext = nameOurs || !keep;
+        _lastRebuilt = extras;
     }
 
     /// <summary>

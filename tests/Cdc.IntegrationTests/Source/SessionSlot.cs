@@ -91,13 +91,14 @@ internal sealed class SessionSlot
         await using (session)
         {
             await session.OpenAsync(timeout.Token);
-            var pipe = new Pipe(XLogFrame.PipeOptions);
+            var handOff = new DecoderHandOff();
+            var pipe = XLogFrame.CreatePipe(handOff);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
             var reading = Task.Run(async () =>
             {
                 try
                 {
-                    await session.StreamAsync(pipe.Writer, new Lsn(before), stop.Token);
+                    await session.StreamAsync(pipe.Writer, handOff, new Lsn(before), stop.Token);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {

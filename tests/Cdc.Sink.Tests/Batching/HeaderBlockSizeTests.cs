@@ -38,4 +38,24 @@ public sealed class HeaderBlockSizeTests
 
         Assert.Throws<ArgumentException>(() => size.Of("a\r\nb", common));
     }
+
+    [Fact]
+    public void Headers_made_per_message_are_counted_without_being_copied()
+    {
+        var size = new HeaderBlockSize();
+        var lists = Enumerable.Range(0, 100).Select(i => new KeyValuePair<string, string>[] { new("ce-id", "id" + i) }).ToArray();
+        size.Of("a", lists[99]);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var total = 0;
+        for (var i = 0; i < 99; i++)
+        {
+            total += size.Of("a", lists[i]);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // "Nats-Msg-Id: a\r\n" + "ce-id: idN\r\n" (10 ids of one digit, 89 of two)
+        Assert.Equal(99 * (10 + 16 + 2) + 10 * 12 + 89 * 13, total);
+    }
 }

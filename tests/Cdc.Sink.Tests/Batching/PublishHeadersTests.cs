@@ -36,6 +36,26 @@ public sealed class PublishHeadersTests
         Assert.Equal(["Nats-Msg-Id=producer-id"], Lines(headers.For("b", overriding, null)));
     }
 
+    [Fact]
+    public void Headers_made_per_message_are_set_without_being_copied()
+    {
+        var headers = new PublishHeaders();
+        var lists = Enumerable.Range(0, 100).Select(i => new KeyValuePair<string, string>[] { new("ce-id", "id" + i), new("Nats-Expected-Stream", "CDC") }).ToArray();
+        headers.For("warm", lists[99], "x"); // the dictionary grows to its size once
+        headers.For("warm", Common, null);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 99; i++)
+        {
+            headers.For("m", lists[i], "x");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(["Nats-Msg-Id=n", "ce-id=id98", "Nats-Expected-Stream=CDC"], Lines(headers.For("n", lists[98], null)));
+        Assert.Equal(["Nats-Msg-Id=o", "Nats-Expected-Stream=CDC", "Content-Type=application/x-protobuf"], Lines(headers.For("o", Common, null)));
+        Assert.Equal(["Nats-Msg-Id=p", "Nats-Expected-Stream=CDC", "Content-Type=application/x-protobuf", "Nats-Expected-Last-Msg-Id=o"], Lines(headers.For("p", Common, "o")));
+    }
+
     private static string[] Lines(NATS.Client.Core.NatsHeaders headers) =>
         [.. headers.SelectMany(h => h.Value.Select(v => $"{h.Key}={v}"))];
 }
