@@ -35,8 +35,8 @@ def parse_args(argv):
     p.add_argument("--contenders", default="a,b,c,d,e",
                    help="comma-separated contender keys (a-e; f: the Node.js service; j-l: cdc with the json and "
                         "CloudEvents formats; s: d with the .NET thread pool's spinning off; u: d with the backfill unpaced; "
-                        "o: d on the cdc binary named by CDC_BENCH_BEFORE, an earlier build; p: c on that build; n: b with the "
-                        "runtime settings cdc ships)")
+                        "o: d on the cdc binary named by CDC_BENCH_BEFORE, an earlier build; p: c on that build; n: b built and run "
+                        "as cdc is: published ReadyToRun, with cdc's runtime settings)")
     p.add_argument("--backlog-changes", type=int, metavar="N", help="workload 1 size (default 1,000,000; --quick 50,000)")
     p.add_argument("--steady-seconds", type=int, metavar="S", help="workload 3 length (default 60 s; --quick 8 s)")
     p.add_argument("--reps", type=int, default=2, help="runs per contender, alternating (default 2)")
