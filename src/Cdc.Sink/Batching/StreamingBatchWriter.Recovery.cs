@@ -52,6 +52,7 @@ public sealed partial class StreamingBatchWriter
             {
                 pending = await SettleStoredAsync(pending, cancellationToken).ConfigureAwait(false);
                 _firstUnreadable = 0;
+                _refusal.Answered();
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -184,7 +185,7 @@ public sealed partial class StreamingBatchWriter
             return true;
         }
 
-        return firstFailure || _time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
+        return HoldWhileUnanswered(e, firstFailure ? now : first, now) || firstFailure || _time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()
