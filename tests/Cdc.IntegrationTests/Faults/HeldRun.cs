@@ -8,17 +8,20 @@ namespace Cdc.IntegrationTests.Faults;
 /// <summary>One <c>cdc run</c> with its status endpoint, over a table of numbered rows committed in transactions.</summary>
 internal sealed class HeldRun : IAsyncDisposable
 {
-    private readonly PostgresServer _pg;
     public const int Transactions = 40;
     public const int RowsPerTransaction = 50;
     public const int Committed = Transactions * RowsPerTransaction;
 
+    private readonly PostgresServer _pg;
     private readonly string _natsUrl;
     private readonly HttpClient _http;
 
-    private HeldRun(PostgresServer pg, string natsUrl, string slot, CdcProcess cdc, string httpAddress)
+    private readonly string[] _arguments;
+
+    private HeldRun(PostgresServer pg, string natsUrl, string slot, string[] arguments, CdcProcess cdc, string httpAddress)
     {
         _pg = pg;
+        _arguments = arguments;
         _natsUrl = natsUrl;
         Slot = slot;
         Cdc = cdc;
@@ -30,7 +33,7 @@ internal sealed class HeldRun : IAsyncDisposable
 
     public string Stream => Slot.ToUpperInvariant();
 
-    public CdcProcess Cdc { get; }
+    public CdcProcess Cdc { get; private set; }
 
     public string HttpAddress { get; }
 
@@ -39,13 +42,22 @@ internal sealed class HeldRun : IAsyncDisposable
         await pg.CreateDatabaseAsync(slot);
         await pg.ExecuteAsync("CREATE TABLE t (id int PRIMARY KEY, payload text NOT NULL);", slot);
         var http = $"127.0.0.1:{FreePort.Next()}";
-        var cdc = CdcProcess.Start(
+        string[] arguments =
         [
             "run", "--connection", pg.ConnectionString(slot), "--nats", natsUrl, "--slot", slot, "--publication", slot + "_pub",
             "--stream", slot.ToUpperInvariant(), "--snapshot", "never", "--http", http, .. settings,
-        ]);
+        ];
+        var cdc = CdcProcess.Start(arguments);
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
-        return new HeldRun(pg, natsUrl, slot, cdc, http);
+        return new HeldRun(pg, natsUrl, slot, arguments, cdc, http);
+    }
+
+    /// <summary>The operator starts cdc again after it stopped.</summary>
+    public async Task RestartAsync()
+    {
+        await Cdc.DisposeAsync();
+        Cdc = CdcProcess.Start(_arguments);
+        await Cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Commits transactions <paramref name="from"/> to <paramref name="to"/> (exclusive), rows numbered in commit order.</summary>
@@ -96,15 +108,28 @@ internal sealed class HeldRun : IAsyncDisposable
     /// <summary>Once there is room: the slot reaches the WAL end and the stream holds every row once, in commit order.</summary>
     public async Task AssertDeliveredOnceInOrderAsync()
     {
-        await SlotPosition.WaitForConfirmedAsync(_pg, Slot, await SlotPosition.CurrentWalLsnAsync(_pg, Slot), TimeSpan.FromSeconds(90), Slot, () => Cdc.Output);
-        var changes = await StreamContents.ReadAllAsync(_natsUrl, Stream);
-        var ids = changes.OrderBy(c => c.Sequence).Select(c => c.Event.NewRow[0].Value.Int).ToList();
-        Assert.Equal(Enumerable.Range(1, Committed).Select(i => (long)i), ids);
-        Assert.Equal(Committed, changes.Select(c => c.MessageId).Distinct().Count());
+        await AssertStreamHoldsOnceInOrderAsync(1);
         await Eventually.UntilAsync(() => Refusal() is null, TimeSpan.FromSeconds(10), "the refusal to clear", diagnostics: () => Cdc.Output);
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("readyz")).StatusCode);
         Assert.Contains("JetStream stores messages again", Cdc.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Once the slot reaches the WAL end, the stream holds rows <paramref name="firstRow"/> to <see cref="Committed"/>, each
+    /// once, in commit order.
+    /// </summary>
+    public async Task AssertStreamHoldsOnceInOrderAsync(int firstRow)
+    {
+        await WaitForConfirmedAsync();
+        var changes = await StreamContents.ReadAllAsync(_natsUrl, Stream);
+        var ids = changes.OrderBy(c => c.Sequence).Select(c => c.Event.NewRow[0].Value.Int).ToList();
+        Assert.Equal(Enumerable.Range(firstRow, Committed - firstRow + 1).Select(i => (long)i), ids);
+        Assert.Equal(ids.Count, changes.Select(c => c.MessageId).Distinct().Count());
+    }
+
+    /// <summary>Waits until the slot has confirmed everything committed so far.</summary>
+    public async Task WaitForConfirmedAsync()
+        => await SlotPosition.WaitForConfirmedAsync(_pg, Slot, await SlotPosition.CurrentWalLsnAsync(_pg, Slot), TimeSpan.FromSeconds(90), Slot, () => Cdc.Output);
 
     private string? Refusal()
     {
