@@ -90,6 +90,37 @@ public sealed class OrderAcrossFaultsTests
         Assert.True(writer!.SettledFromStream > 0, "no message was found stored with its PubAck lost: the cut did not test the read-back");
     }
 
+    /// <summary>
+    /// The same lost PubAcks inside the duplicate window, with the chain (and so the read-back) off: the writer
+    /// republishes blind what the server stored, JetStream drops each copy by its Nats-Msg-Id, and the writer counts
+    /// every such duplicate PubAck (<see cref="StreamingBatchWriter.JetStreamDuplicates"/>, cdc_jetstream_duplicates_total).
+    /// With the chain on, the read-back settles these messages from the stream and the count stays 0.
+    /// </summary>
+    [Fact]
+    public async Task Copies_JetStream_drops_as_duplicates_are_counted_and_stored_once()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        StreamingBatchWriter? writer = null;
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            proxy.BlackholeReplies();
+            await Task.Delay(TimeSpan.FromMilliseconds(300)); // stored meanwhile, their PubAcks lost
+            proxy.DropAll();
+        }, started: started => writer = started, chain: false);
+
+        Assert.Empty(run.Acks.Failed);
+        Assert.Equal(0, run.Acks.DoubleReports);
+        Assert.Equal(Total, run.Acks.Acked.Count);
+        var (count, _) = await StreamContentsReader.CountAsync(server.Url, "CDC");
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", Total + 1);
+        Assert.Equal((ulong)Total, count);
+        Assert.Equal(Total, stored.Select(m => m.Header("Nats-Msg-Id")).Distinct().Count());
+        Assert.True(writer!.JetStreamDuplicates > 0, "no republished copy was answered as a duplicate: the fault lost no PubAck of a stored message");
+        Assert.Equal(0, writer.SettledFromStream);
+    }
+
     [Fact]
     public async Task Messages_refused_with_503_mid_batch_are_stored_in_order_once_the_stream_is_back()
     {
@@ -109,7 +140,8 @@ public sealed class OrderAcrossFaultsTests
         await AssertOrderedAndOnceAsync(server, run, faults: 0);
     }
 
-    private static async Task<Run> RunAsync(int port, Func<RecordingAckHandler, Task> fault, JetStreamStreamOptions? stream = null, Action<StreamingBatchWriter>? started = null)
+    private static async Task<Run> RunAsync(
+        int port, Func<RecordingAckHandler, Task> fault, JetStreamStreamOptions? stream = null, Action<StreamingBatchWriter>? started = null, bool chain = true)
     {
         var acks = new RecordingAckHandler();
         var nats = new NatsOptions
@@ -120,7 +152,7 @@ public sealed class OrderAcrossFaultsTests
             PingInterval = TimeSpan.FromMilliseconds(500),
             MaxPingsOut = 2,
         };
-        var options = new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3) };
+        var options = new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3), ChainPublishes = chain };
         var writer = new StreamingBatchWriter(nats, stream ?? Stream, options, acks);
         await using (writer)
         {
