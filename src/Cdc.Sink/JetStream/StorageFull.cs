@@ -51,6 +51,7 @@ public static class StorageFull
     public static string Unanswered(TimeSpan silence, string stream)
         => $"JetStream has answered no publish and no API request for stream {stream} for {silence.TotalSeconds:0} s although NATS is connected: "
             + "nats-server is stuck, most likely on a full disk under its JetStream store directory (store_dir), where nats-server 2.9 stops "
-            + "answering without a log line. Free space on that disk and restart nats-server (kill -9 if it ignores SIGTERM); "
+            + "answering without a log line (in a cluster, also a stream that lost its quorum). Free space on that disk and restart nats-server "
+            + "(kill -9 if it ignores SIGTERM); "
             + "Cdc holds every change (the slot does not advance) and retries";
 }

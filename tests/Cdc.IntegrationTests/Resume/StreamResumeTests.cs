@@ -171,6 +171,52 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.Contains("Cdc:AllowSystemChange", allowed.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_stream_written_before_the_system_id_existed_is_adopted_with_one_info_line_and_continued()
+    {
+        var cdc = StartCdc("unmarked");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, 3);
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        // The stream as an older Cdc left it: the same messages, without the Cdc-System-Id header (copied into the
+        // stream created again, so no duplicate window remembers their ids).
+        var stored = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        await using (var connection = new NatsConnection(NatsOpts.Default with { Url = _nats.Url }))
+        {
+            var js = new NatsJSContext(connection);
+            var config = (await js.GetStreamAsync(Stream)).Info.Config;
+            await js.DeleteStreamAsync(Stream);
+            await js.CreateStreamAsync(config);
+            foreach (var message in stored)
+            {
+                var headers = new NatsHeaders();
+                foreach (var (name, value) in message.Headers.Where(h => h.Key != "Cdc-System-Id"))
+                {
+                    headers[name] = value;
+                }
+
+                (await js.PublishAsync(message.Subject, message.Data, headers: headers)).EnsureSuccess();
+            }
+        }
+
+        Assert.All(await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10), m => Assert.Null(m.Header("Cdc-System-Id")));
+
+        // The start says once that it takes this server as the stream's source, skips nothing it should not, and goes on.
+        cdc = StartCdc("unmarked");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(4, 1);
+        var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 4, TimeSpan.FromSeconds(60));
+        Assert.Equal(["1", "2", "3", "4"], after.Select(c => ValueText.Render(c.Event.NewRow[0].Value)));
+        var system = await _pg.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
+        var adopted = Assert.Single(cdc.Output.Split('\n'), l => l.Contains("carries no Cdc-System-Id", StringComparison.Ordinal));
+        Assert.Contains($"from PostgreSQL system {system}", adopted, StringComparison.Ordinal);
+        var newest = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        Assert.Equal(system, newest[^1].Header("Cdc-System-Id"));
+        await StopAsync(cdc);
+    }
+
     private static ulong Lsn(string text)
     {
         var slash = text.IndexOf('/', StringComparison.Ordinal);
