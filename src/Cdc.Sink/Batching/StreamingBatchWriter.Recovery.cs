@@ -9,6 +9,12 @@ namespace Cdc.Sink;
 /// </summary>
 public sealed partial class StreamingBatchWriter
 {
+    /// <summary>When the reads of the stream started failing while connected (0: they answer, or NATS is away).</summary>
+    private long _unansweredSince;
+
+    /// <summary>When the connection last opened: the time a read may wait for an answer never starts before it.</summary>
+    private long _connectedAt;
+
     /// <summary>Marks every unacknowledged message for republishing (in order, by whoever publishes next).</summary>
     internal void RequestResend(string reason, bool delay)
     {
@@ -24,6 +30,8 @@ public sealed partial class StreamingBatchWriter
 
     private ValueTask OnConnectionOpened(object? sender, NatsEventArgs e)
     {
+        Volatile.Write(ref _connectedAt, _time.GetTimestamp());
+
         // Publishes written to the lost socket got no PubAck and never will: republish the window now
         // instead of waiting for the ack timeout.
         if (_window.Count > 0)
@@ -52,6 +60,7 @@ public sealed partial class StreamingBatchWriter
             {
                 pending = await SettleStoredAsync(pending, cancellationToken).ConfigureAwait(false);
                 _firstUnreadable = 0;
+                _unansweredSince = 0;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -167,11 +176,15 @@ public sealed partial class StreamingBatchWriter
     /// <see cref="BatchWriterOptions.NoStreamRetryTime"/> of being connected. <paramref name="firstFailure"/>: the first
     /// failed read since the last good one (the one worth a log line).
     /// </summary>
+    /// <remarks>
+    /// NATS.Net sends no request while disconnected: a read started then waits for the reconnect, and only a read in
+    /// flight when the connection went fails during the outage. So the time starts at the first failure seen while
+    /// connected, and never before the last reconnect: an outage, however long, does not count.
+    /// </remarks>
     private bool ReadAgainLater(Exception e, out bool firstFailure)
     {
         var now = _time.GetTimestamp();
-        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
-        firstFailure = first == 0;
+        firstFailure = Interlocked.CompareExchange(ref _firstUnreadable, now, 0) == 0;
         if (e is JetStreamException { Code: not 503 })
         {
             return false;
@@ -179,12 +192,13 @@ public sealed partial class StreamingBatchWriter
 
         if (_connection.ConnectionState != NatsConnectionState.Open)
         {
-            // The time counts from the reconnect, not from the start of the outage.
-            Interlocked.Exchange(ref _firstUnreadable, now);
+            Volatile.Write(ref _unansweredSince, 0);
             return true;
         }
 
-        return firstFailure || _time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
+        var since = Interlocked.CompareExchange(ref _unansweredSince, now, 0);
+        since = Math.Max(since == 0 ? now : since, Volatile.Read(ref _connectedAt));
+        return _time.GetElapsedTime(since, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()
