@@ -18,9 +18,15 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
     /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match.
     /// </summary>
+    /// <remarks>
+    /// At most six JetStream API requests however far back the message lies: the stream's state, the newest message
+    /// (after an outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral
+    /// headers-only consumer, and the message found. nats-server 2.9 has no batched direct get.
+    /// </remarks>
     internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idMatches);
+        bool Wanted(string id) => idMatches(id) || stopAt?.Invoke(id) == true;
         return MapErrorsAsync(async () =>
         {
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -30,25 +36,95 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 return null;
             }
 
-            var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
-            for (var seq = state.LastSeq; seq >= lowest && seq > 0; seq--)
+            if (await GetStoredAsync(handle, state.LastSeq, cancellationToken).ConfigureAwait(false) is { } last && Wanted(last.MessageId))
             {
-                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false) is not { } response)
+                return last;
+            }
+
+            var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            if (lowest >= state.LastSeq)
+            {
+                return null;
+            }
+
+            var newest = await NewestWantedAsync(handle, lowest, state.LastSeq - 1, Wanted, cancellationToken).ConfigureAwait(false);
+            return newest is { } seq ? await GetStoredAsync(handle, seq, cancellationToken).ConfigureAwait(false) : null;
+        });
+    }
+
+    /// <summary>
+    /// The sequence of the newest message from <paramref name="from"/> to <paramref name="to"/> whose id is wanted, read
+    /// forward with one no-wait pull of an ephemeral headers-only consumer (deleted after; its inactivity threshold
+    /// removes it if the delete is lost). Deleted messages are skipped by the server.
+    /// </summary>
+    private static async Task<ulong?> NewestWantedAsync(INatsJSStream handle, ulong from, ulong to, Func<string, bool> wanted, CancellationToken cancellationToken)
+    {
+        var consumer = await handle.CreateOrUpdateConsumerAsync(
+            new ConsumerConfig
+            {
+                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+                OptStartSeq = from,
+                AckPolicy = ConsumerConfigAckPolicy.None,
+                HeadersOnly = true,
+                MemStorage = true,
+                NumReplicas = 1,
+                InactiveThreshold = TimeSpan.FromSeconds(30),
+            },
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ulong? newest = null;
+            var fetch = new NatsJSFetchOpts { MaxMsgs = (int)(to - from + 1) };
+            await foreach (var message in consumer.FetchNoWaitAsync(fetch, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
+            {
+                var seq = message.Metadata?.Sequence.Stream ?? 0;
+                if (seq > to)
                 {
-                    continue; // deleted message
+                    break; // stored after the read started
                 }
 
-                var message = response.Message;
-                var headers = HeaderText(message.Hdrs);
-                var id = HeaderOf(headers, MessageIdHeader);
-                if (idMatches(id) || stopAt?.Invoke(id) == true)
+                if (message.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var id) && wanted(id.ToString()))
                 {
-                    return new StoredMessage(message.Seq, message.Subject, id, HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers };
+                    newest = seq;
+                }
+
+                if (seq == to)
+                {
+                    break;
                 }
             }
 
-            return (StoredMessage?)null;
-        });
+            return newest;
+        }
+        finally
+        {
+            await DeleteQuietlyAsync(handle, consumer.Info.Name).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes a consumer of this read; a failure is left to its inactivity threshold, never to the caller.</summary>
+    private static async Task DeleteQuietlyAsync(INatsJSStream handle, string consumer)
+    {
+        try
+        {
+            await handle.DeleteConsumerAsync(consumer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The message at <paramref name="seq"/> with its headers and payload; null when deleted.</summary>
+    private static async Task<StoredMessage?> GetStoredAsync(INatsJSStream handle, ulong seq, CancellationToken cancellationToken)
+    {
+        if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false) is not { } response)
+        {
+            return null;
+        }
+
+        var message = response.Message;
+        var headers = HeaderText(message.Hdrs);
+        return new StoredMessage(message.Seq, message.Subject, HeaderOf(headers, MessageIdHeader), HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers };
     }
 
     public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
