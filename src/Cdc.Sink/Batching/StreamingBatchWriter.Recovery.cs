@@ -15,6 +15,13 @@ public sealed partial class StreamingBatchWriter
     /// <summary>When the connection last opened: the time a read may wait for an answer never starts before it.</summary>
     private long _connectedAt;
 
+    /// <summary>
+    /// The stream's last sequence when this writer started: what lies at or below it was stored by someone else (another
+    /// cluster's ids can coincide under Cdc:AllowSystemChange; dedupe mode replays ids an earlier run stored), so the
+    /// read-back never takes it for a copy of this writer's messages.
+    /// </summary>
+    private ulong _storedBeforeStart;
+
     /// <summary>Marks every unacknowledged message for republishing (in order, by whoever publishes next).</summary>
     internal void RequestResend(string reason, bool delay)
     {
@@ -118,7 +125,8 @@ public sealed partial class StreamingBatchWriter
     /// </summary>
     /// <remarks>
     /// Sequences of the messages before the one found are counted back from it: the writer is the stream's only
-    /// publisher (which the chain requires).
+    /// publisher (which the chain requires). Only messages stored after the writer started are read: an older copy of a
+    /// pending id is someone else's, and the messages before it in this run's order need not be stored at all.
     /// </remarks>
     private async Task<PendingMessage[]> SettleStoredAsync(PendingMessage[] pending, CancellationToken cancellationToken)
     {
@@ -135,7 +143,7 @@ public sealed partial class StreamingBatchWriter
 
         var before = pending[0].PreviousId;
         var found = await new JetStreamHistory(_jetStream, _streamOptions.Name)
-            .FindNewestAsync(positions.ContainsKey, MaxStoredScan, id => id.Length > 0 && id == before, cancellationToken)
+            .FindNewestAsync(positions.ContainsKey, MaxStoredScan, id => id.Length > 0 && id == before, _storedBeforeStart, cancellationToken)
             .ConfigureAwait(false);
         if (found is null || !positions.TryGetValue(found.MessageId, out var newest))
         {

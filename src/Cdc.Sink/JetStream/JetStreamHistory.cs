@@ -12,18 +12,19 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     private const string ContentTypeHeader = "Content-Type";
 
     public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
-        => FindNewestAsync(idMatches, maxScan, stopAt: null, cancellationToken);
+        => FindNewestAsync(idMatches, maxScan, stopAt: null, after: 0, cancellationToken);
 
     /// <summary>
     /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
-    /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match.
+    /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match; and only
+    /// messages stored after sequence <paramref name="after"/> are read.
     /// </summary>
     /// <remarks>
     /// At most six JetStream API requests however far back the message lies: the stream's state, the newest message
     /// (after an outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral
     /// headers-only consumer, and the message found. nats-server 2.9 has no batched direct get.
     /// </remarks>
-    internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
+    internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, ulong after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idMatches);
         bool Wanted(string id) => idMatches(id) || stopAt?.Invoke(id) == true;
@@ -31,7 +32,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
         {
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var state = handle.Info.State;
-            if (state.Messages == 0)
+            if (state.Messages == 0 || state.LastSeq <= after)
             {
                 return null;
             }
@@ -42,6 +43,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            lowest = Math.Max(lowest, after + 1);
             if (lowest >= state.LastSeq)
             {
                 return null;

@@ -56,7 +56,7 @@ public sealed class JetStreamHistoryTests(ITestOutputHelper output)
         await PublishAsync(js, [.. Enumerable.Range(0, Scan).Select(i => $"other:{i}")]);
 
         var (missed, requests, elapsed) = await MeasureAsync(nats, history => history.FindNewestAsync(id => id.StartsWith("pending:", StringComparison.Ordinal), Scan));
-        var (before, _, _) = await MeasureAsync(nats, history => history.FindNewestAsync(id => id == "pending:0", Scan, stopAt: id => id is "other:500" or "other:10", CancellationToken.None));
+        var (before, _, _) = await MeasureAsync(nats, history => history.FindNewestAsync(id => id == "pending:0", Scan, stopAt: id => id is "other:500" or "other:10", after: 0, CancellationToken.None));
         var (newest, _, _) = await MeasureAsync(nats, history => history.FindNewestAsync(id => id.StartsWith("other:", StringComparison.Ordinal), Scan));
 
         output.WriteLine($"nothing in {Scan}: {requests} API requests, {elapsed.TotalMilliseconds:F1} ms");
@@ -68,7 +68,7 @@ public sealed class JetStreamHistoryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Deleted_messages_in_the_bound_are_skipped()
+    public async Task Deleted_messages_and_those_at_or_below_the_lower_bound_are_skipped()
     {
         await using var server = await NatsServer.StartAsync();
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url });
@@ -76,11 +76,14 @@ public sealed class JetStreamHistoryTests(ITestOutputHelper output)
         var stream = await js.CreateStreamAsync(new StreamConfig(Name, ["h.>"]));
         await PublishAsync(js, "pending:0", "pending:1", "other:0");
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = 2, NoErase = true });
+        var history = new JetStreamHistory(js, Name);
 
-        var found = await new JetStreamHistory(js, Name).FindNewestAsync(id => id.StartsWith("pending:", StringComparison.Ordinal), Scan);
+        var found = await history.FindNewestAsync(id => id.StartsWith("pending:", StringComparison.Ordinal), Scan);
+        var notBefore = await history.FindNewestAsync(id => id.StartsWith("pending:", StringComparison.Ordinal), Scan, stopAt: null, after: 1, CancellationToken.None);
 
         Assert.Equal("pending:0", found?.MessageId);
         Assert.Equal(1UL, found!.Sequence);
+        Assert.Null(notBefore); // sequence 1 lies at or below the bound
     }
 
     private static async Task PublishAsync(NatsJSContext js, params string[] ids)
