@@ -17,7 +17,8 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// <summary>
     /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
     /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match; and only
-    /// messages stored after sequence <paramref name="after"/> are read.
+    /// messages stored after sequence <paramref name="after"/> are read (all when the stream's sequences are below it now:
+    /// the stream was made anew).
     /// </summary>
     /// <remarks>
     /// At most six JetStream API requests however far back the message lies: the stream's state, the newest message
@@ -32,7 +33,9 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
         {
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var state = handle.Info.State;
-            if (state.Messages == 0 || state.LastSeq <= after)
+            // Sequences that went back: the stream was made anew since, and all it holds is newer.
+            var floor = state.LastSeq < after ? 0 : after;
+            if (state.Messages == 0 || state.LastSeq <= floor)
             {
                 return null;
             }
@@ -43,7 +46,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
-            lowest = Math.Max(lowest, after + 1);
+            lowest = Math.Max(lowest, floor + 1);
             if (lowest >= state.LastSeq)
             {
                 return null;
