@@ -106,7 +106,6 @@ public sealed class OrderAcrossFaultsTests
         await using var withoutJetStream = await NatsServer.StartAsync("jetstream: disabled");
         await using var proxy = new TcpDropProxy(server.Port);
         await using var watcher = new NatsConnection(NatsOpts.Default with { Url = server.Url });
-        var readSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var shortWindow = Stream with { DuplicateWindow = TimeSpan.FromSeconds(1) };
         var patience = TimeSpan.FromSeconds(3);
         var options = new BatchWriterOptions
