@@ -11,6 +11,9 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     private const string MessageIdHeader = "Nats-Msg-Id";
     private const string ContentTypeHeader = "Content-Type";
 
+    /// <summary>Messages per pull: within NATS.Net's pending channel of a subscription (1,024), which drops what overflows.</summary>
+    private const int PullBatch = 1000;
+
     public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
         => FindNewestAsync(idMatches, maxScan, stopAt: null, after: 0, cancellationToken);
 
@@ -21,9 +24,9 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// the stream was made anew).
     /// </summary>
     /// <remarks>
-    /// At most six JetStream API requests however far back the message lies: the stream's state, the newest message
-    /// (after an outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral
-    /// headers-only consumer, and the message found. nats-server 2.9 has no batched direct get.
+    /// A few JetStream API requests however far back the message lies: the stream's state, the newest message (after an
+    /// outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral headers-only consumer,
+    /// and the message found: six for a bound of 1,000. nats-server 2.9 has no batched direct get.
     /// </remarks>
     internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, ulong after, CancellationToken cancellationToken)
     {
@@ -57,18 +60,38 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
         });
     }
 
-    /// <summary>
-    /// The sequence of the newest message from <paramref name="from"/> to <paramref name="to"/> whose id is wanted, read
-    /// forward with one no-wait pull of an ephemeral headers-only consumer (deleted after; its inactivity threshold
-    /// removes it if the delete is lost). Deleted messages are skipped by the server.
-    /// </summary>
+    /// <summary>The sequence of the newest message from <paramref name="from"/> to <paramref name="to"/> whose id is wanted.</summary>
     private static async Task<ulong?> NewestWantedAsync(INatsJSStream handle, ulong from, ulong to, Func<string, bool> wanted, CancellationToken cancellationToken)
+    {
+        ulong? newest = null;
+        await ReadIdsAsync(handle, from, to, subjectFilter: null, (seq, id) =>
+        {
+            if (wanted(id))
+            {
+                newest = seq;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return newest;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with the sequence and <c>Nats-Msg-Id</c> (empty when none) of each message from
+    /// <paramref name="from"/> to <paramref name="to"/>, oldest first, read with no-wait pulls of at most
+    /// <see cref="PullBatch"/> messages of an ephemeral headers-only consumer (deleted after; its inactivity threshold
+    /// removes it if the delete is lost). Deleted messages, and those off <paramref name="subjectFilter"/>, are skipped
+    /// by the server.
+    /// </summary>
+    private static async Task ReadIdsAsync(INatsJSStream handle, ulong from, ulong to, string? subjectFilter, Action<ulong, string> visit, CancellationToken cancellationToken)
     {
         var consumer = await handle.CreateOrUpdateConsumerAsync(
             new ConsumerConfig
             {
+                // Named, so that NATS.Net asks CONSUMER.CREATE.<stream>.<name>.<filter>, which nats-server 2.9 accepts with a
+                // filter (without a name it refuses one: 10131). Not durable: its inactivity threshold applies.
+                Name = "cdc_read_" + Guid.NewGuid().ToString("N"),
                 DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
                 OptStartSeq = from,
+                FilterSubject = subjectFilter,
                 AckPolicy = ConsumerConfigAckPolicy.None,
                 HeadersOnly = true,
                 MemStorage = true,
@@ -78,28 +101,26 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             cancellationToken).ConfigureAwait(false);
         try
         {
-            ulong? newest = null;
-            var fetch = new NatsJSFetchOpts { MaxMsgs = (int)(to - from + 1) };
-            await foreach (var message in consumer.FetchNoWaitAsync(fetch, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
+            var fetch = new NatsJSFetchOpts { MaxMsgs = PullBatch };
+            for (var pulled = PullBatch; pulled > 0;)
             {
-                var seq = message.Metadata?.Sequence.Stream ?? 0;
-                if (seq > to)
+                pulled = 0;
+                await foreach (var message in consumer.FetchNoWaitAsync(fetch, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
                 {
-                    break; // stored after the read started
-                }
+                    pulled++;
+                    var seq = message.Metadata?.Sequence.Stream ?? 0;
+                    if (seq > to)
+                    {
+                        return; // stored after the read started
+                    }
 
-                if (message.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var id) && wanted(id.ToString()))
-                {
-                    newest = seq;
-                }
-
-                if (seq == to)
-                {
-                    break;
+                    visit(seq, message.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var id) ? id.ToString() : string.Empty);
+                    if (seq == to)
+                    {
+                        return;
+                    }
                 }
             }
-
-            return newest;
         }
         finally
         {
@@ -170,30 +191,15 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 return ids;
             }
 
-            // Direct gets of the next message on the filter from a sequence: the server skips other subjects, so the cost
-            // is one request per matching message, not per sequence scanned.
-            var seq = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
-            while (seq <= state.LastSeq)
+            // One consumer filtered by the server: a pull per 1,000 matching messages, not a request per message.
+            var from = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            await ReadIdsAsync(handle, from, state.LastSeq, subjectFilter, (_, id) =>
             {
-                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter }, cancellationToken).ConfigureAwait(false) is not { } response)
-                {
-                    break; // nothing more on the filter
-                }
-
-                var message = response.Message;
-                if (message.Seq > state.LastSeq)
-                {
-                    break; // stored after the scan started
-                }
-
-                var id = HeaderOf(HeaderText(message.Hdrs), MessageIdHeader);
                 if (id.Length > 0)
                 {
                     ids.Add(id);
                 }
-
-                seq = message.Seq + 1;
-            }
+            }, cancellationToken).ConfigureAwait(false);
 
             return ids;
         });
