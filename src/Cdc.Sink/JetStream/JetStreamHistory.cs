@@ -5,7 +5,10 @@ using NATS.Client.JetStream.Models;
 
 namespace Cdc.Sink.JetStream;
 
-/// <summary>Reads a JetStream stream back through NATS.Net: single messages by sequence, and the last message per subject.</summary>
+/// <summary>
+/// Reads a JetStream stream back through NATS.Net: single messages by sequence, the last message per subject, and the
+/// message ids of a range (a short-lived headers-only consumer, so a read costs a few requests, not one per message).
+/// </summary>
 public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStreamHistory, IStreamMessageIds
 {
     private const string MessageIdHeader = "Nats-Msg-Id";
