@@ -29,7 +29,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// <remarks>
     /// A few JetStream API requests however far back the message lies: the stream's state, the newest message (after an
     /// outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral headers-only consumer,
-    /// and the message found: six for a bound of 1,000. nats-server 2.9 has no batched direct get.
+    /// and the message found: six for a bound of 1,000 (one more, empty, pull when its last message was deleted). nats-server 2.9 has no batched direct get.
     /// </remarks>
     internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, ulong after, CancellationToken cancellationToken)
     {
