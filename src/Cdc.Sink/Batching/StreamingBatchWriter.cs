@@ -195,7 +195,7 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
             throw new SinkConnectionException($"cannot connect to NATS: {e.Message}", e);
         }
 
-        await StreamSetup.EnsureStreamAsync(_jetStream, _streamOptions, _logger, cancellationToken).ConfigureAwait(false);
+        _storedBeforeStart = (await StreamSetup.EnsureStreamAsync(_jetStream, _streamOptions, _logger, cancellationToken).ConfigureAwait(false)).State.LastSeq;
         _acks = new AckSubscription(_connection, _replyPrefix, this);
         await _connection.AddSubAsync(_acks, cancellationToken).ConfigureAwait(false);
         _connection.ConnectionOpened += OnConnectionOpened;
