@@ -77,6 +77,9 @@ internal static partial class ListenerLog
     [LoggerMessage(1044, LogLevel.Warning, "The stream's newest message of slot {Slot} came from PostgreSQL system {Stored}, this server is system {Server}: streaming from it anyway (Cdc:AllowSystemChange); the stream's positions are not used")]
     public static partial void SystemChanged(ILogger logger, string slot, string stored, string server);
 
+    [LoggerMessage(1045, LogLevel.Information, "Stream {Stream}'s newest message of slot {Slot} ({MessageId}) carries no Cdc-System-Id (written before Cdc kept it): continuing it from PostgreSQL system {Server}, whose identifier its new messages carry")]
+    public static partial void SystemAdopted(ILogger logger, string stream, string slot, string messageId, string server);
+
     [LoggerMessage(1043, LogLevel.Warning, "Heartbeats are off: they need PostgreSQL 14+ and Cdc:Messages = true (Cdc:Heartbeat:Interval = 00:00:00 turns them off without this warning)")]
     public static partial void HeartbeatUnavailable(ILogger logger);
 

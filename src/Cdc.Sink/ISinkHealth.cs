@@ -19,4 +19,10 @@ public interface ISinkHealth
     /// with what to change; null while it stores them.
     /// </summary>
     string? PublishRefusal { get; }
+
+    /// <summary>
+    /// Publishes the broker answered as duplicates: JetStream already held a message with that Nats-Msg-Id within its
+    /// duplicate window, so it stored nothing (a republish of a message whose PubAck was lost, a replay after a restart).
+    /// </summary>
+    long JetStreamDuplicates => 0;
 }

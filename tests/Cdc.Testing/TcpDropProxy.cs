@@ -10,7 +10,7 @@ namespace Cdc.Testing;
 public sealed class TcpDropProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly int _targetPort;
+    private int _targetPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
     private readonly List<Link> _links = [];
@@ -25,6 +25,13 @@ public sealed class TcpDropProxy : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>The port new connections go to (those open now stay where they are): another server behind the same address.</summary>
+    public int TargetPort
+    {
+        get => Volatile.Read(ref _targetPort);
+        set => Volatile.Write(ref _targetPort, value);
+    }
 
     /// <summary>Connections cut so far.</summary>
     public int Drops => Volatile.Read(ref _drops);
@@ -115,7 +122,7 @@ public sealed class TcpDropProxy : IAsyncDisposable
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                await server.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+                await server.ConnectAsync(IPAddress.Loopback, TargetPort, _stop.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException)
             {

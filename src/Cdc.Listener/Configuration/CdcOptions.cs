@@ -187,6 +187,12 @@ public sealed class NatsSection
     /// </summary>
     public TimeSpan RefusalRetryTime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the client PINGs NATS; two unanswered PINGs make the connection stale and NATS.Net reconnects. This is
+    /// what notices a half-open connection (a server or path gone silent without closing the socket).
+    /// </summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>What to do with a change larger than the server's max_payload: fail or reference.</summary>
     public string OversizePolicy { get; set; } = "fail";
 

@@ -179,6 +179,11 @@ public sealed class CdcOptionsValidator : IValidateOptions<CdcOptions>
             errors.Add($"Cdc:Nats:RefusalRetryTime = {n.RefusalRetryTime} is out of range: accepted 00:00:00 to 01:00:00");
         }
 
+        if (n.PingInterval < TimeSpan.FromMilliseconds(100) || n.PingInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Cdc:Nats:PingInterval = {n.PingInterval} is out of range: accepted 00:00:00.1 to 01:00:00");
+        }
+
         if (n.DuplicateWindow is { } window && (window < TimeSpan.FromSeconds(1) || window > TimeSpan.FromDays(7)))
         {
             errors.Add($"Cdc:Nats:DuplicateWindow = {n.DuplicateWindow} is out of range: accepted 00:00:01 to 7.00:00:00");

@@ -78,6 +78,10 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
                 ListenerLog.SystemChanged(_logger, options.Slot, stored!.SystemId!, server.SystemId);
                 stored = null;
             }
+            else if (StreamOrigin.Unmarked(stored))
+            {
+                ListenerLog.SystemAdopted(_logger, options.Nats.Stream, options.Slot, stored!.MessageId, server.SystemId);
+            }
 
             if (plan.CreatesSlot)
             {

@@ -78,6 +78,7 @@ internal static class SinkFactory
             TlsKeyFile = n.TlsKeyFile,
             DiscoverServers = n.DiscoverServers,
             NoRandomize = n.NoRandomize,
+            PingInterval = n.PingInterval,
         };
     }
 

@@ -16,6 +16,13 @@ internal static class StreamOrigin
     public const string SystemIdHeader = "Cdc-System-Id";
 
     /// <summary>
+    /// Whether the stream's newest message of the slot carries no system identifier: written before Cdc kept one (or
+    /// by a writer that does not set it). Cdc then adopts the server it reaches as the stream's source, says so in one
+    /// line, and its new messages carry the header, so the next start checks it.
+    /// </summary>
+    public static bool Unmarked(ResumePoint? stored) => stored is { SystemId: null };
+
+    /// <summary>
     /// Checks <paramref name="server"/> against where <paramref name="stored"/> came from. The same system: returns the
     /// server the stream's messages came from (its timeline), to check the first connect's timeline against like a
     /// reconnect. Another system: refused with one line, unless <c>Cdc:AllowSystemChange</c> (then null, and the stream's

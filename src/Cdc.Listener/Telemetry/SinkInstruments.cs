@@ -20,5 +20,9 @@ internal sealed class SinkInstruments
             "cdc_duplicate_acks_total",
             () => sink.DuplicateAcks,
             description: "Acknowledgements of an already acknowledged message.");
+        meter.CreateObservableCounter(
+            "cdc_jetstream_duplicates_total",
+            () => sink.JetStreamDuplicates,
+            description: "Publishes JetStream answered as duplicates: a message with that Nats-Msg-Id was stored already within the duplicate window, so nothing was stored twice.");
     }
 }

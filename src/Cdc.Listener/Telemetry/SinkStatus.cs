@@ -16,6 +16,9 @@ public sealed class SinkStatus
 
     public long DuplicateAcks => Interlocked.Read(ref _duplicateAcks);
 
+    /// <summary>Publishes JetStream answered as duplicates (stored once already, within its duplicate window).</summary>
+    public long JetStreamDuplicates => Health?.JetStreamDuplicates ?? 0;
+
     public ulong LastStreamSequence => (ulong)Interlocked.Read(ref _lastStreamSequence);
 
     /// <summary>The sink's connection to its broker; null before the sink is created.</summary>

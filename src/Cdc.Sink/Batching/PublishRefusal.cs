@@ -11,6 +11,7 @@ internal sealed class PublishRefusal(ILogger logger)
     private readonly object _lock = new();
     private string? _current;
     private OutboundMessage? _refused;
+    private bool _unanswered;
 
     public string? Current => Volatile.Read(ref _current);
 
@@ -20,10 +21,48 @@ internal sealed class PublishRefusal(ILogger logger)
         lock (_lock)
         {
             _refused = message;
+            _unanswered = false;
             if (!string.Equals(_current, why, StringComparison.Ordinal))
             {
                 Volatile.Write(ref _current, why);
                 SinkLog.StorageFull(logger, why);
+            }
+        }
+    }
+
+    /// <summary>
+    /// JetStream does not answer at all while the connection is up (see <see cref="JetStream.StorageFull.Unanswered"/>):
+    /// held like a refusal, until it answers again (<see cref="Answered"/>) or stores a message.
+    /// </summary>
+    public void Unanswered(string why)
+    {
+        lock (_lock)
+        {
+            if (_current is null)
+            {
+                _refused = null;
+                _unanswered = true;
+                Volatile.Write(ref _current, why);
+                SinkLog.StorageFull(logger, why);
+            }
+        }
+    }
+
+    /// <summary>JetStream answered an API request: ends an <see cref="Unanswered"/> state (not a refusal for want of room).</summary>
+    public void Answered()
+    {
+        if (Volatile.Read(ref _current) is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_unanswered)
+            {
+                _unanswered = false;
+                Volatile.Write(ref _current, null);
+                SinkLog.StorageAvailable(logger);
             }
         }
     }
@@ -41,6 +80,7 @@ internal sealed class PublishRefusal(ILogger logger)
             {
                 Volatile.Write(ref _current, null);
                 _refused = null;
+                _unanswered = false;
                 SinkLog.StorageAvailable(logger);
             }
         }

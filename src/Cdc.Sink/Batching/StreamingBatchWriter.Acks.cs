@@ -43,6 +43,11 @@ public sealed partial class StreamingBatchWriter
             Interlocked.Exchange(ref _firstNoStream, 0);
         }
 
+        if (ack.Duplicate)
+        {
+            Interlocked.Increment(ref _jetStreamDuplicates);
+        }
+
         if (pending.TryFinish())
         {
             _window.Remove(pending);

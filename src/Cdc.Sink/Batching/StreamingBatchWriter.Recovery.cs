@@ -9,6 +9,19 @@ namespace Cdc.Sink;
 /// </summary>
 public sealed partial class StreamingBatchWriter
 {
+    /// <summary>When the reads of the stream started failing while connected (0: they answer, or NATS is away).</summary>
+    private long _unansweredSince;
+
+    /// <summary>When the connection last opened: the time a read may wait for an answer never starts before it.</summary>
+    private long _connectedAt;
+
+    /// <summary>
+    /// The stream's last sequence when this writer started: what lies at or below it was stored by someone else (another
+    /// cluster's ids can coincide under Cdc:AllowSystemChange; dedupe mode replays ids an earlier run stored), so the
+    /// read-back never takes it for a copy of this writer's messages.
+    /// </summary>
+    private ulong _storedBeforeStart;
+
     /// <summary>Marks every unacknowledged message for republishing (in order, by whoever publishes next).</summary>
     internal void RequestResend(string reason, bool delay)
     {
@@ -24,6 +37,8 @@ public sealed partial class StreamingBatchWriter
 
     private ValueTask OnConnectionOpened(object? sender, NatsEventArgs e)
     {
+        Volatile.Write(ref _connectedAt, _time.GetTimestamp());
+
         // Publishes written to the lost socket got no PubAck and never will: republish the window now
         // instead of waiting for the ack timeout.
         if (_window.Count > 0)
@@ -52,6 +67,8 @@ public sealed partial class StreamingBatchWriter
             {
                 pending = await SettleStoredAsync(pending, cancellationToken).ConfigureAwait(false);
                 _firstUnreadable = 0;
+                _refusal.Answered();
+                _unansweredSince = 0;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -109,7 +126,8 @@ public sealed partial class StreamingBatchWriter
     /// </summary>
     /// <remarks>
     /// Sequences of the messages before the one found are counted back from it: the writer is the stream's only
-    /// publisher (which the chain requires).
+    /// publisher (which the chain requires). Only messages stored after the writer started are read: an older copy of a
+    /// pending id is someone else's, and the messages before it in this run's order need not be stored at all.
     /// </remarks>
     private async Task<PendingMessage[]> SettleStoredAsync(PendingMessage[] pending, CancellationToken cancellationToken)
     {
@@ -126,7 +144,7 @@ public sealed partial class StreamingBatchWriter
 
         var before = pending[0].PreviousId;
         var found = await new JetStreamHistory(_jetStream, _streamOptions.Name)
-            .FindNewestAsync(positions.ContainsKey, MaxStoredScan, id => id.Length > 0 && id == before, cancellationToken)
+            .FindNewestAsync(positions.ContainsKey, MaxStoredScan, id => id.Length > 0 && id == before, _storedBeforeStart, cancellationToken)
             .ConfigureAwait(false);
         if (found is null || !positions.TryGetValue(found.MessageId, out var newest))
         {
@@ -167,11 +185,15 @@ public sealed partial class StreamingBatchWriter
     /// <see cref="BatchWriterOptions.NoStreamRetryTime"/> of being connected. <paramref name="firstFailure"/>: the first
     /// failed read since the last good one (the one worth a log line).
     /// </summary>
+    /// <remarks>
+    /// NATS.Net sends no request while disconnected: a read started then waits for the reconnect, and only a read in
+    /// flight when the connection went fails during the outage. So the time starts at the first failure seen while
+    /// connected, and never before the last reconnect: an outage, however long, does not count.
+    /// </remarks>
     private bool ReadAgainLater(Exception e, out bool firstFailure)
     {
         var now = _time.GetTimestamp();
-        var first = Interlocked.CompareExchange(ref _firstUnreadable, now, 0);
-        firstFailure = first == 0;
+        firstFailure = Interlocked.CompareExchange(ref _firstUnreadable, now, 0) == 0;
         if (e is JetStreamException { Code: not 503 })
         {
             return false;
@@ -179,12 +201,13 @@ public sealed partial class StreamingBatchWriter
 
         if (_connection.ConnectionState != NatsConnectionState.Open)
         {
-            // The time counts from the reconnect, not from the start of the outage.
-            Interlocked.Exchange(ref _firstUnreadable, now);
+            Volatile.Write(ref _unansweredSince, 0);
             return true;
         }
 
-        return firstFailure || _time.GetElapsedTime(first, now) <= _options.NoStreamRetryTime;
+        var since = Interlocked.CompareExchange(ref _unansweredSince, now, 0);
+        since = Math.Max(since == 0 ? now : since, Volatile.Read(ref _connectedAt));
+        return HoldWhileUnanswered(e, since, now) || _time.GetElapsedTime(since, now) <= _options.NoStreamRetryTime;
     }
 
     private void TriggerRecovery()

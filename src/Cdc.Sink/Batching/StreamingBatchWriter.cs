@@ -79,6 +79,7 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
     public const int MaxStoredScan = 1000;
 
     private long _settledFromStream;
+    private long _jetStreamDuplicates;
 
     /// <summary>Timestamp (the writer's TimeProvider) of the first failed read of the stream before a republish, since the last that worked; 0: none.</summary>
     private long _firstUnreadable;
@@ -163,6 +164,9 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
     /// <summary>Unacknowledged messages found in the stream before a republish and acknowledged from it (their PubAck was lost).</summary>
     public long SettledFromStream => Interlocked.Read(ref _settledFromStream);
 
+    /// <inheritdoc/>
+    public long JetStreamDuplicates => Interlocked.Read(ref _jetStreamDuplicates);
+
     /// <summary>Messages published and waiting for their PubAck.</summary>
     public int PendingAcks => _window.Count;
 
@@ -191,7 +195,7 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
             throw new SinkConnectionException($"cannot connect to NATS: {e.Message}", e);
         }
 
-        await StreamSetup.EnsureStreamAsync(_jetStream, _streamOptions, _logger, cancellationToken).ConfigureAwait(false);
+        _storedBeforeStart = (await StreamSetup.EnsureStreamAsync(_jetStream, _streamOptions, _logger, cancellationToken).ConfigureAwait(false)).State.LastSeq;
         _acks = new AckSubscription(_connection, _replyPrefix, this);
         await _connection.AddSubAsync(_acks, cancellationToken).ConfigureAwait(false);
         _connection.ConnectionOpened += OnConnectionOpened;

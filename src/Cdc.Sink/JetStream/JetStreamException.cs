@@ -39,7 +39,8 @@ public class JetStreamException : SinkException
 public sealed class JetStreamNoStreamException : JetStreamException
 {
     public JetStreamNoStreamException(string subject)
-        : base(503, 0, $"no stream is bound to subject '{subject}' (no responders)")
+        : base(503, 0, $"no stream is bound to subject '{subject}' (no responders): the stream was deleted, or nats-server did not load it when it "
+            + "started (its log then says why, e.g. 'Error recreating stream ... insufficient storage resources' when the disk of its store directory is full)")
     {
         Subject = subject;
     }

@@ -5,50 +5,155 @@ using NATS.Client.JetStream.Models;
 
 namespace Cdc.Sink.JetStream;
 
-/// <summary>Reads a JetStream stream back through NATS.Net: single messages by sequence, and the last message per subject.</summary>
+/// <summary>
+/// Reads a JetStream stream back through NATS.Net: single messages by sequence, the last message per subject, and the
+/// message ids of a range (a short-lived headers-only consumer, so a read costs a few requests, not one per message).
+/// </summary>
 public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStreamHistory, IStreamMessageIds
 {
     private const string MessageIdHeader = "Nats-Msg-Id";
     private const string ContentTypeHeader = "Content-Type";
 
+    /// <summary>Messages per pull: within NATS.Net's pending channel of a subscription (1,024), which drops what overflows.</summary>
+    private const int PullBatch = 1000;
+
     public Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, CancellationToken cancellationToken = default)
-        => FindNewestAsync(idMatches, maxScan, stopAt: null, cancellationToken);
+        => FindNewestAsync(idMatches, maxScan, stopAt: null, after: 0, cancellationToken);
 
     /// <summary>
     /// As <see cref="FindNewestAsync(Func{string, bool}, int, CancellationToken)"/>, but the walk also ends (with that
-    /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match.
+    /// message) at the first id <paramref name="stopAt"/> accepts: a message known to be older than every match; and only
+    /// messages stored after sequence <paramref name="after"/> are read (all when the stream's sequences are below it now:
+    /// the stream was made anew).
     /// </summary>
-    internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A few JetStream API requests however far back the message lies: the stream's state, the newest message (after an
+    /// outage usually the one wanted), then the ids of the rest of the bound in one pull of an ephemeral headers-only consumer,
+    /// and the message found: six for a bound of 1,000 (one more, empty, pull when its last message was deleted). nats-server 2.9 has no batched direct get.
+    /// </remarks>
+    internal Task<StoredMessage?> FindNewestAsync(Func<string, bool> idMatches, int maxScan, Func<string, bool>? stopAt, ulong after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idMatches);
+        bool Wanted(string id) => idMatches(id) || stopAt?.Invoke(id) == true;
         return MapErrorsAsync(async () =>
         {
             var handle = await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var state = handle.Info.State;
-            if (state.Messages == 0)
+            // Sequences that went back: the stream was made anew since, and all it holds is newer.
+            var floor = state.LastSeq < after ? 0 : after;
+            if (state.Messages == 0 || state.LastSeq <= floor)
             {
                 return null;
             }
 
-            var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
-            for (var seq = state.LastSeq; seq >= lowest && seq > 0; seq--)
+            if (await GetStoredAsync(handle, state.LastSeq, cancellationToken).ConfigureAwait(false) is { } last && Wanted(last.MessageId))
             {
-                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false) is not { } response)
-                {
-                    continue; // deleted message
-                }
-
-                var message = response.Message;
-                var headers = HeaderText(message.Hdrs);
-                var id = HeaderOf(headers, MessageIdHeader);
-                if (idMatches(id) || stopAt?.Invoke(id) == true)
-                {
-                    return new StoredMessage(message.Seq, message.Subject, id, HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers };
-                }
+                return last;
             }
 
-            return (StoredMessage?)null;
+            var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            lowest = Math.Max(lowest, floor + 1);
+            if (lowest >= state.LastSeq)
+            {
+                return null;
+            }
+
+            var newest = await NewestWantedAsync(handle, lowest, state.LastSeq - 1, Wanted, cancellationToken).ConfigureAwait(false);
+            return newest is { } seq ? await GetStoredAsync(handle, seq, cancellationToken).ConfigureAwait(false) : null;
         });
+    }
+
+    /// <summary>The sequence of the newest message from <paramref name="from"/> to <paramref name="to"/> whose id is wanted.</summary>
+    private static async Task<ulong?> NewestWantedAsync(INatsJSStream handle, ulong from, ulong to, Func<string, bool> wanted, CancellationToken cancellationToken)
+    {
+        ulong? newest = null;
+        await ReadIdsAsync(handle, from, to, subjectFilter: null, (seq, id) =>
+        {
+            if (wanted(id))
+            {
+                newest = seq;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return newest;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with the sequence and <c>Nats-Msg-Id</c> (empty when none) of each message from
+    /// <paramref name="from"/> to <paramref name="to"/>, oldest first, read with no-wait pulls of at most
+    /// <see cref="PullBatch"/> messages of an ephemeral headers-only consumer (deleted after; its inactivity threshold
+    /// removes it if the delete is lost). Deleted messages, and those off <paramref name="subjectFilter"/>, are skipped
+    /// by the server.
+    /// </summary>
+    private static async Task ReadIdsAsync(INatsJSStream handle, ulong from, ulong to, string? subjectFilter, Action<ulong, string> visit, CancellationToken cancellationToken)
+    {
+        var consumer = await handle.CreateOrUpdateConsumerAsync(
+            new ConsumerConfig
+            {
+                // Named, so that NATS.Net asks CONSUMER.CREATE.<stream>.<name>.<filter>, which nats-server 2.9 accepts with a
+                // filter (without a name it refuses one: 10131). Not durable: its inactivity threshold applies.
+                Name = "cdc_read_" + Guid.NewGuid().ToString("N"),
+                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+                OptStartSeq = from,
+                FilterSubject = subjectFilter,
+                AckPolicy = ConsumerConfigAckPolicy.None,
+                HeadersOnly = true,
+                MemStorage = true,
+                NumReplicas = 1,
+                InactiveThreshold = TimeSpan.FromSeconds(30),
+            },
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var fetch = new NatsJSFetchOpts { MaxMsgs = PullBatch };
+            for (var pulled = PullBatch; pulled > 0;)
+            {
+                pulled = 0;
+                await foreach (var message in consumer.FetchNoWaitAsync(fetch, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
+                {
+                    pulled++;
+                    var seq = message.Metadata?.Sequence.Stream ?? 0;
+                    if (seq > to)
+                    {
+                        return; // stored after the read started
+                    }
+
+                    visit(seq, message.Headers is { } headers && headers.TryGetValue(MessageIdHeader, out var id) ? id.ToString() : string.Empty);
+                    if (seq == to)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await DeleteQuietlyAsync(handle, consumer.Info.Name).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes a consumer of this read; a failure is left to its inactivity threshold, never to the caller.</summary>
+    private static async Task DeleteQuietlyAsync(INatsJSStream handle, string consumer)
+    {
+        try
+        {
+            await handle.DeleteConsumerAsync(consumer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The message at <paramref name="seq"/> with its headers and payload; null when deleted.</summary>
+    private static async Task<StoredMessage?> GetStoredAsync(INatsJSStream handle, ulong seq, CancellationToken cancellationToken)
+    {
+        if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq }, cancellationToken).ConfigureAwait(false) is not { } response)
+        {
+            return null;
+        }
+
+        var message = response.Message;
+        var headers = HeaderText(message.Hdrs);
+        return new StoredMessage(message.Seq, message.Subject, HeaderOf(headers, MessageIdHeader), HeaderOf(headers, ContentTypeHeader), message.Data) { Headers = headers };
     }
 
     public Task<IReadOnlyList<StoredMessage>> LastPerSubjectAsync(string subjectFilter, CancellationToken cancellationToken = default)
@@ -89,30 +194,15 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 return ids;
             }
 
-            // Direct gets of the next message on the filter from a sequence: the server skips other subjects, so the cost
-            // is one request per matching message, not per sequence scanned.
-            var seq = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
-            while (seq <= state.LastSeq)
+            // One consumer filtered by the server: a pull per 1,000 matching messages, not a request per message.
+            var from = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            await ReadIdsAsync(handle, from, state.LastSeq, subjectFilter, (_, id) =>
             {
-                if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter }, cancellationToken).ConfigureAwait(false) is not { } response)
-                {
-                    break; // nothing more on the filter
-                }
-
-                var message = response.Message;
-                if (message.Seq > state.LastSeq)
-                {
-                    break; // stored after the scan started
-                }
-
-                var id = HeaderOf(HeaderText(message.Hdrs), MessageIdHeader);
                 if (id.Length > 0)
                 {
                     ids.Add(id);
                 }
-
-                seq = message.Seq + 1;
-            }
+            }, cancellationToken).ConfigureAwait(false);
 
             return ids;
         });

@@ -39,4 +39,19 @@ public static class StorageFull
 
         return null;
     }
+
+    /// <summary>
+    /// One line for a JetStream that has answered no API request for <paramref name="silence"/> while the connection is
+    /// up and publishes wait for their PubAcks. What nats-server 2.9.10 does on a full disk under its store directory
+    /// (checked against a real ENOSPC): the write fails, the file store deadlocks, and from then on the stream stores
+    /// nothing, no JetStream request is answered, nothing is logged, SIGTERM is ignored and freeing space alone does not
+    /// help; the stream comes back, with everything it acknowledged, when nats-server is restarted with space free.
+    /// Newer servers disable JetStream instead, which the writer sees as no responders.
+    /// </summary>
+    public static string Unanswered(TimeSpan silence, string stream)
+        => $"JetStream has answered no publish and no API request for stream {stream} for {silence.TotalSeconds:0} s although NATS is connected: "
+            + "nats-server is stuck, most likely on a full disk under its JetStream store directory (store_dir), where nats-server 2.9 stops "
+            + "answering without a log line (in a cluster, also a stream that lost its quorum). Free space on that disk and restart nats-server "
+            + "(kill -9 if it ignores SIGTERM); "
+            + "Cdc holds every change (the slot does not advance) and retries";
 }

@@ -25,7 +25,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     public async Task Under_SIGKILLs_and_server_restarts_every_committed_change_arrives_exactly_once_in_commit_order(PostgresVersion version)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CDC_FAULT_SEED"), out var s) ? s : 4242;
-        output.WriteLine($"CDC_FAULT_SEED={seed}");
+        // Changes per second the workload is held to while faults come; CDC_FAULT_PACE=0: as fast as it goes.
+        var pace = int.TryParse(Environment.GetEnvironmentVariable("CDC_FAULT_PACE"), out var p) && p >= 0 ? p : 4_000;
+        output.WriteLine($"CDC_FAULT_SEED={seed} CDC_FAULT_PACE={pace}");
         var random = new Random(seed);
 
         // Small logical_decoding_work_mem: the server streams the large transactions in progress, so kills
@@ -67,7 +69,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var writing = Task.Run(() => workload.RunAsync(w =>
             {
                 // Paced so the faults meet a busy pipeline throughout; full speed once they are over.
-                while (!Volatile.Read(ref faultsDone) && w.CommittedChanges > clock.Elapsed.TotalSeconds * 4_000)
+                while (pace > 0 && !Volatile.Read(ref faultsDone) && w.CommittedChanges > clock.Elapsed.TotalSeconds * pace)
                 {
                     Thread.Sleep(20);
                 }

@@ -19,7 +19,7 @@ internal sealed class FaultRecorder : IAsyncDisposable
 {
     private static readonly string[] Counters =
     [
-        "cdc_duplicate_acks_total", "cdc_resume_skipped_transactions_total", "cdc_resume_skipped_changes_total", "cdc_skipped_transactions_total",
+        "cdc_jetstream_duplicates_total", "cdc_resume_skipped_transactions_total", "cdc_resume_skipped_changes_total", "cdc_skipped_transactions_total",
     ];
 
     private readonly string _natsUrl;

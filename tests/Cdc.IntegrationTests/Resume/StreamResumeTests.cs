@@ -171,6 +171,107 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.Contains("Cdc:AllowSystemChange", allowed.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_stream_written_before_the_system_id_existed_is_adopted_with_one_info_line_and_continued()
+    {
+        var cdc = StartCdc("unmarked");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, 3);
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        // The stream as an older Cdc left it: the same messages, without the Cdc-System-Id header (copied into the
+        // stream created again, so no duplicate window remembers their ids).
+        var stored = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        await using (var connection = new NatsConnection(NatsOpts.Default with { Url = _nats.Url }))
+        {
+            var js = new NatsJSContext(connection);
+            var config = (await js.GetStreamAsync(Stream)).Info.Config;
+            await js.DeleteStreamAsync(Stream);
+            await js.CreateStreamAsync(config);
+            foreach (var message in stored)
+            {
+                var headers = new NatsHeaders();
+                foreach (var (name, value) in message.Headers.Where(h => h.Key != "Cdc-System-Id"))
+                {
+                    headers[name] = value;
+                }
+
+                (await js.PublishAsync(message.Subject, message.Data, headers: headers)).EnsureSuccess();
+            }
+        }
+
+        Assert.All(await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10), m => Assert.Null(m.Header("Cdc-System-Id")));
+
+        // The start says once that it takes this server as the stream's source, skips nothing it should not, and goes on.
+        cdc = StartCdc("unmarked");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(4, 1);
+        var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 4, TimeSpan.FromSeconds(60));
+        Assert.Equal(["1", "2", "3", "4"], after.Select(c => ValueText.Render(c.Event.NewRow[0].Value)));
+        var system = await _pg.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
+        var adopted = Assert.Single(cdc.Output.Split('\n'), l => l.Contains("carries no Cdc-System-Id", StringComparison.Ordinal));
+        Assert.Contains($"from PostgreSQL system {system}", adopted, StringComparison.Ordinal);
+        var newest = await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10);
+        Assert.Equal(system, newest[^1].Header("Cdc-System-Id"));
+        await StopAsync(cdc);
+    }
+
+    /// <summary>
+    /// After a start allowed by Cdc:AllowSystemChange, a PostgreSQL reconnect before anything of the new cluster is
+    /// stored reads the stream again: its newest message is still the old cluster's, at an LSN far ahead of the new
+    /// cluster's. Taken as a position, it would skip the new cluster's changes; it is ignored, as at the start.
+    /// </summary>
+    [Fact]
+    public async Task A_reconnect_after_an_allowed_system_change_does_not_skip_the_new_clusters_changes()
+    {
+        // The first cluster's newest message lies a few WAL segments ahead of where a new cluster starts.
+        var cdc = StartCdc("origin");
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        for (var id = 1; id <= 3; id++)
+        {
+            await InsertAsync(id, 1);
+            await _pg.ExecuteAsync("SELECT pg_switch_wal()", Database);
+        }
+
+        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+
+        await using var other = await PostgresServer.StartAsync();
+        await other.CreateDatabaseAsync(Database);
+        await other.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+        var oldEnd = Lsn((await _pg.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", Database))!);
+        var newEnd = Lsn((await other.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", Database))!);
+        Assert.True(newEnd + (32UL << 20) < oldEnd, $"the new cluster is at {newEnd:X}, not well behind the old one's {oldEnd:X}");
+
+        await using var allowed = CdcProcess.Start(
+        [
+            "run", "--connection", other.ConnectionString(Database), "--nats", _nats.Url, "--slot", "origin", "--publication", "resume_pub",
+            "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--http", "off",
+        ], new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true", ["Cdc__Nats__DuplicateWindow"] = "00:00:01" });
+        await allowed.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+
+        // A PostgreSQL reconnect before the new cluster stored anything.
+        var first = await other.ScalarAsync<int>("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'origin' AND active_pid IS NOT NULL", Database);
+        await other.ExecuteAsync($"SELECT pg_terminate_backend({first})", Database);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await other.ScalarAsync<long>($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'origin' AND active_pid IS NOT NULL AND active_pid <> {first}", Database) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the slot is not active again on a new walsender: " + allowed.Output);
+            await Task.Delay(200);
+        }
+
+        for (var id = 10; id < 15; id++)
+        {
+            await other.ExecuteAsync($"INSERT INTO items VALUES ({id}, 'on the other cluster')", Database);
+        }
+
+        var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 8, TimeSpan.FromSeconds(60));
+        Assert.Equal(["1", "2", "3", "10", "11", "12", "13", "14"], after.Select(c => ValueText.Render(c.Event.NewRow[0].Value)));
+        await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more arrives
+        Assert.Equal(8, (await StreamContents.ReadAllAsync(_nats.Url, Stream)).Count);
+    }
+
     private static ulong Lsn(string text)
     {
         var slash = text.IndexOf('/', StringComparison.Ordinal);

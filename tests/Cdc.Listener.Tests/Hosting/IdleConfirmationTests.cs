@@ -10,6 +10,11 @@ public sealed class IdleConfirmationTests
     private static readonly TimeSpan Real = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// The timing: confirmed at the tick plus the second look's wait, not at the tick. On an idle server nothing changes
+    /// between the looks, so this case cannot tell a second look from a wait that does not look again; the two cases
+    /// that change something between the looks (the position, the idleness) catch that.
+    /// </summary>
     [Fact]
     public async Task An_idle_servers_position_is_confirmed_after_the_tick_and_the_second_look()
     {
@@ -44,6 +49,30 @@ public sealed class IdleConfirmationTests
 
         Assert.Equal(0x200UL, tracker.FlushLsn);
         Assert.True(time.GetUtcNow() - start >= 2 * IdleConfirmation.Interval + IdleConfirmation.SecondLook);
+        await StopAsync(stop, running);
+    }
+
+    /// <summary>
+    /// The second look asks again whether the session is idle, not only whether the position moved: a message that
+    /// does not move Npgsql's last received position (one at a position it has seen already) still makes the session busy.
+    /// </summary>
+    [Fact]
+    public async Task A_session_busy_at_the_second_look_at_the_same_position_is_not_confirmed()
+    {
+        var time = new FakeTimeProvider();
+        var tracker = new LsnTracker(0x10);
+        var upstream = new FakeUpstream { Lsn = 0x100, BusyAfterFirstRead = true };
+        using var stop = new CancellationTokenSource();
+        var running = IdleConfirmation.RunAsync(upstream, tracker, time, stop.Token);
+
+        for (var i = 0; i < 300; i++)
+        {
+            time.Advance(Step);
+            await Task.Delay(2);
+        }
+
+        Assert.Equal(1, upstream.Reads); // the first look happened
+        Assert.Equal(0x10UL, tracker.FlushLsn);
         await StopAsync(stop, running);
     }
 
@@ -114,11 +143,14 @@ public sealed class IdleConfirmationTests
         /// <summary>Where the position moves right after it is first read.</summary>
         public ulong? AfterFirstRead { get; init; }
 
+        /// <summary>The session stops being idle once the position was first read, which stays where it is.</summary>
+        public bool BusyAfterFirstRead { get; init; }
+
         public Exception? Failure { get; init; }
 
         public int Reads => Volatile.Read(ref _reads);
 
-        public bool IsIdle => Idle;
+        public bool IsIdle => Idle && !(BusyAfterFirstRead && Reads > 0);
 
         public ulong LastReceivedLsn
         {

@@ -51,6 +51,7 @@ public sealed class StatusEndpointTests
         { "cdc_resume_skipped_changes_total", "counter" },
         { "cdc_source_gaps_total", "counter" },
         { "cdc_heartbeat_lag_seconds", "gauge" },
+        { "cdc_jetstream_duplicates_total", "counter" },
     };
 
     [Theory]
@@ -89,6 +90,7 @@ public sealed class StatusEndpointTests
         Assert.Contains(("cdc_resume_skipped_transactions_total", "5"), samples);
         Assert.Contains(("cdc_resume_skipped_changes_total", "1"), samples);
         Assert.Contains(("cdc_source_gaps_total", "1"), samples);
+        Assert.Contains(("cdc_jetstream_duplicates_total", "11"), samples);
         Assert.InRange(double.Parse(Samples(page, "cdc_heartbeat_lag_seconds").Single().Value, CultureInfo.InvariantCulture), 0.25, 60);
 
         // The numbers move between scrapes (no cached page).
@@ -349,6 +351,8 @@ public sealed class StatusEndpointTests
         public string? LastConnectionError => null;
 
         public string? PublishRefusal => null;
+
+        public long JetStreamDuplicates => 11;
     }
 
     private static int FreePort()

@@ -90,6 +90,92 @@ public sealed class OrderAcrossFaultsTests
         Assert.True(writer!.SettledFromStream > 0, "no message was found stored with its PubAck lost: the cut did not test the read-back");
     }
 
+    /// <summary>
+    /// The same lost PubAcks inside the duplicate window, with the chain (and so the read-back) off: the writer
+    /// republishes blind what the server stored, JetStream drops each copy by its Nats-Msg-Id, and the writer counts
+    /// every such duplicate PubAck (<see cref="StreamingBatchWriter.JetStreamDuplicates"/>, cdc_jetstream_duplicates_total).
+    /// With the chain on, the read-back settles these messages from the stream and the count stays 0.
+    /// </summary>
+    [Fact]
+    public async Task Copies_JetStream_drops_as_duplicates_are_counted_and_stored_once()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var proxy = new TcpDropProxy(server.Port);
+        StreamingBatchWriter? writer = null;
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            proxy.BlackholeReplies();
+            await Task.Delay(TimeSpan.FromMilliseconds(300)); // stored meanwhile, their PubAcks lost
+            proxy.DropAll();
+        }, started: started => writer = started, chain: false);
+
+        Assert.Empty(run.Acks.Failed);
+        Assert.Equal(0, run.Acks.DoubleReports);
+        Assert.Equal(Total, run.Acks.Acked.Count);
+        var (count, _) = await StreamContentsReader.CountAsync(server.Url, "CDC");
+        var stored = await StreamContentsReader.ReadAllAsync(server.Url, "CDC", Total + 1);
+        Assert.Equal((ulong)Total, count);
+        Assert.Equal(Total, stored.Select(m => m.Header("Nats-Msg-Id")).Distinct().Count());
+        Assert.True(writer!.JetStreamDuplicates > 0, "no republished copy was answered as a duplicate: the fault lost no PubAck of a stored message");
+        Assert.Equal(0, writer.SettledFromStream);
+    }
+
+    /// <summary>
+    /// A read of the stream is in flight when NATS goes away, and fails during the outage; the next one waits for the
+    /// reconnect (NATS.Net sends nothing while disconnected), which lands on a server without JetStream (no responders)
+    /// for 1.5 times <see cref="BatchWriterOptions.NoStreamRetryTime"/>, then on the real one. The outage before it,
+    /// longer than that time, does not count: only the time connected to a server that does not answer does. Counting the
+    /// outage, the writer would republish blind at the reconnect and give the messages up as refused before JetStream is
+    /// back; and a blind republish to the real server would store again the messages whose PubAcks were lost (their ids
+    /// forgotten by the 1 s duplicate window).
+    /// </summary>
+    [Fact]
+    public async Task An_outage_longer_than_the_retry_time_does_not_count_towards_it_and_stores_no_message_twice()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var withoutJetStream = await NatsServer.StartAsync("jetstream: disabled");
+        await using var proxy = new TcpDropProxy(server.Port);
+        await using var watcher = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+        var shortWindow = Stream with { DuplicateWindow = TimeSpan.FromSeconds(1) };
+        var patience = TimeSpan.FromSeconds(3);
+        var options = new BatchWriterOptions
+        {
+            MaxRows = 200,
+            MaxPendingAcks = Total, // never waits for room: the writer is idle at the pause, so the ack timeout can start a recovery
+            AckTimeout = TimeSpan.FromSeconds(1),
+            NoStreamRetryTime = patience,
+        };
+        var pause = new ProducerPause(At: 10_000);
+        StreamingBatchWriter? writer = null;
+        var run = await RunAsync(proxy.Port, async acks =>
+        {
+            await acks.WaitReportedAsync(3_000);
+            await using (var reads = await watcher.SubscribeCoreAsync<byte[]>("$JS.API.STREAM.INFO.CDC"))
+            {
+                proxy.BlackholeReplies();
+                await pause.Reached.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+                // The recovery's first read reaches the server (seen on its API subject) and its reply is lost.
+                await reads.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            proxy.Refusing = true;
+            proxy.DropAll();
+            await Task.Delay(patience + TimeSpan.FromSeconds(2)); // the read fails meanwhile (2 s request timeout)
+            proxy.TargetPort = withoutJetStream.Port;
+            proxy.Refusing = false;
+            await Task.Delay(patience * 1.5); // connected, and JetStream does not answer
+            proxy.TargetPort = server.Port;
+            proxy.DropAll();
+            await Eventually.UntilAsync(() => writer!.Connection.ConnectionState == NatsConnectionState.Open, TimeSpan.FromSeconds(30), "reconnected");
+            pause.Resume.SetResult();
+        }, shortWindow, started => writer = started, options, pause, nats => nats with { RequestTimeout = TimeSpan.FromSeconds(2), PingInterval = TimeSpan.FromSeconds(10) });
+
+        await AssertOrderedAndOnceAsync(server, run, faults: 2);
+        Assert.True(writer!.SettledFromStream > 0, "no message was found stored with its PubAck lost: the cut did not test the read-back");
+    }
+
     [Fact]
     public async Task Messages_refused_with_503_mid_batch_are_stored_in_order_once_the_stream_is_back()
     {
@@ -109,7 +195,15 @@ public sealed class OrderAcrossFaultsTests
         await AssertOrderedAndOnceAsync(server, run, faults: 0);
     }
 
-    private static async Task<Run> RunAsync(int port, Func<RecordingAckHandler, Task> fault, JetStreamStreamOptions? stream = null, Action<StreamingBatchWriter>? started = null)
+    private static async Task<Run> RunAsync(
+        int port,
+        Func<RecordingAckHandler, Task> fault,
+        JetStreamStreamOptions? stream = null,
+        Action<StreamingBatchWriter>? started = null,
+        BatchWriterOptions? options = null,
+        ProducerPause? pause = null,
+        Func<NatsOptions, NatsOptions>? tuneNats = null,
+        bool chain = true)
     {
         var acks = new RecordingAckHandler();
         var nats = new NatsOptions
@@ -120,7 +214,8 @@ public sealed class OrderAcrossFaultsTests
             PingInterval = TimeSpan.FromMilliseconds(500),
             MaxPingsOut = 2,
         };
-        var options = new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3) };
+        nats = tuneNats?.Invoke(nats) ?? nats;
+        options ??= new BatchWriterOptions { MaxRows = 200, MaxPendingAcks = 4_000, AckTimeout = TimeSpan.FromSeconds(3), ChainPublishes = chain };
         var writer = new StreamingBatchWriter(nats, stream ?? Stream, options, acks);
         await using (writer)
         {
@@ -136,6 +231,12 @@ public sealed class OrderAcrossFaultsTests
             {
                 for (var i = 0; i < Total; i++)
                 {
+                    if (i == pause?.At)
+                    {
+                        pause.Reached.SetResult();
+                        await pause.Resume.Task;
+                    }
+
                     await writer.WriteAsync(Messages.Row(Tables[i % Tables.Length], i, payloadBytes: 100));
                 }
             });
@@ -173,6 +274,14 @@ public sealed class OrderAcrossFaultsTests
         // Each ack's sequence is where the message is.
         var sequences = stored.ToDictionary(m => m.Header("Nats-Msg-Id")!, m => m.Sequence);
         Assert.All(run.Acks.Acked, a => Assert.Equal(sequences[a.Message.MessageId], a.Sequence));
+    }
+
+    /// <summary>The producer stops before message <paramref name="At"/> until <see cref="Resume"/> is set.</summary>
+    private sealed record ProducerPause(int At)
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Resume { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed record Run(RecordingAckHandler Acks, int ReportedAtFault, int Disconnects);
