@@ -86,22 +86,19 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
     /// </summary>
     private static async Task ReadIdsAsync(INatsJSStream handle, ulong from, ulong to, string? subjectFilter, Action<ulong, string> visit, CancellationToken cancellationToken)
     {
-        var consumer = await handle.CreateOrUpdateConsumerAsync(
-            new ConsumerConfig
-            {
-                // Named, so that NATS.Net asks CONSUMER.CREATE.<stream>.<name>.<filter>, which nats-server 2.9 accepts with a
-                // filter (without a name it refuses one: 10131). Not durable: its inactivity threshold applies.
-                Name = "cdc_read_" + Guid.NewGuid().ToString("N"),
-                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
-                OptStartSeq = from,
-                FilterSubject = subjectFilter,
-                AckPolicy = ConsumerConfigAckPolicy.None,
-                HeadersOnly = true,
-                MemStorage = true,
-                NumReplicas = 1,
-                InactiveThreshold = TimeSpan.FromSeconds(30),
-            },
-            cancellationToken).ConfigureAwait(false);
+        INatsJSConsumer consumer;
+        try
+        {
+            consumer = await CreateReaderAsync(handle, from, subjectFilter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsJSApiException or NatsNoReplyException or NatsJSApiNoResponseException or NatsTimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // The stream answered its info just now, so this is no silence: a user without consumer rights (nats-server drops
+            // the request and answers nothing) or a stream at max_consumers. Read as before consumers: a GET per message.
+            await ReadIdsByGetAsync(handle, from, to, subjectFilter, visit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             var fetch = new NatsJSFetchOpts { MaxMsgs = PullBatch };
@@ -130,6 +127,43 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             await DeleteQuietlyAsync(handle, consumer.Info.Name).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// What <see cref="ReadIdsAsync"/> does without a consumer: one STREAM.MSG.GET per message (the next on
+    /// <paramref name="subjectFilter"/>, or on any subject, from a sequence), oldest first.
+    /// </summary>
+    private static async Task ReadIdsByGetAsync(INatsJSStream handle, ulong from, ulong to, string? subjectFilter, Action<ulong, string> visit, CancellationToken cancellationToken)
+    {
+        for (var seq = from; seq <= to;)
+        {
+            if (await GetOrNullAsync(handle, new StreamMsgGetRequest { Seq = seq, NextBySubj = subjectFilter ?? ">" }, cancellationToken).ConfigureAwait(false) is not { } response
+                || response.Message.Seq > to)
+            {
+                return;
+            }
+
+            visit(response.Message.Seq, HeaderOf(HeaderText(response.Message.Hdrs), MessageIdHeader));
+            seq = response.Message.Seq + 1;
+        }
+    }
+
+    private static async Task<INatsJSConsumer> CreateReaderAsync(INatsJSStream handle, ulong from, string? subjectFilter, CancellationToken cancellationToken)
+        => await handle.CreateOrUpdateConsumerAsync(
+            new ConsumerConfig
+            {
+                // Named, so that NATS.Net asks CONSUMER.CREATE.<stream>.<name>.<filter>, which nats-server 2.9 accepts with a
+                // filter (without a name it refuses one: 10131). Not durable: its inactivity threshold applies.
+                Name = "cdc_read_" + Guid.NewGuid().ToString("N"),
+                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+                OptStartSeq = from,
+                FilterSubject = subjectFilter,
+                AckPolicy = ConsumerConfigAckPolicy.None,
+                HeadersOnly = true,
+                MemStorage = true,
+                NumReplicas = 1,
+                InactiveThreshold = TimeSpan.FromSeconds(30),
+            },
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>Deletes a consumer of this read; a failure is left to its inactivity threshold, never to the caller.</summary>
     private static async Task DeleteQuietlyAsync(INatsJSStream handle, string consumer)

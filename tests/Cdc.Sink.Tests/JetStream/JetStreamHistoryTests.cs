@@ -86,6 +86,47 @@ public sealed class JetStreamHistoryTests(ITestOutputHelper output)
         Assert.Null(notBefore); // sequence 1 lies at or below the bound
     }
 
+    /// <summary>
+    /// A NATS user without consumer rights on the stream (an install set up before the read-back used a consumer):
+    /// nats-server drops the consumer create and answers nothing. The stream's info answered just before, so this is not
+    /// a silent JetStream: the read falls back to one GET per message and still finds the match, and the outbox's id read
+    /// (filtered by subject) finds every matching id.
+    /// </summary>
+    [Fact]
+    public async Task Without_consumer_rights_the_read_falls_back_to_one_get_per_message_and_still_finds_the_match()
+    {
+        await using var server = await NatsServer.StartAsync("""
+            authorization {
+              users = [
+                { user: admin, password: admin }
+                { user: cdc, password: cdc, permissions: { publish: { allow: [">"], deny: ["$JS.API.CONSUMER.>"] } } }
+              ]
+            }
+            """);
+        await using (var admin = new NatsConnection(NatsOpts.Default with { Url = server.Url, AuthOpts = new NatsAuthOpts { Username = "admin", Password = "admin" } }))
+        {
+            var adminJs = new NatsJSContext(admin);
+            await adminJs.CreateStreamAsync(new StreamConfig(Name, ["h.>"]));
+            await PublishAsync(adminJs, "pending:0", "pending:1");
+            await PublishAsync(adminJs, [.. Enumerable.Range(0, 50).Select(i => $"other:{i}")]);
+        }
+
+        await using var nats = new NatsConnection(NatsOpts.Default with
+        {
+            Url = server.Url,
+            AuthOpts = new NatsAuthOpts { Username = "cdc", Password = "cdc" },
+            RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+        var history = new JetStreamHistory(new NatsJSContext(nats), Name);
+
+        var found = await history.FindNewestAsync(id => id.StartsWith("pending:", StringComparison.Ordinal), Scan);
+        var ids = await history.ReadMessageIdsAsync("h.>", Scan);
+
+        Assert.Equal("pending:1", found?.MessageId);
+        Assert.Equal(2UL, found!.Sequence);
+        Assert.Equal(["pending:0", "pending:1", .. Enumerable.Range(0, 50).Select(i => $"other:{i}")], ids);
+    }
+
     private static async Task PublishAsync(NatsJSContext js, params string[] ids)
     {
         foreach (var id in ids)
