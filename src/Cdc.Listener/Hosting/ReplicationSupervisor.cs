@@ -496,7 +496,11 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
         var last = ledger.Tracker.FlushLsn;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await ledger.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+            var advanced = await ledger.Tracker.WaitForAdvanceAsync(last, cancellationToken).ConfigureAwait(false);
+
+            // The commit-to-ack lag is taken as the position moves, before the coalescing wait below would add to it;
+            // what is acknowledged during that wait is counted after it (at most ConfirmCoalescing late).
+            CountAcked(sequence, advanced);
 
             // Prompt, not per transaction: acks of thousands of transactions a second would otherwise
             // cost a status update (a syscall here, work in the walsender) each.
@@ -505,13 +509,18 @@ internal sealed class ReplicationSupervisor(CdcOptions options, ListenerTelemetr
             await session.ConfirmAsync(new Lsn(next), cancellationToken).ConfigureAwait(false);
             telemetry.Source.SetConfirmedFlush(next);
             telemetry.Source.Heartbeat?.ObserveFlush(next);
-            if (sequence.TakeCommitTimeThrough(next) is { } commitTime)
-            {
-                telemetry.Changes.CountAckedTransaction(commitTime);
-            }
+            CountAcked(sequence, next);
 
             ListenerLog.FlushConfirmed(_logger, new Lsn(next).ToString());
             last = next;
+        }
+    }
+
+    private void CountAcked(TransactionSequence sequence, ulong flushLsn)
+    {
+        if (sequence.TakeCommitTimeThrough(flushLsn) is { } commitTime)
+        {
+            telemetry.Changes.CountAckedTransaction(commitTime);
         }
     }
 

@@ -11,12 +11,15 @@ namespace Cdc.Listener.Source;
 /// </summary>
 internal sealed class DecoderHandOff : PipeScheduler
 {
-    /// <summary>Set by the read loop only for the synchronous part of its flush before waiting.</summary>
-    private bool _inline;
+    /// <summary>
+    /// The read loop's managed thread id during the synchronous part of its flush before waiting; 0 otherwise. A thread id,
+    /// not a flag: a schedule from another thread meanwhile (a cancellation callback) must not run the decoder inside it.
+    /// </summary>
+    private int _inlineThread;
 
     public override void Schedule(Action<object?> action, object? state)
     {
-        if (_inline)
+        if (Volatile.Read(ref _inlineThread) == Environment.CurrentManagedThreadId)
         {
             action(state);
         }
@@ -29,14 +32,14 @@ internal sealed class DecoderHandOff : PipeScheduler
     /// <summary>Flushes what the read loop wrote; a decoder waiting for frames runs on this thread before it returns.</summary>
     public ValueTask<FlushResult> FlushBeforeWaitingAsync(PipeWriter output, CancellationToken cancellationToken)
     {
-        _inline = true;
+        Volatile.Write(ref _inlineThread, Environment.CurrentManagedThreadId);
         try
         {
             return output.FlushAsync(cancellationToken);
         }
         finally
         {
-            _inline = false;
+            Volatile.Write(ref _inlineThread, 0);
         }
     }
 }

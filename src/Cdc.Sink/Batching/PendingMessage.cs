@@ -30,6 +30,14 @@ internal sealed class PendingMessage
     /// </summary>
     public string? PreviousId { get; set; }
 
+    /// <summary>
+    /// Place in the publish order (1 for the writer's first message), set at the first publish. The stream holds a prefix of
+    /// that order (the chain), so two stored messages lie as many sequences apart as their ordinals, acknowledged messages
+    /// between them included (they are no longer in the window). A message failed after its first publish is the exception:
+    /// not stored, it is still counted.
+    /// </summary>
+    public long Ordinal { get; set; }
+
     /// <summary>The reply token of the latest publish (a new one per republish); 0 before the first.</summary>
     public long Token { get; set; }
 

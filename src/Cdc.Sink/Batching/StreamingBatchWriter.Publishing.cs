@@ -144,6 +144,7 @@ public sealed partial class StreamingBatchWriter
         if (pending.Token == 0)
         {
             pending.PreviousId = _chainTail;
+            pending.Ordinal = ++_published;
         }
 
         if (!ReferenceEquals(_chainTail, message.MessageId))

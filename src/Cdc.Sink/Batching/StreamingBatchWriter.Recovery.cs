@@ -125,7 +125,7 @@ public sealed partial class StreamingBatchWriter
     /// republished and the duplicate window decides. Holds the publish lock.
     /// </summary>
     /// <remarks>
-    /// Sequences of the messages before the one found are counted back from it: the writer is the stream's only
+    /// Sequences of the messages before the one found are counted back from it by publish order: the writer is the stream's only
     /// publisher (which the chain requires). Only messages stored after the writer started are read: an older copy of a
     /// pending id is someone else's, and the messages before it in this run's order need not be stored at all.
     /// </remarks>
@@ -165,7 +165,9 @@ public sealed partial class StreamingBatchWriter
             settled++;
             try
             {
-                _ackHandler.OnAcked(message.Message, found.Sequence - (ulong)(newest - i));
+                // By publish order, not window position: a message acknowledged meanwhile left a hole in the window (one
+                // sent on a new connection, chained to a stored one whose PubAck was lost), and it lies in the stream too.
+                _ackHandler.OnAcked(message.Message, found.Sequence - (ulong)(pending[newest].Ordinal - message.Ordinal));
             }
             catch (Exception e)
             {
@@ -181,9 +183,10 @@ public sealed partial class StreamingBatchWriter
     /// <summary>
     /// Whether a failed read of what the stream holds is worth another try before republishing: always while NATS is not
     /// connected (a republish would only wait in the client's buffer and go out blind at the reconnect, however long the
-    /// outage was); with a connected server that does not answer (no responders, a timeout, a 503), for at most
-    /// <see cref="BatchWriterOptions.NoStreamRetryTime"/> of being connected. <paramref name="firstFailure"/>: the first
-    /// failed read since the last good one (the one worth a log line).
+    /// outage was); with a connected server that refuses the read (no responders, a 503), for at most
+    /// <see cref="BatchWriterOptions.NoStreamRetryTime"/> of being connected; with one that answers nothing at all
+    /// (timeouts), without limit, reported held after that time (<see cref="HoldWhileUnanswered"/>).
+    /// <paramref name="firstFailure"/>: the first failed read since the last good one (the one worth a log line).
     /// </summary>
     /// <remarks>
     /// NATS.Net sends no request while disconnected: a read started then waits for the reconnect, and only a read in
@@ -194,6 +197,12 @@ public sealed partial class StreamingBatchWriter
     {
         var now = _time.GetTimestamp();
         firstFailure = Interlocked.CompareExchange(ref _firstUnreadable, now, 0) == 0;
+        if (e is JetStreamException)
+        {
+            // An error reply: JetStream answers again (say, restarted with the stream not loaded), so it is not silent.
+            _refusal.Answered();
+        }
+
         if (e is JetStreamException { Code: not 503 })
         {
             return false;

@@ -90,6 +90,9 @@ public sealed partial class StreamingBatchWriter : IMessageSink, ISinkHealth, IP
     private Task _timedPublish = Task.CompletedTask;
     private MessageKind? _lastKind;
     private long _nextToken;
+
+    /// <summary>Messages published at least once: the last <see cref="PendingMessage.Ordinal"/> given.</summary>
+    private long _published;
     private string? _chainTail;
 
     /// <summary>Wire bytes of the <c>Nats-Expected-Last-Msg-Id</c> line for <see cref="_chainTail"/>.</summary>
