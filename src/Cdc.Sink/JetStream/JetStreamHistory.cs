@@ -51,7 +51,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
                 return last;
             }
 
-            var lowest = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            var lowest = FirstOfNewest(state, maxScan);
             lowest = Math.Max(lowest, floor + 1);
             if (lowest >= state.LastSeq)
             {
@@ -229,7 +229,7 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             }
 
             // One consumer filtered by the server: a pull per 1,000 matching messages, not a request per message.
-            var from = state.LastSeq >= (ulong)maxScan ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)maxScan + 1) : state.FirstSeq;
+            var from = FirstOfNewest(state, maxScan);
             await ReadIdsAsync(handle, from, state.LastSeq, subjectFilter, (_, id) =>
             {
                 if (id.Length > 0)
@@ -241,6 +241,10 @@ public sealed class JetStreamHistory(INatsJSContext js, string stream) : IStream
             return ids;
         });
     }
+
+    /// <summary>The sequence that starts the newest <paramref name="count"/> messages of the stream (its first when it holds fewer).</summary>
+    private static ulong FirstOfNewest(StreamState state, int count)
+        => state.LastSeq >= (ulong)count ? Math.Max(state.FirstSeq, state.LastSeq - (ulong)count + 1) : state.FirstSeq;
 
     /// <summary>One message, or null when the server has none for <paramref name="request"/> (deleted, purged, none on the filter).</summary>
     private static async Task<StreamMsgGetResponse?> GetOrNullAsync(INatsJSStream handle, StreamMsgGetRequest request, CancellationToken cancellationToken)
