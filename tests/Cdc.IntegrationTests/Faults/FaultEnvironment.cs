@@ -77,6 +77,32 @@ internal sealed class FaultEnvironment : IAsyncDisposable
 
     public CdcProcess StartCdc(params string[] extra) => CdcProcess.Start(RunArguments(extra));
 
+    /// <summary>Starts <c>cdc run</c> with its NATS connection through <paramref name="proxy"/> (a fault between cdc and nats-server).</summary>
+    public CdcProcess StartCdcThrough(TcpDropProxy proxy, params string[] extra)
+    {
+        var arguments = RunArguments(extra);
+        arguments[arguments.IndexOf("--nats") + 1] = $"nats://127.0.0.1:{proxy.Port}";
+        return CdcProcess.Start(arguments);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="transactions"/> transactions of <paramref name="rowsPerTransaction"/> rows into table
+    /// <c>t (id int PRIMARY KEY, payload text NOT NULL)</c>, ids from 1, with <paramref name="pause"/> after each: transactions
+    /// keep coming through a fault.
+    /// </summary>
+    public async Task WritePacedAsync(int transactions, int rowsPerTransaction, TimeSpan pause)
+    {
+        await using var conn = new NpgsqlConnection(Connection);
+        await conn.OpenAsync();
+        for (var t = 0; t < transactions; t++)
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"INSERT INTO t SELECT g, repeat('x', 100) || g FROM generate_series({(t * rowsPerTransaction) + 1}, {(t + 1) * rowsPerTransaction}) g", conn);
+            await cmd.ExecuteNonQueryAsync();
+            await Task.Delay(pause);
+        }
+    }
+
     public Task<string> CurrentWalLsnAsync() => SlotPosition.CurrentWalLsnAsync(Postgres, Database);
 
     public Task<string?> ConfirmedFlushLsnAsync() => SlotPosition.ConfirmedFlushLsnAsync(Postgres, Slot, Database);

@@ -1,7 +1,6 @@
 using Cdc.IntegrationTests.Faults;
 using Cdc.IntegrationTests.Support;
 using Cdc.Testing;
-using Npgsql;
 
 namespace Cdc.IntegrationTests.Resume;
 
@@ -19,23 +18,10 @@ public sealed class NatsOutageTests
         const int RowsPerTransaction = 50;
         await using var env = await FaultEnvironment.StartAsync("nats_outage", "CREATE TABLE t (id int PRIMARY KEY, payload text NOT NULL);");
         await using var proxy = new TcpDropProxy(env.Nats.Port);
-        var arguments = env.RunArguments("--set", "Cdc:Nats:DuplicateWindow=00:00:01");
-        arguments[arguments.IndexOf("--nats") + 1] = $"nats://127.0.0.1:{proxy.Port}";
-        await using var cdc = CdcProcess.Start(arguments);
+        await using var cdc = env.StartCdcThrough(proxy, "--set", "Cdc:Nats:DuplicateWindow=00:00:01");
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
 
-        var writing = Task.Run(async () =>
-        {
-            await using var conn = new NpgsqlConnection(env.Connection);
-            await conn.OpenAsync();
-            for (var t = 0; t < Transactions; t++)
-            {
-                await using var cmd = new NpgsqlCommand(
-                    $"INSERT INTO t SELECT g, repeat('x', 100) || g FROM generate_series({(t * RowsPerTransaction) + 1}, {(t + 1) * RowsPerTransaction}) g", conn);
-                await cmd.ExecuteNonQueryAsync();
-                await Task.Delay(15); // paced: transactions keep coming through the fault
-            }
-        });
+        var writing = Task.Run(() => env.WritePacedAsync(Transactions, RowsPerTransaction, TimeSpan.FromMilliseconds(15)));
 
         // Mid-stream: the PubAcks stop reaching cdc while its publishes are still stored, then NATS is unreachable for
         // three duplicate windows (the server runs on and forgets those ids), then it is back.

@@ -33,15 +33,40 @@ public sealed class StreamResumeTests : IAsyncLifetime
         await _pg.DisposeAsync();
     }
 
-    private CdcProcess StartCdc(string slot, IDictionary<string, string>? environment = null) => CdcProcess.Start(
+    /// <summary>The arguments of <c>cdc run</c> for <paramref name="slot"/> on <paramref name="source"/> (this test's server by default).</summary>
+    private string[] RunArguments(string slot, PostgresServer? source = null) =>
     [
-        "run", "--connection", _pg.ConnectionString(Database), "--nats", _nats.Url, "--slot", slot, "--publication", "resume_pub",
+        "run", "--connection", (source ?? _pg).ConnectionString(Database), "--nats", _nats.Url, "--slot", slot, "--publication", "resume_pub",
         "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--shutdown-timeout", "00:00:05", "--http", "off",
-    ], new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+    ];
+
+    private CdcProcess StartCdc(string slot, IDictionary<string, string>? environment = null, PostgresServer? source = null) => CdcProcess.Start(
+        RunArguments(slot, source),
+        new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            // A window far shorter than the outages below: exactly once must not depend on it.
+            ["Cdc__Nats__DuplicateWindow"] = "00:00:01",
+        });
+
+    /// <summary>Streams rows 1 to <paramref name="count"/> (a transaction each) through a cdc on <paramref name="slot"/>, then stops it.</summary>
+    private async Task<IReadOnlyList<StoredChange>> StreamRowsAsync(string slot, int count)
     {
-        // A window far shorter than the outages below: exactly once must not depend on it.
-        ["Cdc__Nats__DuplicateWindow"] = "00:00:01",
-    });
+        var cdc = StartCdc(slot);
+        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
+        await InsertAsync(1, count);
+        var stored = await StreamContents.WaitForAsync(_nats.Url, Stream, count, TimeSpan.FromSeconds(60));
+        await StopAsync(cdc);
+        return stored;
+    }
+
+    /// <summary>Another PostgreSQL cluster with the same database and table: the same names, another system.</summary>
+    private static async Task<PostgresServer> StartOtherClusterAsync()
+    {
+        var other = await PostgresServer.StartAsync();
+        await other.CreateDatabaseAsync(Database);
+        await other.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+        return other;
+    }
 
     /// <summary>Inserts <paramref name="count"/> rows, one transaction each, from <paramref name="firstId"/>.</summary>
     private async Task InsertAsync(int firstId, int count)
@@ -87,11 +112,7 @@ public sealed class StreamResumeTests : IAsyncLifetime
     [Fact]
     public async Task After_a_slot_drop_a_restart_is_refused_and_when_allowed_publishes_a_gap_event_with_its_LSN_range()
     {
-        var cdc = StartCdc("dropped");
-        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
-        await InsertAsync(1, 3);
-        var before = await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
-        await StopAsync(cdc);
+        var before = await StreamRowsAsync("dropped", 3);
 
         // The slot is lost; what is committed now is never captured.
         await _pg.ExecuteAsync("SELECT pg_drop_replication_slot('dropped')", Database);
@@ -129,11 +150,7 @@ public sealed class StreamResumeTests : IAsyncLifetime
     [Fact]
     public async Task A_restart_against_another_cluster_is_refused_naming_the_setting_and_when_allowed_streams_from_it()
     {
-        var cdc = StartCdc("origin");
-        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
-        await InsertAsync(1, 3);
-        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
-        await StopAsync(cdc);
+        await StreamRowsAsync("origin", 3);
 
         // Every message says which cluster it came from.
         var system = await _pg.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
@@ -142,17 +159,10 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.All(stored, m => Assert.Equal(system, m.Header("Cdc-System-Id")));
 
         // Another cluster with the same database, table and (once created) slot name: its positions mean nothing here.
-        await using var other = await PostgresServer.StartAsync();
-        await other.CreateDatabaseAsync(Database);
-        await other.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+        await using var other = await StartOtherClusterAsync();
         var otherSystem = await other.ScalarAsync<string>("SELECT system_identifier::text FROM pg_control_system()");
         Assert.NotEqual(system, otherSystem);
-        string[] args =
-        [
-            "run", "--connection", other.ConnectionString(Database), "--nats", _nats.Url, "--slot", "origin", "--publication", "resume_pub",
-            "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--http", "off",
-        ];
-        var (exitCode, output) = await CdcProcess.RunAsync(args, TimeSpan.FromSeconds(60));
+        var (exitCode, output) = await CdcProcess.RunAsync(RunArguments("origin", other), TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, exitCode);
         var line = Assert.Single(output.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("cdc: ", StringComparison.Ordinal));
         Assert.Contains($"from PostgreSQL system {system}", line, StringComparison.Ordinal);
@@ -161,7 +171,7 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.Equal(0L, await other.ScalarAsync<long>("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'origin'", Database));
 
         // Allowed: a slot of its own on the other cluster, its changes after the first cluster's, carrying its identifier.
-        await using var allowed = CdcProcess.Start(args, new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true" });
+        await using var allowed = StartCdc("origin", new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true" }, other);
         await allowed.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
         await other.ExecuteAsync("INSERT INTO items VALUES (10, 'on the other cluster')", Database);
         var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 4, TimeSpan.FromSeconds(60));
@@ -174,11 +184,7 @@ public sealed class StreamResumeTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_written_before_the_system_id_existed_is_adopted_with_one_info_line_and_continued()
     {
-        var cdc = StartCdc("unmarked");
-        await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
-        await InsertAsync(1, 3);
-        await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
-        await StopAsync(cdc);
+        await StreamRowsAsync("unmarked", 3);
 
         // The stream as an older Cdc left it: the same messages, without the Cdc-System-Id header (copied into the
         // stream created again, so no duplicate window remembers their ids).
@@ -204,7 +210,7 @@ public sealed class StreamResumeTests : IAsyncLifetime
         Assert.All(await StreamContentsReader.ReadAllAsync(_nats.Url, Stream, 10), m => Assert.Null(m.Header("Cdc-System-Id")));
 
         // The start says once that it takes this server as the stream's source, skips nothing it should not, and goes on.
-        cdc = StartCdc("unmarked");
+        var cdc = StartCdc("unmarked");
         await cdc.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
         await InsertAsync(4, 1);
         var after = await StreamContents.WaitForAsync(_nats.Url, Stream, 4, TimeSpan.FromSeconds(60));
@@ -237,18 +243,12 @@ public sealed class StreamResumeTests : IAsyncLifetime
         await StreamContents.WaitForAsync(_nats.Url, Stream, 3, TimeSpan.FromSeconds(60));
         await StopAsync(cdc);
 
-        await using var other = await PostgresServer.StartAsync();
-        await other.CreateDatabaseAsync(Database);
-        await other.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, note text);", Database);
+        await using var other = await StartOtherClusterAsync();
         var oldEnd = Lsn((await _pg.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", Database))!);
         var newEnd = Lsn((await other.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", Database))!);
         Assert.True(newEnd + (32UL << 20) < oldEnd, $"the new cluster is at {newEnd:X}, not well behind the old one's {oldEnd:X}");
 
-        await using var allowed = CdcProcess.Start(
-        [
-            "run", "--connection", other.ConnectionString(Database), "--nats", _nats.Url, "--slot", "origin", "--publication", "resume_pub",
-            "--stream", Stream, "--subject-prefix", "cdc", "--snapshot", "never", "--http", "off",
-        ], new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true", ["Cdc__Nats__DuplicateWindow"] = "00:00:01" });
+        await using var allowed = StartCdc("origin", new Dictionary<string, string> { ["Cdc__AllowSystemChange"] = "true" }, other);
         await allowed.WaitForOutputAsync("Replicating slot", TimeSpan.FromSeconds(60));
 
         // A PostgreSQL reconnect before the new cluster stored anything.
